@@ -1,0 +1,1 @@
+"""Slack side: Block Kit rendering, Bolt listeners, delivery. Uses the core, never the watchers."""

@@ -1,0 +1,443 @@
+"""The ``driftwatch`` command line: parses options, calls the core, renders with Rich or JSON.
+
+Every command that prints data takes ``--json`` and then writes nothing but
+JSON to stdout (logs and progress go to stderr). Exit codes: 0 success,
+1 an operational failure, 2 bad usage or configuration, 3 a capability that
+has not landed yet.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+from rich.console import Console
+
+from . import __version__
+from .config import ConfigError, Settings, load_settings
+from .store import Store, StoreError
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_NOT_YET = 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+
+class NotYetAvailable(click.ClickException):
+    exit_code = EXIT_NOT_YET
+
+    def __init__(self, what: str, issue: str) -> None:
+        super().__init__(f"{what} is not yet available in this version (arrives with the {issue} work).")
+
+
+class Failure(click.ClickException):
+    exit_code = EXIT_FAILURE
+
+
+class UsageProblem(click.ClickException):
+    exit_code = EXIT_USAGE
+
+
+class State:
+    def __init__(self, config_path: str | None, log_format: str | None, verbose: int) -> None:
+        self.config_path = config_path
+        self.log_format = log_format
+        self.verbose = verbose
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+            setup_logging(self.log_format or self._settings.log_format, self.verbose)
+        return self._settings
+
+    def open_store(self) -> Store:
+        return Store.open(self.settings.db_path)
+
+
+def setup_logging(fmt: str, verbose: int) -> None:
+    from .logs import configure
+
+    configure(fmt, logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def handle_errors(func: F) -> F:
+    """Turn expected failures into one line on stderr and the documented exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            raise UsageProblem(f"config error: {exc}") from None
+        except StoreError as exc:
+            raise Failure(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON only, on stdout.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="driftwatch")
+@click.option("--config", "config_path", metavar="PATH", help="TOML config file (else $DRIFTWATCH_CONFIG, else ./driftwatch.toml).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), help="Log format on stderr (else $DRIFTWATCH_LOG_FORMAT).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, log_format: str | None, verbose: int) -> None:
+    """Watch an AI vendor's release notes and your ChatGPT Enterprise settings,
+    and flag the changes that weaken your security defaults."""
+    ctx.obj = State(config_path, log_format, verbose)
+
+
+# --- init -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--write-config", is_flag=True, help="Also write a starter driftwatch.toml here if none exists.")
+@json_option
+@click.pass_obj
+@handle_errors
+def init(state: State, write_config: bool, as_json: bool) -> None:
+    """Create or upgrade the database (and optionally a starter config)."""
+    written = None
+    if write_config:
+        target = Path("driftwatch.toml")
+        if not target.exists():
+            from .paths import data_file
+
+            target.write_text(data_file("driftwatch.example.toml").read_text())
+            written = str(target)
+    settings = state.settings
+    with state.open_store() as store:
+        info = {
+            "database": str(settings.db_path),
+            "schema_version": store.schema_version,
+            "config": str(settings.config_path) if settings.config_path else None,
+            "config_written": written,
+            "sources": [s.name for s in settings.sources],
+            "default_sources": settings.sources_are_default,
+        }
+    if as_json:
+        emit_json(info)
+        return
+    out.print(f"Database ready: [bold]{info['database']}[/] (schema version {info['schema_version']})")
+    out.print(f"Config: {info['config'] or 'built-in defaults'}" + (f" (wrote {written})" if written else ""))
+    origin = "default source pack" if settings.sources_are_default else "config"
+    out.print(f"{len(info['sources'])} sources from the {origin}.")
+
+
+# --- check ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--source", "source_names", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@json_option
+@click.pass_obj
+@handle_errors
+def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
+    """Fetch every source, store new and edited entries as classified changes."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from watchers.check import run_check
+    from watchers.fetch import Fetcher
+
+    from .classify import classify
+
+    settings = state.settings
+    sources = [settings.source(n) for n in source_names] if source_names else settings.sources
+    fetch = settings.config.fetch
+    with state.open_store() as store, Fetcher(
+        timeout=fetch.timeout, max_bytes=fetch.max_bytes, retries=fetch.retries,
+        backoff=fetch.backoff, max_retry_after=fetch.max_retry_after, user_agent=fetch.user_agent,
+    ) as fetcher, Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        console=err, transient=True, disable=as_json or not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("checking sources", total=len(sources))
+        report = run_check(
+            store, sources, fetcher, classify, on_source_done=lambda _o: progress.advance(task)
+        )
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    from .terminal import changes_table, check_table
+
+    out.print(check_table([s.as_dict() for s in report.sources]))
+    if report.changes:
+        rows = [{**c, "ref": c["id"]} for c in report.changes]
+        out.print(changes_table(rows, title=f"{len(rows)} new changes"))
+    else:
+        out.print("No new changes.")
+
+
+# --- replay ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("source_name", metavar="SOURCE")
+@json_option
+@click.pass_obj
+@handle_errors
+def replay(state: State, source_name: str, as_json: bool) -> None:
+    """Re-parse a source's stored page bodies without the network."""
+    from watchers.check import replay_source
+
+    from .classify import classify
+
+    source = state.settings.source(source_name)
+    with state.open_store() as store:
+        try:
+            outcome = replay_source(store, source, classify)
+        except LookupError as exc:
+            raise Failure(str(exc)) from None
+    if as_json:
+        emit_json(outcome.as_dict())
+        return
+    from .terminal import check_table
+
+    out.print(check_table([outcome.as_dict()], title=f"Replay of {source_name}"))
+
+
+# --- changes --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--since", metavar="DATE", help="Detected on or after DATE (2025-11-20) or within a span (7d, 12h, 2w).")
+@click.option("--source", metavar="NAME", help="Only changes from this source.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="At most this many (newest first).")
+@json_option
+@click.pass_obj
+@handle_errors
+def changes(state: State, since: str | None, source: str | None, limit: int | None, as_json: bool) -> None:
+    """List stored changes, newest first, with their acknowledgement state."""
+    from .timeutil import iso, parse_since
+
+    since_iso = None
+    if since:
+        try:
+            since_iso = iso(parse_since(since))
+        except ValueError as exc:
+            raise UsageProblem(f"--since: {exc}") from None
+    with state.open_store() as store:
+        rows = store.changes(since=since_iso, source=source, limit=limit)
+    if as_json:
+        emit_json({"changes": [public_change(r) for r in rows]})
+        return
+    from .terminal import changes_table
+
+    out.print(changes_table(rows, title=f"{len(rows)} changes"))
+
+
+def public_change(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored change in the shape the CLI and the export promise."""
+    return {
+        "id": row["ref"],
+        "kind": row["kind"],
+        "source": row.get("source"),
+        "workspace": row.get("workspace"),
+        "control_id": row.get("control_id"),
+        "title": row["title"],
+        "summary": row.get("summary"),
+        "date": row.get("date"),
+        "link": row.get("link"),
+        "detected_at": row["detected_at"],
+        "security_relevant": bool(row.get("security_relevant")),
+        "severity": row.get("severity"),
+        "categories": row.get("categories") or [],
+        "reasons": row.get("reasons") or [],
+        "acked_by": row.get("acked_by"),
+        "acked_at": row.get("acked_at"),
+        "ack_note": row.get("ack_note"),
+        "ack_via": row.get("ack_via"),
+        "snoozed_until": row.get("snoozed_until"),
+    }
+
+
+@cli.command()
+@click.argument("ref", metavar="ID")
+@json_option
+@click.pass_obj
+@handle_errors
+def item(state: State, ref: str, as_json: bool) -> None:
+    """Show one change (DW-42) in full: versions and acknowledgements."""
+    with state.open_store() as store:
+        row = store.change(ref)
+        if row is None:
+            raise Failure(f"no change {ref!r}")
+        versions = store.entry_versions(row["entry_id"]) if row.get("entry_id") else []
+        acks = store.acks(row["id"])
+    data = {**public_change(row), "details": row.get("details") or {}, "versions": versions, "acks": acks}
+    if as_json:
+        emit_json(data)
+        return
+    from rich.text import Text
+
+    from .terminal import severity_text
+
+    out.print(Text.assemble((f"{data['id']} ", "bold"), severity_text(data["severity"]), " ", data["title"]))
+    for label in ("kind", "source", "workspace", "date", "link", "detected_at"):
+        if data.get(label):
+            out.print(Text(f"  {label}: {data[label]}"))
+    out.print(Text(f"  categories: {', '.join(data['categories'])}"))
+    for reason in data["reasons"]:
+        out.print(Text(f"  why: {reason}", style="italic"))
+    if data.get("summary"):
+        out.print(Text("\n" + data["summary"]))
+    for version in versions:
+        out.print(Text(f"\nversion {version['version']} seen {version['seen_at']}", style="bold"))
+        if version.get("diff"):
+            out.print(Text(version["diff"]))
+    for ack in acks:
+        out.print(Text(f"{ack['at']} {ack['action']} by {ack['actor']} via {ack['via']}: {ack.get('note') or ''}"))
+
+
+# --- sources --------------------------------------------------------------------------------
+
+
+@cli.command()
+@json_option
+@click.pass_obj
+@handle_errors
+def sources(state: State, as_json: bool) -> None:
+    """Health of every configured source: status, last success, broken reason."""
+    settings = state.settings
+    with state.open_store() as store:
+        known = {row["name"]: row for row in store.sources()}
+    rows = []
+    for source in settings.sources:
+        row = known.get(source.name, {})
+        rows.append({
+            "name": source.name, "kind": source.kind, "url": source.url, "interval": source.interval,
+            "status": row.get("status", "new"), "reason": row.get("status_reason"),
+            "entries": row.get("entry_count", 0), "last_checked_at": row.get("last_checked_at"),
+            "last_success_at": row.get("last_success_at"),
+            "consecutive_failures": row.get("consecutive_failures", 0),
+        })
+    if as_json:
+        emit_json({"sources": rows})
+        return
+    from rich.table import Table
+
+    from .terminal import plain, status_text
+
+    table = Table(title="Sources", title_justify="left")
+    for column in ("name", "kind", "status", "entries", "last success", "reason"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(plain(row["name"]), plain(row["kind"]), status_text(row["status"]),
+                      plain(row["entries"]), plain(row["last_success_at"] or "never"), plain(row["reason"] or ""))
+    out.print(table)
+
+
+# --- digest ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--post", is_flag=True, help="Post it to the Slack channel (once per period).")
+@click.option("--force", is_flag=True, help="With --post: post even if this period was already posted.")
+@json_option
+@click.pass_obj
+@handle_errors
+def digest(state: State, post: bool, force: bool, as_json: bool) -> None:
+    """Build the digest: changes since the last digest plus earlier ones still open."""
+    from .digest import build_digest
+
+    if post or force:
+        raise NotYetAvailable("Posting the digest to Slack", "Slack bot")
+    with state.open_store() as store:
+        last = store.last_digest()
+        since = last["period_end"] if last else None
+        result = build_digest(store.digest_candidates(since), period_start=since, now=store.now()).as_dict()
+    if as_json:
+        emit_json(result)
+        return
+    from .terminal import print_digest
+
+    print_digest(out, result)
+
+
+# --- not yet available ----------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--workspace", metavar="NAME", help="Only this workspace.")
+@json_option
+@click.pass_obj
+@handle_errors
+def posture(state: State, workspace: str | None, as_json: bool) -> None:
+    """Every baseline control with pass / fail / unknown / waived."""
+    state.settings  # validate the config first
+    raise NotYetAvailable("Workspace posture", "workspace posture")
+
+
+@cli.command()
+@click.option("--port", type=int, default=3000, show_default=True, help="HTTP port for /slack/events.")
+@click.option("--socket", is_flag=True, help="Use Slack Socket Mode instead of HTTP.")
+@click.pass_obj
+@handle_errors
+def serve(state: State, port: int, socket: bool) -> None:
+    """Run the Slack app (slash command, buttons, App Home)."""
+    state.settings
+    raise NotYetAvailable("The Slack app", "Slack bot")
+
+
+@cli.command()
+@click.pass_obj
+@handle_errors
+def worker(state: State) -> None:
+    """Run the scheduler: checks, snapshots, digests, delivery, maintenance."""
+    state.settings
+    raise NotYetAvailable("The scheduled worker", "operations")
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--db", "db_path", default=None, metavar="PATH", help="Demo database (recreated). Default data/demo.db.")
+@json_option
+@click.pass_obj
+@handle_errors
+def demo(state: State, db_path: str | None, as_json: bool) -> None:
+    """Run the whole pipeline offline on bundled samples (loopback HTTP, fresh database)."""
+    from .demo import DEFAULT_DEMO_DB, run_demo
+
+    state.settings  # a broken config is reported even here
+    step = (lambda m: None) if as_json else (lambda m: err.print(f"[dim]» {m}[/]"))
+    result = run_demo(db_path or DEFAULT_DEMO_DB, step=step)
+    if as_json:
+        emit_json(result.as_dict())
+        return
+    from .terminal import check_table, print_digest
+
+    for number, report in enumerate(result.checks, start=1):
+        out.print(check_table([s.as_dict() for s in report.sources], title=f"Check {number}"))
+    out.print()
+    print_digest(out, result.digest)
+    out.print()
+    out.print("[dim]Posture (settings baseline and drift) arrives with the workspace posture work.[/]")
+    out.print(f"Database: [bold]{result.database}[/]  (browse: sqlite-utils tables {result.database})")
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="driftwatch", standalone_mode=True)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)

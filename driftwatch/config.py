@@ -1,0 +1,360 @@
+"""Configuration: built-in defaults, then a TOML file, then the environment.
+
+Validated once at start-up so that a typo in ``driftwatch.toml`` stops the
+program with one line naming the key and the file, instead of surfacing as a
+strange failure at 3 a.m. inside the worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, Mapping
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .paths import data_file
+
+DEFAULT_DB_PATH = "data/driftwatch.db"
+DEFAULT_CONFIG_NAME = "driftwatch.toml"
+
+SEVERITIES = ("info", "low", "medium", "high")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased as one line a person can act on."""
+
+
+# --- value checks ---------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in a duration such as ``90s``, ``30m``, ``6h``, ``1d`` or ``2w``."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"not a duration like '30m', '6h' or '1d': {text!r}")
+    seconds = int(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    if seconds <= 0:
+        raise ValueError(f"duration must be positive: {text!r}")
+    return seconds
+
+
+def _check_duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not a valid http(s) URL: {value!r}")
+    return value
+
+
+def _check_clock(value: str) -> str:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError(f"not a time like '09:00': {value!r}")
+    return value
+
+
+def _check_timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone: {value!r}") from None
+    return value
+
+
+def _check_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}", value):
+        raise ValueError(f"use letters, digits, '.', '_' or '-' (at most 80): {value!r}")
+    return value
+
+
+Url = Annotated[str, AfterValidator(_check_url)]
+Duration = Annotated[str, AfterValidator(_check_duration)]
+Name = Annotated[str, AfterValidator(_check_name)]
+Severity = Literal["info", "low", "medium", "high"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --- sections -------------------------------------------------------------------------------
+
+
+class StorageConfig(_Section):
+    path: str = DEFAULT_DB_PATH
+    keep_bodies_days: int = Field(default=180, ge=1)
+
+
+class FetchConfig(_Section):
+    timeout: float = Field(default=20.0, gt=0)
+    max_bytes: int = Field(default=20_000_000, gt=0)
+    retries: int = Field(default=3, ge=0, le=10)
+    backoff: float = Field(default=1.0, ge=0)
+    max_retry_after: float = Field(default=120.0, ge=0)
+    user_agent: str | None = None
+
+
+class SourceConfig(_Section):
+    name: Name
+    kind: Literal["release_notes", "feed"]
+    url: Url
+    interval: Duration = "6h"
+    enabled: bool = True
+    vendor: str | None = None
+    product: str | None = None
+
+    @property
+    def interval_seconds(self) -> int:
+        return parse_duration(self.interval)
+
+
+class SlackConfig(_Section):
+    channel: str | None = None
+    allowed_users: list[str] = []
+    allowed_usergroup: str | None = None
+    alert_severity: Severity = "high"
+    digest_weekday: Literal[WEEKDAYS] = "monday"  # type: ignore[valid-type]
+    digest_time: Annotated[str, AfterValidator(_check_clock)] = "09:00"
+    digest_every_weeks: int = Field(default=2, ge=1, le=8)
+    digest_anchor: dt.date | None = None
+    timezone: Annotated[str, AfterValidator(_check_timezone)] = "UTC"
+
+
+class WorkspaceConfig(_Section):
+    name: Name
+    attested: str | None = None
+    compliance_workspace_id: str | None = None
+    compliance_base_url: Url = "https://api.chatgpt.com/v1"
+    platform_admin: bool = False
+    platform_base_url: Url = "https://api.openai.com/v1"
+    codex_requirements: list[str] = []
+    interval: Duration = "1h"
+
+
+class WaiverConfig(_Section):
+    control: str
+    workspace: str = "*"
+    reason: str
+    owner: str
+    expires: dt.date
+
+
+class ControlOverride(_Section):
+    severity: Severity | None = None
+    expected: Any = None
+
+
+class LogConfig(_Section):
+    format: Literal["text", "json"] = "text"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class Config(_Section):
+    storage: StorageConfig = StorageConfig()
+    fetch: FetchConfig = FetchConfig()
+    sources: list[SourceConfig] = []
+    slack: SlackConfig = SlackConfig()
+    workspaces: list[WorkspaceConfig] = []
+    waivers: list[WaiverConfig] = []
+    controls: dict[str, ControlOverride] = {}
+    log: LogConfig = LogConfig()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Config":
+        for label, items in (("sources", self.sources), ("workspaces", self.workspaces)):
+            seen: set[str] = set()
+            for index, item in enumerate(items):
+                if item.name in seen:
+                    raise ValueError(f"{label}[{index}].name: duplicate name {item.name!r}")
+                seen.add(item.name)
+        return self
+
+
+# --- secrets --------------------------------------------------------------------------------
+
+SECRET_ENV = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "CHATGPT_COMPLIANCE_API_KEY",
+    "OPENAI_ADMIN_KEY",
+)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Credentials, read from the environment only; ``repr`` never shows them."""
+
+    values: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name) or None
+
+    def present(self) -> dict[str, bool]:
+        return {name: bool(self.values.get(name)) for name in SECRET_ENV}
+
+    def __repr__(self) -> str:
+        return f"Secrets({', '.join(f'{k}={v}' for k, v in self.present().items())})"
+
+
+# --- the loaded whole -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated configuration plus where it came from and the secrets."""
+
+    config: Config
+    config_path: Path | None
+    db_path: Path
+    sources: list[SourceConfig]
+    sources_are_default: bool
+    secrets: Secrets
+    slack_api_url: str
+    log_format: str
+
+    def resolve(self, path: str) -> Path:
+        """A path named in the config file, relative to that file's folder."""
+        candidate = Path(path).expanduser()
+        if candidate.is_absolute() or self.config_path is None:
+            return candidate
+        return self.config_path.parent / candidate
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"unknown source {name!r} (configured: {known})")
+
+    def workspace(self, name: str) -> WorkspaceConfig:
+        for workspace in self.config.workspaces:
+            if workspace.name == name:
+                return workspace
+        known = ", ".join(w.name for w in self.config.workspaces) or "none"
+        raise ConfigError(f"unknown workspace {name!r} (configured: {known})")
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part).startswith(("function-after", "literal", "list[", "dict[")):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    msg = str(error.get("msg", "invalid value"))
+    msg = msg.removeprefix("Value error, ")
+    if kind.endswith("_type") or kind == "literal_error":
+        return f"{msg[0].lower()}{msg[1:]} (got {type(value).__name__} {value!r})"
+    return msg
+
+
+def validate_config(data: Mapping[str, Any], origin: str) -> Config:
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = _format_loc(tuple(first.get("loc", ())))
+        detail = _describe(first)
+        if not key and ":" in detail:  # model-level check that names its own key
+            key, _, detail = detail.partition(": ")
+        raise ConfigError(f"{origin}: {key or '(top level)'}: {detail}") from None
+
+
+def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path | None:
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"{explicit}: config file not found (from --config)")
+        return path
+    from_env = env.get("DRIFTWATCH_CONFIG")
+    if from_env:
+        path = Path(from_env)
+        if not path.is_file():
+            raise ConfigError(f"{from_env}: config file not found (from $DRIFTWATCH_CONFIG)")
+        return path
+    local = Path(DEFAULT_CONFIG_NAME)
+    return local if local.is_file() else None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def default_sources() -> list[SourceConfig]:
+    path = data_file("sources.toml")
+    data = read_toml(path)
+    return validate_config({"sources": data.get("sources", [])}, str(path)).sources
+
+
+def load_settings(
+    explicit_path: str | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Load and validate everything once; raises :class:`ConfigError`."""
+    env = os.environ if env is None else env
+    config_path = find_config_path(explicit_path, env)
+    data = read_toml(config_path) if config_path else {}
+    config = validate_config(data, str(config_path) if config_path else "built-in defaults")
+
+    if env.get("DRIFTWATCH_DB"):
+        db_path = Path(env["DRIFTWATCH_DB"])
+    elif config_path and "path" in data.get("storage", {}):
+        raw = Path(config.storage.path).expanduser()
+        db_path = raw if raw.is_absolute() else config_path.parent / raw
+    else:
+        db_path = Path(config.storage.path)
+
+    log_format = env.get("DRIFTWATCH_LOG_FORMAT") or config.log.format
+    if log_format not in ("text", "json"):
+        raise ConfigError(f"$DRIFTWATCH_LOG_FORMAT: must be 'text' or 'json', got {log_format!r}")
+
+    slack_api_url = env.get("SLACK_API_URL") or "https://slack.com/api/"
+    try:
+        _check_url(slack_api_url)
+    except ValueError as exc:
+        raise ConfigError(f"$SLACK_API_URL: {exc}") from None
+
+    sources = list(config.sources) or default_sources()
+    return Settings(
+        config=config,
+        config_path=config_path,
+        db_path=db_path,
+        sources=sources,
+        sources_are_default=not config.sources,
+        secrets=Secrets({name: env[name] for name in SECRET_ENV if env.get(name)}),
+        slack_api_url=slack_api_url if slack_api_url.endswith("/") else slack_api_url + "/",
+        log_format=log_format,
+    )

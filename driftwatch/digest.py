@@ -1,0 +1,92 @@
+"""What goes into a digest: selection, carry-over, snoozes and ordering (pure).
+
+The store hands over candidate changes; everything that decides what the team
+is shown happens here, without Slack or SQL, so it is tested as plain code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .models import SEVERITY_ORDER
+
+SEVERITIES_DESC = ("high", "medium", "low", "info")
+
+
+@dataclass
+class Digest:
+    period_start: str | None
+    period_end: str
+    items: list[dict[str, Any]]
+    informational: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def carried_over(self) -> int:
+        return sum(1 for item in self.items if item.get("carried_over"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "period_start": self.period_start,
+            "period_end": self.period_end,
+            "counts": self.counts,
+            "carried_over": self.carried_over,
+            "informational": self.informational,
+            "items": [digest_item(item) for item in self.items],
+        }
+
+
+def digest_item(change: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": change["ref"],
+        "kind": change["kind"],
+        "source": change.get("source"),
+        "workspace": change.get("workspace"),
+        "title": change["title"],
+        "date": change.get("date"),
+        "link": change.get("link"),
+        "severity": change.get("severity") or "info",
+        "categories": change.get("categories") or [],
+        "reasons": change.get("reasons") or [],
+        "detected_at": change["detected_at"],
+        "carried_over": bool(change.get("carried_over")),
+        "acked_by": change.get("acked_by"),
+    }
+
+
+def is_open(change: dict[str, Any], now: str) -> bool:
+    """Unacknowledged and not snoozed past ``now``."""
+    if change.get("acked_by"):
+        return False
+    until = change.get("snoozed_until")
+    return not (until and until > now)
+
+
+def build_digest(
+    candidates: list[dict[str, Any]], *, period_start: str | None, now: str
+) -> Digest:
+    """Changes detected in the period, plus earlier ones still open (carried over)."""
+    items: list[dict[str, Any]] = []
+    informational = 0
+    latest_for_entry: dict[int, int] = {}
+    for change in candidates:
+        if change.get("entry_id") is not None:
+            latest_for_entry[change["entry_id"]] = max(latest_for_entry.get(change["entry_id"], 0), change["id"])
+    for change in candidates:
+        entry_id = change.get("entry_id")
+        if entry_id is not None and latest_for_entry[entry_id] != change["id"]:
+            continue  # superseded by a later version of the same entry
+        fresh = period_start is None or change["detected_at"] >= period_start
+        severity = change.get("severity") or "info"
+        if severity == "info" or not change.get("security_relevant", severity != "info"):
+            informational += int(fresh)
+            continue
+        if not is_open(change, now):
+            continue
+        items.append({**change, "carried_over": not fresh})
+    items.sort(
+        key=lambda c: (-SEVERITY_ORDER.get(c.get("severity") or "info", 0), c["carried_over"], c["id"])
+    )
+    counts = {sev: sum(1 for c in items if (c.get("severity") or "info") == sev) for sev in SEVERITIES_DESC[:3]}
+    return Digest(period_start, now, items, informational, counts)

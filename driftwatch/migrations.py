@@ -1,0 +1,218 @@
+"""The database schema, as an ordered list of sqlite-utils migrations.
+
+Never edit a migration that has shipped: add a new one. Each runs in a
+transaction with its record in ``_sqlite_migrations``, so an upgrade that
+fails half way leaves the previous schema intact.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("driftwatch")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["runs"].create(
+        {
+            "id": int,
+            "kind": str,  # check, snapshot, digest, demo ...
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running, ok, failed
+            "detail": str,  # JSON
+        },
+        pk="id",
+        not_null={"kind", "started_at", "status"},
+    )
+    db["sources"].create(
+        {
+            "name": str,
+            "kind": str,
+            "url": str,
+            "status": str,  # new, ok, broken, error
+            "status_reason": str,
+            "status_since": str,
+            "etag": str,
+            "last_modified": str,
+            "entry_count": int,
+            "consecutive_failures": int,
+            "last_checked_at": str,
+            "last_success_at": str,
+            "last_changed_at": str,
+        },
+        pk="name",
+        not_null={"kind", "url", "status"},
+        defaults={"status": "new", "entry_count": 0, "consecutive_failures": 0},
+    )
+    db["bodies"].create(
+        {
+            "id": int,
+            "source": str,
+            "fetched_at": str,
+            "url": str,
+            "content_type": str,
+            "sha256": str,
+            "size": int,
+            "body_zlib": bytes,
+        },
+        pk="id",
+        foreign_keys=[("source", "sources", "name")],
+        not_null={"source", "fetched_at", "sha256", "body_zlib"},
+    )
+    db["fetches"].create(
+        {
+            "id": int,
+            "source": str,
+            "run_id": int,
+            "started_at": str,
+            "duration_ms": int,
+            "status_code": int,
+            "bytes": int,
+            "outcome": str,  # changed, unchanged, error
+            "error": str,
+            "body_id": int,
+        },
+        pk="id",
+        foreign_keys=[("source", "sources", "name"), ("run_id", "runs", "id"), ("body_id", "bodies", "id")],
+        not_null={"source", "started_at", "outcome"},
+    )
+    db["entries"].create(
+        {
+            "id": int,
+            "source": str,
+            "entry_key": str,
+            "guid": str,
+            "date": str,
+            "title": str,
+            "body": str,
+            "link": str,
+            "content_hash": str,
+            "version": int,
+            "status": str,  # live, removed
+            "missing_count": int,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "removed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("source", "sources", "name")],
+        not_null={"source", "entry_key", "title", "content_hash", "version", "status"},
+        defaults={"status": "live", "missing_count": 0, "version": 1},
+    )
+    db["entries"].create_index(["source", "entry_key"], unique=True)
+    db["entry_versions"].create(
+        {
+            "id": int,
+            "entry_id": int,
+            "version": int,
+            "date": str,
+            "title": str,
+            "body": str,
+            "link": str,
+            "content_hash": str,
+            "seen_at": str,
+            "diff": str,
+        },
+        pk="id",
+        foreign_keys=[("entry_id", "entries", "id")],
+        not_null={"entry_id", "version", "content_hash", "seen_at"},
+    )
+    db["entry_versions"].create_index(["entry_id", "version"], unique=True)
+    db["snapshots"].create(
+        {
+            "id": int,
+            "workspace": str,
+            "taken_at": str,
+            "complete": int,
+            "settings": str,  # JSON: key -> value
+            "provenance": str,  # JSON: key -> {collector, observed_at, actor...}
+            "errors": str,  # JSON: collector -> message
+        },
+        pk="id",
+        not_null={"workspace", "taken_at", "complete", "settings"},
+    )
+    db["snapshots"].create_index(["workspace", "taken_at"])
+    db["changes"].create(
+        {
+            "id": int,
+            "ref": str,  # DW-<id>, what people type
+            "kind": str,
+            "source": str,
+            "workspace": str,
+            "entry_id": int,
+            "entry_version": int,
+            "control_id": str,
+            "title": str,
+            "summary": str,
+            "date": str,
+            "link": str,
+            "detected_at": str,
+            "run_id": int,
+            "security_relevant": int,
+            "severity": str,
+            "categories": str,  # JSON list
+            "reasons": str,  # JSON list
+            "classifier_version": str,
+            "classified_at": str,
+            "details": str,  # JSON
+            "dedupe_key": str,
+        },
+        pk="id",
+        foreign_keys=[("entry_id", "entries", "id"), ("run_id", "runs", "id")],
+        not_null={"kind", "title", "detected_at", "dedupe_key"},
+    )
+    db["changes"].create_index(["ref"], unique=True)
+    db["changes"].create_index(["dedupe_key"], unique=True)
+    db["changes"].create_index(["detected_at"])
+    db["acks"].create(
+        {
+            "id": int,
+            "change_id": int,
+            "action": str,  # ack, undo, snooze
+            "actor": str,
+            "at": str,
+            "via": str,  # button, thread, slash, cli
+            "note": str,
+            "snooze_until": str,
+            "idempotency_key": str,
+        },
+        pk="id",
+        foreign_keys=[("change_id", "changes", "id")],
+        not_null={"change_id", "action", "actor", "at", "via"},
+    )
+    db["acks"].create_index(["change_id"])
+    db["acks"].create_index(["idempotency_key"], unique=True)
+    db["digests"].create(
+        {
+            "id": int,
+            "period_start": str,
+            "period_end": str,
+            "created_at": str,
+            "status": str,  # built, posting, posted
+            "channel": str,
+            "ts": str,
+            "item_count": int,
+            "summary": str,  # JSON
+        },
+        pk="id",
+        not_null={"period_start", "created_at", "status"},
+    )
+    db["digests"].create_index(["period_start"], unique=True)
+
+
+@migrations()
+def m002_search(db: Database) -> None:
+    """Full-text search over entries and changes, kept current by triggers."""
+    db["entries"].enable_fts(["title", "body"], create_triggers=True, tokenize="porter")
+    db["changes"].enable_fts(["ref", "title", "summary"], create_triggers=True, tokenize="porter")
+
+
+def schema_version(db: Database) -> int:
+    return len(migrations.applied(db))
+
+
+def latest_version() -> int:
+    return len(migrations._migrations)

@@ -1,0 +1,530 @@
+"""Every read and write of the SQLite database, through sqlite-utils.
+
+Callers group the writes of one unit of work (one source checked, one
+snapshot taken, one digest posted) in :meth:`Store.transaction`, so a crash
+leaves either all of it or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlite_utils import Database
+
+from . import migrations as schema
+from .models import Classification, NewChange, ParsedEntry
+from .timeutil import Clock, iso, utcnow
+
+JSON_COLUMNS = {"categories", "reasons", "details", "detail", "settings", "provenance", "errors", "summary"}
+
+
+class StoreError(Exception):
+    """The database cannot be used (unreadable, newer schema, locked)."""
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for key in JSON_COLUMNS & out.keys():
+        value = out[key]
+        if isinstance(value, str) and value[:1] in ("[", "{"):
+            try:
+                out[key] = json.loads(value)
+            except ValueError:
+                pass
+    return out
+
+
+class Store:
+    def __init__(self, db: Database, path: Path | None, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.path = path
+        self.clock = clock
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, *, clock: Clock = utcnow, migrate: bool = True) -> "Store":
+        """Open (creating if needed) and bring the schema up to date."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = Database(path)
+            db.execute("PRAGMA busy_timeout = 10000")
+            db.execute("PRAGMA foreign_keys = ON")
+            if db.journal_mode != "wal":
+                db.enable_wal()
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise StoreError(f"{path}: cannot open database: {exc}") from None
+        store = cls(db, path, clock)
+        if migrate:
+            store.migrate()
+        return store
+
+    @classmethod
+    def memory(cls, *, clock: Clock = utcnow) -> "Store":
+        store = cls(Database(memory=True), None, clock)
+        store.db.execute("PRAGMA foreign_keys = ON")
+        store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        known = {m.name for m in schema.migrations._migrations}
+        try:
+            applied = {m.name for m in schema.migrations.applied(self.db)}
+            unknown = applied - known
+            if unknown:
+                raise StoreError(
+                    f"{self.path}: database schema is newer than this driftwatch "
+                    f"(unknown migrations: {', '.join(sorted(unknown))}); upgrade driftwatch"
+                )
+            schema.migrations.apply(self.db)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot migrate database: {exc}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        with self.db.atomic():
+            yield self
+
+    def now(self) -> str:
+        return iso(self.clock())
+
+    @property
+    def schema_version(self) -> int:
+        return schema.schema_version(self.db)
+
+    def integrity(self) -> str:
+        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    # --- runs -------------------------------------------------------------------------------
+
+    def start_run(self, kind: str) -> int:
+        """Record a run before its work starts, so a crash leaves a visible trace."""
+        with self.transaction():
+            self._close_dead_runs()
+            return int(
+                self.db["runs"]
+                .insert(
+                    {
+                        "kind": kind,
+                        "started_at": self.now(),
+                        "status": "running",
+                        "detail": {"pid": os.getpid()},
+                    }
+                )
+                .last_pk
+            )
+
+    def finish_run(self, run_id: int, status: str, detail: dict[str, Any] | None = None) -> None:
+        current = self.db["runs"].get(run_id)
+        merged = {**json.loads(current["detail"] or "{}"), **(detail or {})}
+        with self.transaction():
+            self.db["runs"].update(
+                run_id, {"finished_at": self.now(), "status": status, "detail": merged}
+            )
+
+    def _close_dead_runs(self) -> None:
+        for row in self.db["runs"].rows_where("status = 'running'"):
+            pid = json.loads(row["detail"] or "{}").get("pid")
+            if pid and pid != os.getpid() and not _pid_alive(pid):
+                self.db["runs"].update(row["id"], {"status": "interrupted", "finished_at": self.now()})
+
+    def last_runs(self) -> list[dict[str, Any]]:
+        sql = (
+            "select * from runs where id in (select max(id) from runs group by kind) order by kind"
+        )
+        return [_decode(r) for r in self.db.query(sql)]
+
+    # --- sources ----------------------------------------------------------------------------
+
+    def sync_source(self, name: str, kind: str, url: str) -> dict[str, Any]:
+        """Make sure a configured source has a row; a changed URL resets its validators."""
+        table = self.db["sources"]
+        existing = self.source(name)
+        if existing is None:
+            table.insert({"name": name, "kind": kind, "url": url, "status": "new"})
+        elif existing["url"] != url or existing["kind"] != kind:
+            table.update(name, {"kind": kind, "url": url, "etag": None, "last_modified": None})
+        return self.source(name) or {}
+
+    def source(self, name: str) -> dict[str, Any] | None:
+        rows = list(self.db["sources"].rows_where("name = ?", [name]))
+        return rows[0] if rows else None
+
+    def sources(self) -> list[dict[str, Any]]:
+        return list(self.db["sources"].rows_where(order_by="name"))
+
+    def update_source(self, name: str, **fields: Any) -> None:
+        self.db["sources"].update(name, fields)
+
+    # --- fetches and raw bodies -------------------------------------------------------------
+
+    def store_body(self, source: str, url: str, content_type: str | None, body: bytes, sha256: str) -> int:
+        return int(
+            self.db["bodies"]
+            .insert(
+                {
+                    "source": source,
+                    "fetched_at": self.now(),
+                    "url": url,
+                    "content_type": content_type,
+                    "sha256": sha256,
+                    "size": len(body),
+                    "body_zlib": zlib.compress(body, 6),
+                }
+            )
+            .last_pk
+        )
+
+    def latest_body_sha(self, source: str) -> str | None:
+        row = self.db.execute(
+            "select sha256 from bodies where source = ? order by id desc limit 1", [source]
+        ).fetchone()
+        return row[0] if row else None
+
+    def bodies(self, source: str) -> Iterator[dict[str, Any]]:
+        """Stored raw bodies, oldest first, decompressed (for replay)."""
+        for row in self.db["bodies"].rows_where("source = ?", [source], order_by="id"):
+            row["body"] = zlib.decompress(row.pop("body_zlib"))
+            yield row
+
+    def record_fetch(self, source: str, run_id: int | None, **fields: Any) -> int:
+        record = {"source": source, "run_id": run_id, **fields}
+        return int(self.db["fetches"].insert(record).last_pk)
+
+    # --- entries ----------------------------------------------------------------------------
+
+    def entries(self, source: str, *, status: str | None = "live") -> list[dict[str, Any]]:
+        if status is None:
+            return list(self.db["entries"].rows_where("source = ?", [source], order_by="id"))
+        return list(
+            self.db["entries"].rows_where("source = ? and status = ?", [source, status], order_by="id")
+        )
+
+    def count_entries(self, source: str) -> int:
+        return self.db["entries"].count_where("source = ? and status = 'live'", [source])
+
+    def insert_entry(self, source: str, parsed: ParsedEntry) -> int:
+        now = self.now()
+        entry_id = int(
+            self.db["entries"]
+            .insert(
+                {
+                    "source": source,
+                    "entry_key": parsed.key,
+                    "guid": parsed.guid,
+                    "date": parsed.date,
+                    "title": parsed.title,
+                    "body": parsed.body,
+                    "link": parsed.link,
+                    "content_hash": parsed.content_hash,
+                    "version": 1,
+                    "status": "live",
+                    "missing_count": 0,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                }
+            )
+            .last_pk
+        )
+        self._add_version(entry_id, 1, parsed, diff=None)
+        return entry_id
+
+    def update_entry_text(
+        self, entry_id: int, parsed: ParsedEntry, diff: str, *, new_key: str | None = None
+    ) -> int:
+        """Store an edit as the next version of the same entry; returns the version."""
+        current = self.db["entries"].get(entry_id)
+        version = int(current["version"]) + 1
+        self.db["entries"].update(
+            entry_id,
+            {
+                "entry_key": new_key or current["entry_key"],
+                "date": parsed.date,
+                "title": parsed.title,
+                "body": parsed.body,
+                "link": parsed.link,
+                "content_hash": parsed.content_hash,
+                "version": version,
+                "status": "live",
+                "missing_count": 0,
+                "removed_at": None,
+                "last_seen_at": self.now(),
+            },
+        )
+        self._add_version(entry_id, version, parsed, diff=diff)
+        return version
+
+    def _add_version(self, entry_id: int, version: int, parsed: ParsedEntry, diff: str | None) -> None:
+        self.db["entry_versions"].insert(
+            {
+                "entry_id": entry_id,
+                "version": version,
+                "date": parsed.date,
+                "title": parsed.title,
+                "body": parsed.body,
+                "link": parsed.link,
+                "content_hash": parsed.content_hash,
+                "seen_at": self.now(),
+                "diff": diff,
+            }
+        )
+
+    def touch_entries(self, entry_ids: list[int]) -> None:
+        if entry_ids:
+            marks = ",".join("?" for _ in entry_ids)
+            self.db.execute(
+                f"update entries set last_seen_at = ?, missing_count = 0, status = 'live', "
+                f"removed_at = null where id in ({marks})",
+                [self.now(), *entry_ids],
+            )
+
+    def mark_missing(self, entry_id: int, missing_count: int, removed: bool) -> None:
+        fields: dict[str, Any] = {"missing_count": missing_count}
+        if removed:
+            fields.update(status="removed", removed_at=self.now())
+        self.db["entries"].update(entry_id, fields)
+
+    def entry_versions(self, entry_id: int) -> list[dict[str, Any]]:
+        return list(self.db["entry_versions"].rows_where("entry_id = ?", [entry_id], order_by="version"))
+
+    # --- changes ----------------------------------------------------------------------------
+
+    def add_change(self, change: NewChange, run_id: int | None = None) -> str | None:
+        """Store a change once; returns its ``DW-n`` ref, or None if already stored."""
+        table = self.db["changes"]
+        if table.count_where("dedupe_key = ?", [change.dedupe_key]):
+            return None
+        record: dict[str, Any] = {
+            "kind": change.kind,
+            "source": change.source,
+            "workspace": change.workspace,
+            "entry_id": change.entry_id,
+            "entry_version": change.entry_version,
+            "control_id": change.control_id,
+            "title": change.title,
+            "summary": change.summary,
+            "date": change.date,
+            "link": change.link,
+            "detected_at": self.now(),
+            "run_id": run_id,
+            "details": change.details,
+            "dedupe_key": change.dedupe_key,
+        }
+        if change.classification is not None:
+            record.update(self._classification_fields(change.classification))
+        change_id = int(table.insert(record).last_pk)
+        ref = f"DW-{change_id}"
+        table.update(change_id, {"ref": ref})
+        return ref
+
+    def _classification_fields(self, result: Classification) -> dict[str, Any]:
+        return {
+            "security_relevant": int(result.security_relevant),
+            "severity": result.severity,
+            "categories": list(result.categories),
+            "reasons": list(result.reasons),
+            "classifier_version": result.version,
+            "classified_at": self.now(),
+        }
+
+    def set_classification(self, change_id: int, result: Classification) -> None:
+        self.db["changes"].update(change_id, self._classification_fields(result))
+
+    def change(self, ref: str) -> dict[str, Any] | None:
+        ref = ref.strip().upper()
+        if ref.isdigit():
+            ref = f"DW-{ref}"
+        rows = list(self.db["changes"].rows_where("ref = ?", [ref]))
+        if not rows:
+            return None
+        return self._with_ack_state([_decode(rows[0])])[0]
+
+    def changes(
+        self,
+        *,
+        since: str | None = None,
+        source: str | None = None,
+        kinds: list[str] | None = None,
+        limit: int | None = None,
+        ascending: bool = False,
+    ) -> list[dict[str, Any]]:
+        where: list[str] = []
+        params: list[Any] = []
+        if since:
+            where.append("detected_at >= ?")
+            params.append(since)
+        if source:
+            where.append("source = ?")
+            params.append(source)
+        if kinds:
+            where.append(f"kind in ({','.join('?' for _ in kinds)})")
+            params.extend(kinds)
+        sql = "select * from changes"
+        if where:
+            sql += " where " + " and ".join(where)
+        sql += " order by id " + ("asc" if ascending else "desc")
+        if limit:
+            sql += " limit ?"
+            params.append(limit)
+        return self._with_ack_state([_decode(r) for r in self.db.query(sql, params)])
+
+    def unclassified_changes(self) -> list[dict[str, Any]]:
+        return [_decode(r) for r in self.db["changes"].rows_where("severity is null", order_by="id")]
+
+    def _with_ack_state(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Fold each change's ack/undo/snooze history into its current state."""
+        if not rows:
+            return rows
+        ids = [r["id"] for r in rows]
+        history: dict[int, list[dict[str, Any]]] = {}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            marks = ",".join("?" for _ in chunk)
+            for ack in self.db.query(
+                f"select * from acks where change_id in ({marks}) order by id", chunk
+            ):
+                history.setdefault(ack["change_id"], []).append(ack)
+        for row in rows:
+            row.update(fold_acks(history.get(row["id"], [])))
+        return rows
+
+    # --- acknowledgements -------------------------------------------------------------------
+
+    def record_ack(
+        self,
+        change_id: int,
+        *,
+        action: str,
+        actor: str,
+        via: str,
+        note: str | None = None,
+        snooze_until: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> bool:
+        """Append to a change's audit trail; False if this exact request was already seen."""
+        if idempotency_key and self.db["acks"].count_where("idempotency_key = ?", [idempotency_key]):
+            return False
+        self.db["acks"].insert(
+            {
+                "change_id": change_id,
+                "action": action,
+                "actor": actor,
+                "at": self.now(),
+                "via": via,
+                "note": note,
+                "snooze_until": snooze_until,
+                "idempotency_key": idempotency_key,
+            }
+        )
+        return True
+
+    def acks(self, change_id: int) -> list[dict[str, Any]]:
+        return list(self.db["acks"].rows_where("change_id = ?", [change_id], order_by="id"))
+
+    # --- digests ----------------------------------------------------------------------------
+
+    def digest_candidates(self, since: str | None) -> list[dict[str, Any]]:
+        """Changes detected since ``since`` plus earlier relevant ones not currently acked."""
+        if since is None:
+            return self.changes(ascending=True)
+        sql = """
+            select c.* from changes c
+            where c.detected_at >= :since
+               or (c.security_relevant = 1 and coalesce((
+                    select a.action from acks a
+                    where a.change_id = c.id and a.action in ('ack', 'undo')
+                    order by a.id desc limit 1), 'undo') != 'ack')
+            order by c.id
+        """
+        return self._with_ack_state([_decode(r) for r in self.db.query(sql, {"since": since})])
+
+    def record_digest(
+        self, *, period_start: str | None, period_end: str, status: str, summary: dict[str, Any]
+    ) -> int:
+        """Claim a digest period; the unique period_start makes a second claim fail."""
+        return int(
+            self.db["digests"]
+            .insert(
+                {
+                    "period_start": period_start or "1970-01-01T00:00:00Z",
+                    "period_end": period_end,
+                    "created_at": self.now(),
+                    "status": status,
+                    "item_count": len(summary.get("items", [])),
+                    "summary": summary,
+                }
+            )
+            .last_pk
+        )
+
+    def last_digest(self) -> dict[str, Any] | None:
+        rows = list(self.db.query("select * from digests order by period_start desc limit 1"))
+        return _decode(rows[0]) if rows else None
+
+    # --- search -----------------------------------------------------------------------------
+
+    def search_changes(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Full-text search; the user's words are passed as a quoted FTS phrase list."""
+        terms = [t for t in text.replace('"', " ").split() if t]
+        if not terms:
+            return []
+        query = " ".join(f'"{t}"' for t in terms)
+        sql = (
+            "select changes.* from changes where changes.rowid in ("
+            " select rowid from changes_fts where changes_fts match :q"
+            " union"
+            " select c.id from changes c join entries_fts on c.entry_id = entries_fts.rowid"
+            " where entries_fts match :q)"
+            " order by changes.id desc limit :limit"
+        )
+        rows = [_decode(r) for r in self.db.query(sql, {"q": query, "limit": limit})]
+        return self._with_ack_state(rows)
+
+
+def fold_acks(history: list[dict[str, Any]]) -> dict[str, Any]:
+    """The current acknowledgement state from an ordered audit trail (pure)."""
+    state: dict[str, Any] = {
+        "acked_by": None,
+        "acked_at": None,
+        "ack_note": None,
+        "ack_via": None,
+        "snoozed_until": None,
+        "snoozed_by": None,
+    }
+    for ack in history:
+        action = ack["action"]
+        if action == "ack":
+            state.update(acked_by=ack["actor"], acked_at=ack["at"], ack_note=ack["note"], ack_via=ack["via"])
+        elif action == "undo":
+            state.update(acked_by=None, acked_at=None, ack_note=None, ack_via=None)
+        elif action == "snooze":
+            state.update(snoozed_until=ack["snooze_until"], snoozed_by=ack["actor"])
+        elif action == "unsnooze":
+            state.update(snoozed_until=None, snoozed_by=None)
+    return state
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

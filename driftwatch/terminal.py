@@ -1,0 +1,98 @@
+"""Rich rendering for the terminal: tables for lists, colour by severity.
+
+Untrusted text (titles from vendor pages) is printed with Rich markup off, so
+a title like "[bold]x[/]" is shown as typed and cannot restyle the output.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+SEVERITY_STYLE = {"high": "bold red", "medium": "dark_orange", "low": "yellow", "info": "dim"}
+STATUS_STYLE = {
+    "ok": "green", "unchanged": "dim green", "broken": "bold red", "error": "red", "new": "cyan",
+    "pass": "green", "fail": "bold red", "unknown": "yellow", "waived": "magenta",
+}
+
+
+def severity_text(severity: str | None) -> Text:
+    severity = severity or "info"
+    return Text(severity, style=SEVERITY_STYLE.get(severity, ""))
+
+
+def status_text(status: str | None) -> Text:
+    status = status or "-"
+    return Text(status, style=STATUS_STYLE.get(status, ""))
+
+
+def plain(value: Any) -> Text:
+    return Text("" if value is None else str(value))
+
+
+def check_table(sources: Iterable[dict[str, Any]], title: str = "Sources") -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("source", "status", "entries", "new", "edited", "removed", "error"):
+        table.add_column(column, justify="right" if column in ("entries", "new", "edited", "removed") else "left")
+    for row in sources:
+        table.add_row(
+            plain(row["name"]), status_text(row["status"]), plain(row["entries"]), plain(row["new"]),
+            plain(row["edited"]), plain(row["removed"]), plain(row.get("error") or ""),
+        )
+    return table
+
+
+def changes_table(changes: Iterable[dict[str, Any]], title: str = "Changes") -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("id", "severity", "kind", "source", "date", "title", "categories", "state"):
+        table.add_column(column, overflow="fold")
+    for change in changes:
+        state = "acked by " + change["acked_by"] if change.get("acked_by") else (
+            "snoozed" if change.get("snoozed_until") else "open"
+        )
+        table.add_row(
+            plain(change.get("ref") or change.get("id")),
+            severity_text(change.get("severity")),
+            plain(change.get("kind")),
+            plain(change.get("source") or change.get("workspace")),
+            plain(change.get("date")),
+            plain(change.get("title")),
+            plain(", ".join(change.get("categories") or [])),
+            plain(state),
+        )
+    return table
+
+
+def print_digest(console: Console, digest: dict[str, Any]) -> None:
+    counts = digest["counts"]
+    header = Text.assemble(
+        ("Digest ", "bold"),
+        (f"{digest['period_start'] or 'beginning'} → {digest['period_end']}  ", "dim"),
+        (f"high {counts.get('high', 0)}", SEVERITY_STYLE["high"]), "  ",
+        (f"medium {counts.get('medium', 0)}", SEVERITY_STYLE["medium"]), "  ",
+        (f"low {counts.get('low', 0)}", SEVERITY_STYLE["low"]), "  ",
+        (f"carried over {digest['carried_over']}", "cyan"), "  ",
+        (f"informational (not listed) {digest['informational']}", "dim"),
+    )
+    console.print(header)
+    if not digest["items"]:
+        console.print(Text("Nothing security-relevant is open.", style="green"))
+        return
+    for item in digest["items"]:
+        line = Text.assemble(
+            (f"{item['id']:>7} ", "bold"),
+            severity_text(item["severity"]), " ",
+            ("(carried over) " if item["carried_over"] else "", "cyan"),
+            item["title"],
+        )
+        console.print(line)
+        meta = f"        {item.get('source') or item.get('workspace') or ''} · {item.get('date') or ''}"
+        meta += f" · {', '.join(item['categories'])}"
+        console.print(Text(meta, style="dim"))
+        for reason in item["reasons"][:4]:
+            console.print(Text(f"        why: {reason}", style="italic"))
+        if item.get("link"):
+            console.print(Text(f"        {item['link']}", style="blue"))

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from driftwatch.config import SECRET_ENV
+from driftwatch.store import Store
+
+from .fakeweb import FakeWeb
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No developer's tokens, config or database leak into a test."""
+    for name in (*SECRET_ENV, "DRIFTWATCH_CONFIG", "DRIFTWATCH_DB", "DRIFTWATCH_LOG_FORMAT",
+                 "SLACK_API_URL", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def web() -> FakeWeb:
+    server = FakeWeb().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    opened = Store.open(tmp_path / "test.db")
+    yield opened
+    opened.close()
+
+
+def fixture_text(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()

@@ -1,0 +1,348 @@
+"""One check of the configured sources: fetch, parse, reconcile, classify, store.
+
+Each source is stored in its own transaction, after its network work is done:
+a crash or a kill half way through leaves every source either fully checked
+or untouched (its validators unchanged), and the next check redoes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable
+
+from driftwatch.config import SourceConfig
+from driftwatch.models import Classification, NewChange, ParsedEntry
+from driftwatch.store import Store
+
+from .entries import Reconciliation, health, reconcile
+from .feeds import parse_feed
+from .fetch import Fetcher, FetchResult
+from .release_notes import ParseResult, parse_release_notes
+
+log = logging.getLogger("driftwatch.check")
+
+Classifier = Callable[[str, str], Classification]
+
+
+@dataclass
+class SourceOutcome:
+    name: str
+    status: str  # ok, unchanged, broken, error
+    entries: int = 0
+    new: int = 0
+    edited: int = 0
+    removed: int = 0
+    error: str | None = None
+    change_refs: list[str] = field(default_factory=list, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("change_refs")
+        return data
+
+
+@dataclass
+class CheckReport:
+    sources: list[SourceOutcome]
+    changes: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sources": [s.as_dict() for s in self.sources], "changes": self.changes}
+
+
+def parse_body(kind: str, body: bytes, url: str, today: dt.date) -> ParseResult:
+    if kind == "feed":
+        return parse_feed(body, url)
+    return parse_release_notes(body, url, today=today)
+
+
+def change_summary(change: dict[str, Any]) -> dict[str, Any]:
+    """The public shape of a change in ``check --json``."""
+    return {
+        "id": change["ref"],
+        "kind": change["kind"],
+        "source": change["source"],
+        "title": change["title"],
+        "date": change["date"],
+        "categories": change.get("categories") or [],
+        "severity": change.get("severity"),
+        "security_relevant": bool(change.get("security_relevant")),
+        "reasons": change.get("reasons") or [],
+        "link": change.get("link"),
+    }
+
+
+class SourceChecker:
+    """Applies fetch results and parses of one source to the store."""
+
+    def __init__(self, store: Store, classify: Classifier, *, today: dt.date | None = None) -> None:
+        self.store = store
+        self.classify = classify
+        self.today = today or store.clock().date()
+
+    # --- entry point for a fetched source ---------------------------------------------------
+
+    def apply_fetch(self, source: SourceConfig, result: FetchResult, run_id: int | None) -> SourceOutcome:
+        store = self.store
+        with store.transaction():
+            state = store.sync_source(source.name, source.kind, source.url)
+            fetch_fields = {
+                "started_at": store.now(),
+                "duration_ms": result.duration_ms,
+                "status_code": result.status_code,
+                "bytes": len(result.body),
+                "error": result.error,
+            }
+            if result.error is not None:
+                store.record_fetch(source.name, run_id, outcome="error", **fetch_fields)
+                return self._failed(source, state, result.error, run_id)
+            if result.not_modified or (
+                result.sha256 == store.latest_body_sha(source.name) and state["status"] == "ok"
+            ):
+                store.record_fetch(source.name, run_id, outcome="unchanged", **fetch_fields)
+                store.update_source(
+                    source.name,
+                    last_checked_at=store.now(),
+                    last_success_at=store.now(),
+                    consecutive_failures=0,
+                    etag=result.etag or state.get("etag"),
+                    last_modified=result.last_modified or state.get("last_modified"),
+                )
+                return SourceOutcome(source.name, "unchanged", entries=store.count_entries(source.name))
+            body_id = store.store_body(
+                source.name, result.final_url or source.url, result.content_type, result.body, result.sha256
+            )
+            store.record_fetch(source.name, run_id, outcome="changed", body_id=body_id, **fetch_fields)
+            try:
+                parsed = parse_body(source.kind, result.body, result.final_url or source.url, self.today)
+            except Exception as exc:  # a parser bug must not stop the other sources
+                log.exception("parser failed for %s", source.name)
+                parsed = ParseResult(entries=[], dates_found=0, warnings=[f"parser error: {exc}"])
+            outcome = self.apply_parse(source, parsed, run_id)
+            store.update_source(source.name, etag=result.etag, last_modified=result.last_modified)
+            return outcome
+
+    # --- shared by check and replay ---------------------------------------------------------
+
+    def apply_parse(self, source: SourceConfig, parsed: ParseResult, run_id: int | None) -> SourceOutcome:
+        """Reconcile one parse with the store (call inside a transaction)."""
+        store = self.store
+        state = store.source(source.name) or store.sync_source(source.name, source.kind, source.url)
+        stored = store.entries(source.name)
+        plan = reconcile(stored, parsed.entries)
+        reason = health(
+            kind=source.kind,
+            entries=len(parsed.entries),
+            dates_found=parsed.dates_found,
+            stored_live=len(stored),
+            missing=len(plan.missing),
+        )
+        if reason is None and parsed.warnings and not parsed.entries:
+            reason = parsed.warnings[0]
+        if reason is not None:
+            return self._broken(source, state, reason, run_id)
+        refs = self._store_plan(source, plan, run_id)
+        now = store.now()
+        fields: dict[str, Any] = {
+            "status": "ok",
+            "status_reason": None,
+            "last_checked_at": now,
+            "last_success_at": now,
+            "consecutive_failures": 0,
+            "entry_count": store.count_entries(source.name),
+        }
+        if state["status"] != "ok":
+            fields["status_since"] = now
+        if refs:
+            fields["last_changed_at"] = now
+        if state["status"] == "broken":
+            ref = store.add_change(
+                NewChange(
+                    kind="source_recovered",
+                    title=f"Source {source.name} parses again",
+                    dedupe_key=f"source_recovered:{source.name}:{now}",
+                    source=source.name,
+                    summary=f"It was broken since {state.get('status_since')}: {state.get('status_reason')}",
+                    link=source.url,
+                    date=now[:10],
+                    classification=Classification(False, "info", ["other"], ["source recovered"], "rules"),
+                ),
+                run_id,
+            )
+            if ref:
+                refs.append(ref)
+        store.update_source(source.name, **fields)
+        return SourceOutcome(
+            source.name,
+            "ok",
+            entries=fields["entry_count"],
+            new=len(plan.new),
+            edited=len(plan.edited),
+            removed=len(plan.removed),
+            change_refs=refs,
+        )
+
+    def _store_plan(self, source: SourceConfig, plan: Reconciliation, run_id: int | None) -> list[str]:
+        store = self.store
+        refs: list[str] = []
+        store.touch_entries(plan.seen_ids)
+        for entry in plan.new:
+            entry_id = store.insert_entry(source.name, entry)
+            refs += self._entry_change(source, "new_entry", entry, entry_id, 1, run_id)
+        for row, entry, diff in plan.edited:
+            version = store.update_entry_text(row["id"], entry, diff, new_key=entry.key)
+            refs += self._entry_change(source, "edited_entry", entry, row["id"], version, run_id, diff=diff)
+        for row, misses, removed in plan.missing:
+            store.mark_missing(row["id"], misses, removed)
+            if removed:
+                ref = store.add_change(
+                    NewChange(
+                        kind="removed_entry",
+                        title=row["title"],
+                        dedupe_key=f"entry:{row['id']}:removed:{row['version']}",
+                        source=source.name,
+                        entry_id=row["id"],
+                        entry_version=row["version"],
+                        date=row["date"],
+                        link=row["link"],
+                        summary="No longer on the page (missing from two successful parses in a row).",
+                        classification=Classification(False, "info", ["other"], ["entry removed by the vendor"], "rules"),
+                    ),
+                    run_id,
+                )
+                if ref:
+                    refs.append(ref)
+        return refs
+
+    def _entry_change(
+        self,
+        source: SourceConfig,
+        kind: str,
+        entry: ParsedEntry,
+        entry_id: int,
+        version: int,
+        run_id: int | None,
+        diff: str | None = None,
+    ) -> list[str]:
+        ref = self.store.add_change(
+            NewChange(
+                kind=kind,
+                title=entry.title,
+                dedupe_key=f"entry:{entry_id}:v{version}",
+                source=source.name,
+                entry_id=entry_id,
+                entry_version=version,
+                date=entry.date,
+                link=entry.link,
+                summary=entry.body[:2000],
+                classification=self.classify(entry.title, entry.body),
+                details={"diff": diff} if diff else {},
+            ),
+            run_id,
+        )
+        return [ref] if ref else []
+
+    # --- failure states ---------------------------------------------------------------------
+
+    def _failed(self, source: SourceConfig, state: dict[str, Any], error: str, run_id: int | None) -> SourceOutcome:
+        store = self.store
+        store.update_source(
+            source.name,
+            status="error" if state["status"] != "broken" else "broken",
+            status_reason=error if state["status"] != "broken" else state["status_reason"],
+            last_checked_at=store.now(),
+            consecutive_failures=int(state.get("consecutive_failures") or 0) + 1,
+            status_since=store.now() if state["status"] not in ("error", "broken") else state["status_since"],
+        )
+        return SourceOutcome(source.name, "error", entries=store.count_entries(source.name), error=error)
+
+    def _broken(self, source: SourceConfig, state: dict[str, Any], reason: str, run_id: int | None) -> SourceOutcome:
+        """Trust nothing from this parse: no entry is touched, one change says why."""
+        store = self.store
+        now = store.now()
+        refs: list[str] = []
+        if state["status"] != "broken":
+            ref = store.add_change(
+                NewChange(
+                    kind="source_broken",
+                    title=f"Source {source.name} is broken: {reason}",
+                    dedupe_key=f"source_broken:{source.name}:{now}",
+                    source=source.name,
+                    summary=reason,
+                    link=source.url,
+                    date=now[:10],
+                    classification=Classification(
+                        True, "medium", ["other"],
+                        [f"source broken: {reason} (changes from this source are not being seen)"], "rules",
+                    ),
+                ),
+                run_id,
+            )
+            if ref:
+                refs.append(ref)
+        store.update_source(
+            source.name,
+            status="broken",
+            status_reason=reason,
+            status_since=now if state["status"] != "broken" else state["status_since"],
+            last_checked_at=now,
+            consecutive_failures=int(state.get("consecutive_failures") or 0) + 1,
+        )
+        return SourceOutcome(
+            source.name, "broken", entries=store.count_entries(source.name), error=reason, change_refs=refs
+        )
+
+
+def run_check(
+    store: Store,
+    sources: Iterable[SourceConfig],
+    fetcher: Fetcher,
+    classify: Classifier,
+    *,
+    on_source_done: Callable[[SourceOutcome], None] | None = None,
+) -> CheckReport:
+    """Check every source; one failing source never stops the others."""
+    checker = SourceChecker(store, classify)
+    run_id = store.start_run("check")
+    outcomes: list[SourceOutcome] = []
+    status = "failed"
+    try:
+        for source in sources:
+            if not source.enabled:
+                continue
+            state = store.source(source.name) or {}
+            same_url = state.get("url") == source.url
+            result = fetcher.fetch(
+                source.url,
+                etag=state.get("etag") if same_url else None,
+                last_modified=state.get("last_modified") if same_url else None,
+            )
+            outcome = checker.apply_fetch(source, result, run_id)
+            log.info("source %s: %s (%d entries, %d new, %d edited)", source.name, outcome.status,
+                     outcome.entries, outcome.new, outcome.edited)
+            outcomes.append(outcome)
+            if on_source_done:
+                on_source_done(outcome)
+        status = "ok"
+    finally:
+        store.finish_run(run_id, status, {"sources": len(outcomes)})
+    refs = [ref for outcome in outcomes for ref in outcome.change_refs]
+    changes = [change_summary(store.change(ref) or {}) for ref in refs]
+    return CheckReport(outcomes, changes)
+
+
+def replay_source(store: Store, source: SourceConfig, classify: Classifier) -> SourceOutcome:
+    """Re-parse the newest stored body of a source, without the network."""
+    bodies = list(store.bodies(source.name))
+    if not bodies:
+        raise LookupError(f"no stored page bodies for source {source.name!r}; run a check first")
+    latest = bodies[-1]
+    checker = SourceChecker(store, classify)
+    run_id = store.start_run("replay")
+    with store.transaction():
+        parsed = parse_body(source.kind, latest["body"], latest["url"] or source.url, checker.today)
+        outcome = checker.apply_parse(source, parsed, run_id)
+    store.finish_run(run_id, "ok", {"source": source.name, "body_id": latest["id"]})
+    return outcome

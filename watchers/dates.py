@@ -1,0 +1,94 @@
+"""Reading the dates vendors print: "November 20th, 2025", "20 Nov 2025", "2025-11-20", "(Mar 14)".
+
+Pure functions, so the many spellings are tested without any page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
+    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(\d{4})"
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
+
+_MDY = re.compile(rf"^{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+{_YEAR}$", re.I)
+_DMY = re.compile(rf"^{_WEEKDAY}{_DAY}\s+{_MONTH},?\s+{_YEAR}$", re.I)
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_MD = re.compile(rf"^{_MONTH}\s+{_DAY}$", re.I)
+_MONTH_YEAR = re.compile(rf"^{_MONTH},?\s+{_YEAR}$", re.I)
+_TRAILING_PAREN = re.compile(r"^(?P<title>.*?)\s*\((?P<date>[^()]{3,40})\)\s*$")
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip().rstrip(":").strip()
+
+
+def _make(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_full_date(text: str) -> dt.date | None:
+    """A complete date (with year) when ``text`` is nothing but a date, else None."""
+    text = _clean(text)
+    if len(text) > 40:
+        return None
+    if match := _ISO.match(text):
+        return _make(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    if match := _MDY.match(text):
+        return _make(int(match.group(3)), MONTHS[match.group(1).lower()], int(match.group(2)))
+    if match := _DMY.match(text):
+        return _make(int(match.group(3)), MONTHS[match.group(2).lower()], int(match.group(1)))
+    return None
+
+
+def parse_month_day(text: str) -> tuple[int, int] | None:
+    """A year-less date such as "Mar 14" or "March 14th"."""
+    match = _MD.match(_clean(text))
+    if not match:
+        return None
+    month, day = MONTHS[match.group(1).lower()], int(match.group(2))
+    return (month, day) if _make(2024, month, day) else None
+
+
+def parse_month_year(text: str) -> tuple[int, int] | None:
+    """A month heading such as "September, 2025" (year, month)."""
+    match = _MONTH_YEAR.match(_clean(text))
+    if not match:
+        return None
+    return int(match.group(2)), MONTHS[match.group(1).lower()]
+
+
+def split_title_date(text: str) -> tuple[str, dt.date | tuple[int, int]] | None:
+    """Older layout: "Title (Mar 14)" or "Title (March 14, 2024)" -> (title, date)."""
+    match = _TRAILING_PAREN.match(_clean(text))
+    if not match or not match.group("title"):
+        return None
+    inside = match.group("date")
+    full = parse_full_date(inside)
+    if full:
+        return match.group("title"), full
+    partial = parse_month_day(inside)
+    if partial:
+        return match.group("title"), partial
+    return None
+
+
+def infer_year(month: int, day: int, reference: dt.date) -> dt.date:
+    """The year that puts (month, day) closest to a dated neighbour on the page."""
+    best: dt.date | None = None
+    for year in (reference.year - 1, reference.year, reference.year + 1):
+        candidate = _make(year, month, day)
+        if candidate and (best is None or abs(candidate - reference) < abs(best - reference)):
+            best = candidate
+    assert best is not None
+    return best
