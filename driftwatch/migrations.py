@@ -79,6 +79,7 @@ def m001_initial(db: Database) -> None:
         foreign_keys=[("source", "sources", "name"), ("run_id", "runs", "id"), ("body_id", "bodies", "id")],
         not_null={"source", "started_at", "outcome"},
     )
+    db["fetches"].create_index(["source", "started_at"])
     db["entries"].create(
         {
             "id": int,

@@ -167,7 +167,19 @@ class Store:
         return rows[0] if rows else None
 
     def sources(self) -> list[dict[str, Any]]:
-        return list(self.db["sources"].rows_where(order_by="name"))
+        """Source rows with last check and last success taken from the fetch record."""
+        rows = list(self.db["sources"].rows_where(order_by="name"))
+        stats = {
+            r["source"]: r
+            for r in self.db.query(
+                "select source, max(started_at) as last_checked_at, "
+                "max(case when outcome != 'error' then started_at end) as last_success_at "
+                "from fetches group by source"
+            )
+        }
+        for row in rows:
+            row.update({k: v for k, v in stats.get(row["name"], {}).items() if k != "source"})
+        return rows
 
     def update_source(self, name: str, **fields: Any) -> None:
         self.db["sources"].update(name, fields)
@@ -191,11 +203,12 @@ class Store:
             .last_pk
         )
 
-    def latest_body_sha(self, source: str) -> str | None:
+    def latest_body_id(self, source: str, sha256: str) -> int | None:
+        """The newest stored body, if it is byte-for-byte this one (no duplicate copies)."""
         row = self.db.execute(
-            "select sha256 from bodies where source = ? order by id desc limit 1", [source]
+            "select id, sha256 from bodies where source = ? order by id desc limit 1", [source]
         ).fetchone()
-        return row[0] if row else None
+        return int(row[0]) if row and row[1] == sha256 else None
 
     def bodies(self, source: str) -> Iterator[dict[str, Any]]:
         """Stored raw bodies, oldest first, decompressed (for replay)."""

@@ -122,5 +122,6 @@ class FakeWeb:
         return self
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        if self.httpd.fileno() != -1:
+            self.httpd.shutdown()
+            self.httpd.server_close()

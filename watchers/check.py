@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -52,10 +53,15 @@ class CheckReport:
         return {"sources": [s.as_dict() for s in self.sources], "changes": self.changes}
 
 
-def parse_body(kind: str, body: bytes, url: str, today: dt.date) -> ParseResult:
+def charset_of(content_type: str | None) -> str | None:
+    match = re.search(r"charset=[\"']?([\w.:-]+)", content_type or "", re.I)
+    return match.group(1) if match else None
+
+
+def parse_body(kind: str, body: bytes, url: str, today: dt.date, content_type: str | None = None) -> ParseResult:
     if kind == "feed":
         return parse_feed(body, url)
-    return parse_release_notes(body, url, today=today)
+    return parse_release_notes(body, url, today=today, encoding=charset_of(content_type))
 
 
 def change_summary(change: dict[str, Any]) -> dict[str, Any]:
@@ -98,25 +104,19 @@ class SourceChecker:
             if result.error is not None:
                 store.record_fetch(source.name, run_id, outcome="error", **fetch_fields)
                 return self._failed(source, state, result.error, run_id)
-            if result.not_modified or (
-                result.sha256 == store.latest_body_sha(source.name) and state["status"] == "ok"
-            ):
+            if result.not_modified:
                 store.record_fetch(source.name, run_id, outcome="unchanged", **fetch_fields)
-                store.update_source(
-                    source.name,
-                    last_checked_at=store.now(),
-                    last_success_at=store.now(),
-                    consecutive_failures=0,
-                    etag=result.etag or state.get("etag"),
-                    last_modified=result.last_modified or state.get("last_modified"),
-                )
-                return SourceOutcome(source.name, "unchanged", entries=store.count_entries(source.name))
-            body_id = store.store_body(
+                if state["status"] != "ok" or state.get("consecutive_failures"):
+                    store.update_source(source.name, status="ok", status_reason=None,
+                                        consecutive_failures=0, status_since=store.now())
+                return SourceOutcome(source.name, "unchanged", entries=int(state.get("entry_count") or 0))
+            body_id = store.latest_body_id(source.name, result.sha256) or store.store_body(
                 source.name, result.final_url or source.url, result.content_type, result.body, result.sha256
             )
             store.record_fetch(source.name, run_id, outcome="changed", body_id=body_id, **fetch_fields)
             try:
-                parsed = parse_body(source.kind, result.body, result.final_url or source.url, self.today)
+                parsed = parse_body(source.kind, result.body, result.final_url or source.url, self.today,
+                                    result.content_type)
             except Exception as exc:  # a parser bug must not stop the other sources
                 log.exception("parser failed for %s", source.name)
                 parsed = ParseResult(entries=[], dates_found=0, warnings=[f"parser error: {exc}"])
@@ -342,7 +342,8 @@ def replay_source(store: Store, source: SourceConfig, classify: Classifier) -> S
     checker = SourceChecker(store, classify)
     run_id = store.start_run("replay")
     with store.transaction():
-        parsed = parse_body(source.kind, latest["body"], latest["url"] or source.url, checker.today)
+        parsed = parse_body(source.kind, latest["body"], latest["url"] or source.url, checker.today,
+                            latest["content_type"])
         outcome = checker.apply_parse(source, parsed, run_id)
     store.finish_run(run_id, "ok", {"source": source.name, "body_id": latest["id"]})
     return outcome

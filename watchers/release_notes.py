@@ -137,10 +137,14 @@ def _next_data_html(soup: BeautifulSoup) -> str | None:
 
 
 def parse_release_notes(
-    body: bytes | str, page_url: str, *, today: dt.date | None = None
+    body: bytes | str, page_url: str, *, today: dt.date | None = None, encoding: str | None = None
 ) -> ParseResult:
-    """Entries of a release-notes page, newest first as the page lists them."""
-    soup = BeautifulSoup(body, "lxml")
+    """Entries of a release-notes page, newest first as the page lists them.
+
+    ``encoding`` is the charset from the HTTP header; without it the page's own
+    ``<meta charset>`` or a byte-level guess decides.
+    """
+    soup = BeautifulSoup(body, "lxml", from_encoding=encoding if isinstance(body, bytes) else None)
     page_title_el = soup.find("title")
     page_title = squash(page_title_el.get_text()) if page_title_el else None
     _strip_chrome(soup)
@@ -199,11 +203,11 @@ def _walk(root: Tag | None, page_url: str, today: dt.date) -> ParseResult:
                 close()
                 current_date, date_anchor, dates_found = month_day, _anchor(el), dates_found + 1
                 continue
-            if current is not None and current.title and level > current.level:
+            titled = split_title_date(text)
+            if not titled and current is not None and current.date and current.title and level > current.level:
                 current.parts.append(text)  # a sub-heading inside one change
                 continue
             close()
-            titled = split_title_date(text)
             if titled:
                 dates_found += 1
                 current = _Item(titled[0], titled[1], _anchor(el), level)

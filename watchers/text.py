@@ -14,6 +14,7 @@ DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "emb
 BLOCK_TAGS = {
     "p", "div", "section", "article", "header", "footer", "blockquote", "pre", "table", "tr",
     "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "dl", "dt", "dd", "main", "aside",
+    "body", "html", "details", "summary", "nav", "ul", "ol",
 }
 
 
@@ -34,6 +35,10 @@ def _inline(node: Tag | NavigableString) -> str:
 
 
 def _lines(node: Tag, depth: int = 0) -> list[str]:
+    return _render(list(node.children), depth)
+
+
+def _render(children: list, depth: int = 0) -> list[str]:
     """Block-aware walk: each block and list item becomes its own line."""
     lines: list[str] = []
     buffer = ""
@@ -46,7 +51,7 @@ def _lines(node: Tag, depth: int = 0) -> list[str]:
                 lines.append(part)
         buffer = ""
 
-    for child in node.children:
+    for child in children:
         if isinstance(child, NavigableString):
             if isinstance(child, PreformattedString):  # comments, doctypes, CDATA
                 continue
@@ -74,7 +79,7 @@ def _lines(node: Tag, depth: int = 0) -> list[str]:
 
 
 def element_text(node: Tag) -> str:
-    return "\n".join(_lines(node))
+    return "\n".join(_render([node]))
 
 
 def html_to_text(html: str) -> str:
@@ -83,4 +88,4 @@ def html_to_text(html: str) -> str:
         return squash(html)
     soup = BeautifulSoup(html, "lxml")
     root = soup.body or soup
-    return element_text(root)
+    return "\n".join(_lines(root))
