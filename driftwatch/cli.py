@@ -372,6 +372,100 @@ def digest(state: State, post: bool, force: bool, as_json: bool) -> None:
     print_digest(out, result)
 
 
+# --- classifier -----------------------------------------------------------------------------
+
+
+@cli.command(name="classify")
+@click.argument("input_file", metavar="[FILE]", required=False, type=click.File("r", encoding="utf-8"))
+@handle_errors
+def classify_cmd(input_file: Any) -> None:
+    """Classify JSON Lines (id, title, body) from FILE or stdin; one JSON line out per input."""
+    from .classify import default_classifier
+    from .classify.batch import classify_lines
+
+    stream = input_file or sys.stdin
+    classifier = default_classifier()
+    good = bad = 0
+    for number, result, error in classify_lines(classifier, stream):
+        if error:
+            bad += 1
+            err.print(f"line {number}: {error}", markup=False, highlight=False)
+        else:
+            good += 1
+            click.echo(json.dumps(result, ensure_ascii=False))
+    if bad and not good:
+        raise Failure(f"no line could be classified ({bad} bad)")
+
+
+@cli.command()
+@click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False), help="Training JSONL (default data/classifier/train.jsonl).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Model folder (default: the shipped model).")
+@json_option
+@handle_errors
+def train(data_path: str | None, out_dir: str | None, as_json: bool) -> None:
+    """Rebuild the classifier model from the labelled data (seconds, deterministic)."""
+    from .classify.model import MODEL_DIR
+    from .classify.train import train as run_training
+
+    summary = run_training(Path(data_path) if data_path else None, Path(out_dir) if out_dir else MODEL_DIR)
+    if as_json:
+        emit_json(summary)
+        return
+    out.print(f"Trained on {summary['examples']} examples -> {summary['model']} "
+              f"(fingerprint {summary['fingerprint'][:12]})")
+
+
+@cli.command(name="eval")
+@click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False), help="Labelled JSONL (default data/classifier/dev.jsonl).")
+@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), help="Model folder (default: the shipped model).")
+@click.option("--mistakes", is_flag=True, help="Also list every misclassified example.")
+@json_option
+@handle_errors
+def eval_cmd(data_path: str | None, model_dir: str | None, mistakes: bool, as_json: bool) -> None:
+    """Precision, recall and F1 per category and for relevance on the dev set."""
+    from .classify.model import MODEL_DIR, Classifier
+    from .classify.train import default_dev_path, evaluate, read_examples
+
+    classifier = Classifier.load(model_dir or MODEL_DIR)
+    metrics = evaluate(classifier, read_examples(Path(data_path) if data_path else default_dev_path()))
+    if not mistakes:
+        metrics.pop("mistakes")
+    if as_json:
+        emit_json(metrics)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Evaluation on {metrics['examples']} examples", title_justify="left")
+    for column in ("", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="right" if column else "left")
+    rows = [("relevance", metrics["relevance"]), ("high severity", metrics["high_severity"])]
+    rows += list(metrics["categories"].items())
+    for name, m in rows:
+        table.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+    out.print(table)
+    out.print(f"category macro-F1 {metrics['category_macro_f1']:.3f} · severity accuracy {metrics['severity_accuracy']:.3f}")
+    for mistake in metrics.get("mistakes", []):
+        out.print(f"  {mistake['title']}: gold {mistake['gold']} got {mistake['got']}", markup=False)
+
+
+@cli.command()
+@click.option("--all", "everything", is_flag=True, help="Also changes already classified by the current model.")
+@json_option
+@click.pass_obj
+@handle_errors
+def reclassify(state: State, everything: bool, as_json: bool) -> None:
+    """Re-run the classifier over stored changes after a model update."""
+    from .classify import default_classifier
+    from .classify.batch import reclassify_store
+
+    with state.open_store() as store:
+        summary = reclassify_store(store, default_classifier(), everything=everything)
+    if as_json:
+        emit_json(summary)
+        return
+    out.print(f"Reclassified {summary['reclassified']} changes; severity changed for {summary['severity_changed']}.")
+
+
 # --- not yet available ----------------------------------------------------------------------
 
 
