@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from . import lexicon
 
@@ -34,67 +34,60 @@ class Signals:
         return None
 
 
-if not Doc.has_extension("signals"):
-    Doc.set_extension("signals", default=None)
-
-
-def _spans_overlap(a: Span, b: Span) -> bool:
-    return a.start < b.end and b.start < a.end
-
-
 class SignalMatcher:
     def __init__(self, nlp: Language) -> None:
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        for category, phrases in lexicon.CUES.items():
-            self.matcher.add(f"cue:{category}", list(nlp.tokenizer.pipe(phrases)))
-        self.matcher.add("on", list(nlp.tokenizer.pipe(lexicon.ON_BY_DEFAULT)))
-        self.matcher.add("off", list(nlp.tokenizer.pipe(lexicon.OFF_BY_DEFAULT)))
-        self.matcher.add("product", list(nlp.tokenizer.pipe(lexicon.PRODUCTS)))
-        self.matcher.add("connector", list(nlp.tokenizer.pipe(lexicon.CONNECTORS)))
-        self.matcher.add("noise", list(nlp.tokenizer.pipe(lexicon.NOISE)))
-        self.vocab = nlp.vocab
+        groups: dict[str, tuple[str, ...]] = {f"cue:{c}": p for c, p in lexicon.CUES.items()}
+        groups.update(on=lexicon.ON_BY_DEFAULT, off=lexicon.OFF_BY_DEFAULT, product=lexicon.PRODUCTS,
+                      connector=lexicon.CONNECTORS, noise=lexicon.NOISE)
+        self.keys: dict[int, str] = {}
+        for key, phrases in groups.items():
+            self.matcher.add(key, list(nlp.tokenizer.pipe(phrases)))
+            self.keys[nlp.vocab.strings[key]] = key
+        self.connector_names = {name.lower(): name for name in lexicon.CONNECTORS}
 
     def __call__(self, doc: Doc) -> Doc:
         signals = Signals()
-        on_spans: list[Span] = []
-        off_spans: list[Span] = []
+        on_spans: list[tuple[int, int]] = []
+        off_spans: list[tuple[int, int]] = []
+        cues = signals.cues
         for match_id, start, end in self.matcher(doc):
-            key = self.vocab.strings[match_id]
-            span = doc[start:end]
-            text = span.text
+            key = self.keys[match_id]
+            if key == "on":
+                on_spans.append((start, end))
+                continue
+            if key == "off":
+                off_spans.append((start, end))
+                continue
+            text = doc[start:end].text
             if key.startswith("cue:"):
-                found = signals.cues.setdefault(key[4:], [])
+                found = cues.setdefault(key[4:], [])
                 if text not in found:
                     found.append(text)
-            elif key == "on":
-                on_spans.append(span)
-            elif key == "off":
-                off_spans.append(span)
+            elif key == "connector":
+                name = self.connector_names.get(text.lower(), text)
+                if name not in signals.connectors:
+                    signals.connectors.append(name)
             elif key == "product" and text not in signals.products:
                 signals.products.append(text)
-            elif key == "connector" and text not in signals.connectors:
-                signals.connectors.append(_canonical_connector(text))
             elif key == "noise" and text not in signals.noise:
                 signals.noise.append(text)
         # Negation and polarity: an "off" phrase cancels any "on" phrase it overlaps,
-        # and an "on" phrase right after "not"/"no longer" reads as off.
-        for span in on_spans:
-            negated = span.start > 0 and doc[span.start - 1].lower_ in ("not", "never", "no")
-            if negated or any(_spans_overlap(span, off) for off in off_spans):
-                if not any(_spans_overlap(span, off) for off in off_spans):
-                    signals.off_default.append(doc[span.start - 1 : span.end].text)
+        # and an "on" phrase right after "not"/"no"/"never" reads as off.
+        for start, end in on_spans:
+            if any(start < o_end and o_start < end for o_start, o_end in off_spans):
                 continue
-            signals.on_default.append(span.text)
-        signals.off_default.extend(s.text for s in off_spans)
-        doc._.signals = signals
+            if start > 0 and doc[start - 1].lower_ in ("not", "never", "no"):
+                signals.off_default.append(doc[start - 1 : end].text)
+                continue
+            signals.on_default.append(doc[start:end].text)
+        signals.off_default.extend(doc[s:e].text for s, e in off_spans)
+        doc.user_data["dw_signals"] = signals
         return doc
 
 
-def _canonical_connector(text: str) -> str:
-    for name in lexicon.CONNECTORS:
-        if name.lower() == text.lower():
-            return name
-    return text
+def signals_of(doc: Doc) -> Signals:
+    return doc.user_data.get("dw_signals") or Signals()
 
 
 @Language.factory("dw_signals")

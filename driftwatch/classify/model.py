@@ -17,7 +17,7 @@ from spacy.language import Language
 
 from driftwatch.models import Classification
 
-from . import components  # noqa: F401  (registers the dw_signals factory)
+from .components import signals_of  # importing registers the dw_signals factory
 from .lexicon import CATEGORIES, STRONG_CUES
 
 _STRONG = {category: {p.lower() for p in phrases} for category, phrases in STRONG_CUES.items()}
@@ -81,7 +81,7 @@ class Classifier:
             yield self.decide(doc)
 
     def decide(self, doc) -> Classification:
-        signals = doc._.signals
+        signals = signals_of(doc)
         cats = doc.cats
         chosen: list[str] = []
         reasons: list[str] = []
