@@ -154,7 +154,7 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
     """Fetch every source, store new and edited entries as classified changes."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from watchers.check import run_check
+    from watchers.check import change_summary, run_check
     from watchers.fetch import Fetcher
 
     from .classify import classify
@@ -173,12 +173,26 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
         report = run_check(
             store, sources, fetcher, classify, on_source_done=lambda _o: progress.advance(task)
         )
+        snapshots = []
+        if not source_names:
+            from watchers.snapshot import take_snapshot
+
+            snapshots = [take_snapshot(store, settings, ws) for ws in settings.config.workspaces]
+            for outcome in snapshots:
+                report.changes.extend(
+                    change_summary(store.change(ref) or {}) for ref in outcome.change_refs
+                )
     if as_json:
-        emit_json(report.as_dict())
+        emit_json({**report.as_dict(), "snapshots": [o.as_dict() for o in snapshots]})
         return
     from .terminal import changes_table, check_table
 
     out.print(check_table([s.as_dict() for s in report.sources]))
+    if snapshots:
+        from .terminal import snapshot_lines
+
+        for outcome in snapshots:
+            snapshot_lines(out, outcome.as_dict())
     if report.changes:
         rows = [{**c, "ref": c["id"]} for c in report.changes]
         out.print(changes_table(rows, title=f"{len(rows)} new changes"))
@@ -469,15 +483,148 @@ def reclassify(state: State, everything: bool, as_json: bool) -> None:
 # --- not yet available ----------------------------------------------------------------------
 
 
+# --- posture ----------------------------------------------------------------------------
+
+
+def _workspaces(state: State, name: str | None) -> list[Any]:
+    settings = state.settings
+    if name:
+        return [settings.workspace(name)]
+    if not settings.config.workspaces:
+        raise UsageProblem("no [[workspaces]] configured; see README (Workspace posture)")
+    return list(settings.config.workspaces)
+
+
+@cli.command()
+@click.option("--workspace", metavar="NAME", help="Only this workspace.")
+@json_option
+@click.pass_obj
+@handle_errors
+def snapshot(state: State, workspace: str | None, as_json: bool) -> None:
+    """Run the settings collectors and store one snapshot per workspace, with drift."""
+    from watchers.snapshot import take_snapshot
+
+    targets = _workspaces(state, workspace)
+    with state.open_store() as store:
+        outcomes = [take_snapshot(store, state.settings, ws) for ws in targets]
+    if as_json:
+        emit_json({"snapshots": [o.as_dict() for o in outcomes]})
+        return
+    from .terminal import snapshot_lines
+
+    for outcome in outcomes:
+        snapshot_lines(out, outcome.as_dict())
+
+
+def posture_report(state: State, store: Store, name: str) -> dict[str, Any]:
+    from watchers.snapshot import evaluate_snapshot
+
+    from .posture.evaluate import failing_first
+
+    latest = store.snapshots(name, 1)
+    if not latest:
+        return {"workspace": name, "taken_at": None, "complete": False, "errors": {},
+                "controls": [], "note": "no snapshot yet: run `driftwatch snapshot`"}
+    snap = latest[0]
+    results = failing_first(evaluate_snapshot(state.settings, snap, today=store.clock().date()))
+    return {
+        "workspace": name,
+        "taken_at": snap["taken_at"],
+        "complete": bool(snap["complete"]),
+        "errors": snap.get("errors") or {},
+        "summary": {s: sum(1 for r in results if r.status == s) for s in ("pass", "fail", "unknown", "waived")},
+        "controls": [r.as_dict() for r in results],
+    }
+
+
 @cli.command()
 @click.option("--workspace", metavar="NAME", help="Only this workspace.")
 @json_option
 @click.pass_obj
 @handle_errors
 def posture(state: State, workspace: str | None, as_json: bool) -> None:
-    """Every baseline control with pass / fail / unknown / waived."""
-    state.settings  # validate the config first
-    raise NotYetAvailable("Workspace posture", "workspace posture")
+    """Every baseline control with pass / fail / unknown / waived, failing first."""
+    targets = _workspaces(state, workspace)
+    with state.open_store() as store:
+        reports = [posture_report(state, store, ws.name) for ws in targets]
+    if as_json:
+        emit_json(reports[0] if len(reports) == 1 else {"workspaces": reports})
+        return
+    from .terminal import print_posture
+
+    for report in reports:
+        print_posture(out, report)
+
+
+@cli.command()
+@json_option
+@click.pass_obj
+@handle_errors
+def baseline(state: State, as_json: bool) -> None:
+    """The baseline controls (with your config's overrides applied)."""
+    from .posture import load_baseline
+
+    try:
+        controls = load_baseline(state.settings.config.controls)
+    except KeyError as exc:
+        raise UsageProblem(f"config error: controls: unknown control {exc.args[0]!r}") from None
+    if as_json:
+        emit_json({"controls": [c.as_dict() for c in controls]})
+        return
+    from rich.table import Table
+
+    from .terminal import plain, severity_text
+
+    table = Table(title=f"Baseline: {len(controls)} controls", title_justify="left")
+    for column in ("id", "rec", "severity", "setting", "rule", "expected", "title"):
+        table.add_column(column, overflow="fold")
+    for c in controls:
+        table.add_row(plain(c.id), plain(c.recommendation), severity_text(c.severity), plain(", ".join(c.settings)),
+                      plain(c.rule), plain(json.dumps(c.expected)), plain(c.title))
+    out.print(table)
+
+
+@cli.group()
+def settings() -> None:
+    """The settings catalogue and the attested settings file."""
+
+
+@settings.command()
+@click.option("--workspace", metavar="NAME", help="Name the workspace in the header.")
+@handle_errors
+def template(workspace: str | None) -> None:
+    """Print an attested-settings file with every catalogued key at its default."""
+    from watchers.collectors.attested import render_template
+
+    from .posture import load_catalogue
+
+    click.echo(render_template(load_catalogue(), workspace), nl=False)
+
+
+@settings.command(name="list")
+@json_option
+@handle_errors
+def list_settings(as_json: bool) -> None:
+    """Every catalogued setting: key, title, where, default, how it is observed."""
+    from dataclasses import asdict
+
+    from .posture import load_catalogue
+
+    items = [asdict(s) for s in load_catalogue().values()]
+    if as_json:
+        emit_json({"settings": items})
+        return
+    from rich.table import Table
+
+    from .terminal import plain
+
+    table = Table(title=f"{len(items)} settings", title_justify="left")
+    for column in ("key", "default", "observed", "where"):
+        table.add_column(column, overflow="fold")
+    for item in items:
+        table.add_row(plain(item["key"]), plain(json.dumps(item["default"])), plain(", ".join(item["observed"])),
+                      plain(item["where"]))
+    out.print(table)
 
 
 @cli.command()
@@ -522,10 +669,14 @@ def demo(state: State, db_path: str | None, as_json: bool) -> None:
 
     for number, report in enumerate(result.checks, start=1):
         out.print(check_table([s.as_dict() for s in report.sources], title=f"Check {number}"))
+    from .terminal import print_posture, snapshot_lines
+
+    for outcome in result.snapshots:
+        snapshot_lines(out, outcome.as_dict())
     out.print()
     print_digest(out, result.digest)
     out.print()
-    out.print("[dim]Posture (settings baseline and drift) arrives with the workspace posture work.[/]")
+    print_posture(out, result.posture, only_problems=True)
     out.print(f"Database: [bold]{result.database}[/]  (browse: sqlite-utils tables {result.database})")
 
 

@@ -16,9 +16,10 @@ from typing import Any, Callable
 
 from watchers.check import CheckReport, run_check
 from watchers.fetch import Fetcher
+from watchers.snapshot import SnapshotOutcome, take_snapshot
 
 from .classify import classify
-from .config import SourceConfig
+from .config import SourceConfig, load_settings
 from .digest import build_digest
 from .loopback import LoopbackServer
 from .paths import data_file
@@ -43,15 +44,19 @@ class SimulatedClock:
 class DemoResult:
     database: Path
     checks: list[CheckReport]
+    snapshots: list[SnapshotOutcome]
     first_digest: dict[str, Any]
     digest: dict[str, Any]
+    posture: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "database": str(self.database),
             "checks": [c.as_dict() for c in self.checks],
+            "snapshots": [s.as_dict() for s in self.snapshots],
             "first_digest": self.first_digest,
             "digest": self.digest,
+            "posture": self.posture,
         }
 
 
@@ -62,10 +67,22 @@ def _fresh(path: Path) -> None:
             candidate.unlink()
 
 
+def _demo_settings(folder: Path):
+    """A config with one workspace, "acme", whose attested file the demo rewrites."""
+    config = folder / "driftwatch.toml"
+    config.write_text('[[workspaces]]\nname = "acme"\nattested = "acme-attested.toml"\n')
+    return load_settings(str(config), env={}), folder / "acme-attested.toml"
+
+
 def run_demo(db_path: str | Path = DEFAULT_DEMO_DB, *, step: Callable[[str], None] = lambda _m: None) -> DemoResult:
+    import tempfile
+
     db_path = Path(db_path)
     _fresh(db_path)
     samples = data_file("samples")
+    scratch = tempfile.TemporaryDirectory(prefix="driftwatch-demo-")
+    settings, attested = _demo_settings(Path(scratch.name))
+    snapshots: list[SnapshotOutcome] = []
     clock = SimulatedClock(utcnow().replace(microsecond=0) - dt.timedelta(days=14))
     store = Store.open(db_path, clock=clock)
     checks: list[CheckReport] = []
@@ -89,6 +106,9 @@ def run_demo(db_path: str | Path = DEFAULT_DEMO_DB, *, step: Callable[[str], Non
             ]
             step(f"First check of {len(sources)} sources served from {server.base_url}")
             checks.append(run_check(store, sources, fetcher, classify))
+            step("Snapshot of workspace acme from the admin's attested settings")
+            attested.write_bytes((samples / "workspace-settings-v1.toml").read_bytes())
+            snapshots.append(take_snapshot(store, settings, settings.workspace("acme")))
 
             clock.advance(days=1)
             first = build_digest(store.digest_candidates(None), period_start=None, now=store.now())
@@ -103,11 +123,27 @@ def run_demo(db_path: str | Path = DEFAULT_DEMO_DB, *, step: Callable[[str], Non
                 "text/html; charset=utf-8",
             )
             checks.append(run_check(store, sources, fetcher, classify))
+            step("A new attestation: two settings drifted")
+            attested.write_bytes((samples / "workspace-settings-v2.toml").read_bytes())
+            snapshots.append(take_snapshot(store, settings, settings.workspace("acme")))
 
             clock.advance(days=7)
             last = store.last_digest()
             since = last["period_end"] if last else None
             digest = build_digest(store.digest_candidates(since), period_start=since, now=store.now())
+            posture = _posture(store, settings)
     finally:
         store.close()
-    return DemoResult(db_path, checks, first.as_dict(), digest.as_dict())
+        scratch.cleanup()
+    return DemoResult(db_path, checks, snapshots, first.as_dict(), digest.as_dict(), posture)
+
+
+def _posture(store: Store, settings) -> dict[str, Any]:
+    from watchers.snapshot import evaluate_snapshot
+
+    from .posture.evaluate import failing_first
+
+    snap = store.snapshots("acme", 1)[0]
+    results = failing_first(evaluate_snapshot(settings, snap, today=store.clock().date()))
+    return {"workspace": "acme", "taken_at": snap["taken_at"], "complete": bool(snap["complete"]),
+            "errors": snap.get("errors") or {}, "controls": [r.as_dict() for r in results]}

@@ -211,6 +211,35 @@ def m002_search(db: Database) -> None:
     db["changes"].enable_fts(["ref", "title", "summary"], create_triggers=True, tokenize="porter")
 
 
+@migrations()
+def m003_posture(db: Database) -> None:
+    """Audit-log setting events (deduplicated) and collector cursors for snapshots."""
+    db["setting_events"].create(
+        {
+            "id": int,
+            "workspace": str,
+            "collector": str,
+            "event_id": str,
+            "key": str,
+            "value": str,  # JSON
+            "observed_at": str,
+            "actor": str,
+            "ip": str,
+            "detail": str,
+            "stored_at": str,
+        },
+        pk="id",
+        not_null={"workspace", "collector", "event_id", "key", "observed_at"},
+    )
+    db["setting_events"].create_index(["workspace", "collector", "event_id", "key"], unique=True)
+    db["setting_events"].create_index(["workspace", "key", "observed_at"])
+    db["collector_cursors"].create(
+        {"workspace": str, "collector": str, "cursor": str, "updated_at": str},
+        pk=("workspace", "collector"),
+    )
+    db["snapshots"].add_column("run_id", int)
+
+
 def schema_version(db: Database) -> int:
     return len(migrations.applied(db))
 

@@ -490,6 +490,69 @@ class Store:
         rows = list(self.db.query("select * from digests order by period_start desc limit 1"))
         return _decode(rows[0]) if rows else None
 
+    # --- snapshots --------------------------------------------------------------------------
+
+    def add_setting_events(self, workspace: str, events: list[Any]) -> int:
+        """Store audit-log observations once each (delivery is at least once)."""
+        added = 0
+        for obs in events:
+            if not obs.event_id:
+                continue
+            exists = self.db["setting_events"].count_where(
+                "workspace = ? and collector = ? and event_id = ? and key = ?",
+                [workspace, obs.collector, obs.event_id, obs.key],
+            )
+            if exists:
+                continue
+            self.db["setting_events"].insert({
+                "workspace": workspace, "collector": obs.collector, "event_id": obs.event_id, "key": obs.key,
+                "value": json.dumps(obs.value), "observed_at": obs.observed_at, "actor": obs.actor,
+                "ip": obs.ip, "detail": obs.detail, "stored_at": self.now(),
+            })
+            added += 1
+        return added
+
+    def latest_setting_events(self, workspace: str, collector: str) -> list[dict[str, Any]]:
+        """The newest stored event per key: the state the audit log says each setting is in."""
+        sql = """
+            select * from setting_events e
+            where workspace = :ws and collector = :c and id = (
+                select id from setting_events e2
+                where e2.workspace = e.workspace and e2.collector = e.collector and e2.key = e.key
+                order by observed_at desc, id desc limit 1)
+        """
+        rows = list(self.db.query(sql, {"ws": workspace, "c": collector}))
+        for row in rows:
+            row["value"] = json.loads(row["value"]) if row["value"] is not None else None
+        return rows
+
+    def cursor(self, workspace: str, collector: str) -> str | None:
+        rows = list(self.db["collector_cursors"].rows_where("workspace = ? and collector = ?", [workspace, collector]))
+        return rows[0]["cursor"] if rows else None
+
+    def set_cursor(self, workspace: str, collector: str, cursor: str | None) -> None:
+        if cursor is not None:
+            self.db["collector_cursors"].upsert(
+                {"workspace": workspace, "collector": collector, "cursor": cursor, "updated_at": self.now()},
+                pk=("workspace", "collector"),
+            )
+
+    def add_snapshot(self, workspace: str, *, values: dict[str, Any], provenance: dict[str, Any],
+                     complete: bool, errors: dict[str, str], run_id: int | None) -> int:
+        return int(self.db["snapshots"].insert({
+            "workspace": workspace, "taken_at": self.now(), "complete": int(complete), "settings": values,
+            "provenance": provenance, "errors": errors, "run_id": run_id,
+        }).last_pk)
+
+    def snapshots(self, workspace: str, limit: int = 2) -> list[dict[str, Any]]:
+        rows = self.db.query(
+            "select * from snapshots where workspace = ? order by id desc limit ?", [workspace, limit]
+        )
+        return [_decode(r) for r in rows]
+
+    def snapshot_workspaces(self) -> list[str]:
+        return [r["workspace"] for r in self.db.query("select distinct workspace from snapshots order by workspace")]
+
     # --- search -----------------------------------------------------------------------------
 
     def search_changes(self, text: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -96,3 +96,64 @@ def print_digest(console: Console, digest: dict[str, Any]) -> None:
             console.print(Text(f"        why: {reason}", style="italic"))
         if item.get("link"):
             console.print(Text(f"        {item['link']}", style="blue"))
+
+
+def snapshot_lines(console: Console, outcome: dict[str, Any]) -> None:
+    counts = outcome["controls"]
+    drift = outcome["drift"]
+    line = Text.assemble(
+        (f"Snapshot {outcome['workspace']} ", "bold"), (f"{outcome['taken_at']}  ", "dim"),
+        (f"pass {counts['pass']}", STATUS_STYLE["pass"]), "  ", (f"fail {counts['fail']}", STATUS_STYLE["fail"]), "  ",
+        (f"unknown {counts['unknown']}", STATUS_STYLE["unknown"]), "  ", (f"waived {counts['waived']}", STATUS_STYLE["waived"]),
+        (f"  · newly failing {drift['newly_failing']}, fixed {drift['fixed']}", ""),
+    )
+    console.print(line)
+    for collector, error in outcome["errors"].items():
+        console.print(Text(f"  collector {collector} failed: {error}", style="red"))
+    for warning in outcome["warnings"]:
+        console.print(Text(f"  warning: {warning}", style="yellow"))
+
+
+def _short(value: Any) -> str:
+    import json
+
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def posture_table(report: dict[str, Any]) -> Table:
+    title = f"Posture of {report['workspace']}"
+    if report.get("taken_at"):
+        title += f" · snapshot {report['taken_at']}" + ("" if report.get("complete") else " (incomplete)")
+    table = Table(title=title, title_justify="left", caption=report.get("note"))
+    for column in ("control", "status", "severity", "observed", "expected", "title", "evidence"):
+        table.add_column(column, overflow="fold")
+    for control in report["controls"]:
+        evidence = "; ".join(
+            f"{e.get('collector', '?')} {str(e.get('observed_at', ''))[:10]}" + (f" by {e['actor']}" if e.get("actor") else "")
+            for e in control["evidence"] if "collector" in e
+        )
+        table.add_row(
+            plain(control["id"].removeprefix("DW-CTRL-")), status_text(control["status"]),
+            severity_text(control["severity"]), plain(_short(control["observed"])),
+            plain(_short(control["expected"])), plain(control["title"]), plain(evidence),
+        )
+    return table
+
+
+def print_posture(console: Console, report: dict[str, Any], *, only_problems: bool = False) -> None:
+    shown = dict(report)
+    if only_problems:
+        shown["controls"] = [c for c in report["controls"] if c["status"] in ("fail", "waived")]
+    console.print(posture_table(shown))
+    counts = {s: sum(1 for c in report["controls"] if c["status"] == s) for s in ("pass", "fail", "unknown", "waived")}
+    console.print(Text.assemble(
+        (f"pass {counts['pass']}", STATUS_STYLE["pass"]), "  ", (f"fail {counts['fail']}", STATUS_STYLE["fail"]), "  ",
+        (f"unknown {counts['unknown']}", STATUS_STYLE["unknown"]), "  ",
+        (f"waived {counts['waived']}", STATUS_STYLE["waived"]),
+        ("  (control ids without the DW-CTRL- prefix)", "dim"),
+    ))
+    for collector, error in (report.get("errors") or {}).items():
+        console.print(Text(f"collector {collector} failed: {error}", style="red"))
+    for control in report["controls"]:
+        if control["status"] == "fail":
+            console.print(Text.assemble(("fix ", "bold"), (control["id"], "bold"), ": ", control["remediation"]))

@@ -71,9 +71,14 @@ def test_demo_json(tmp_path: Path) -> None:
     assert Path(data["database"]).exists()
     assert data["digest"]["items"], "the demo digest shows classified changes"
     assert any(i["severity"] == "high" for i in data["digest"]["items"])
+    statuses = [c["status"] for c in data["posture"]["controls"]]
+    assert statuses.count("fail") >= 3 and "pass" in statuses
+    # the second snapshot's drift: Box write actions turned on, caused by bob's attestation
+    box = next(i for i in data["digest"]["items"] if i.get("workspace") == "acme" and "Box" in i["title"])
+    assert box["kind"] == "control_failing" and any("bob@acme.example" in r for r in box["reasons"])
 
 
-@pytest.mark.parametrize("command", [["posture"], ["posture", "--json"], ["serve"], ["worker"], ["digest", "--post"]])
+@pytest.mark.parametrize("command", [["serve"], ["worker"], ["digest", "--post"]])
 def test_later_capabilities_say_not_yet_and_fail(command: list[str]) -> None:
     result = run(*command)
     assert result.exit_code == 3

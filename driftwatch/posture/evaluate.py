@@ -1,0 +1,129 @@
+"""Evaluate each control against a snapshot's values (pure).
+
+A key missing from the snapshot is unknown, never assumed to hold its
+default: a collector that failed must not make a control pass or fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from .catalogue import Control
+
+
+@dataclass(frozen=True)
+class Waiver:
+    control: str
+    workspace: str
+    reason: str
+    owner: str
+    expires: dt.date
+
+    def applies(self, control_id: str, workspace: str) -> bool:
+        return self.control == control_id and self.workspace in ("*", workspace)
+
+
+@dataclass
+class ControlResult:
+    id: str
+    title: str
+    status: str  # pass, fail, unknown, waived
+    severity: str
+    observed: Any
+    expected: Any
+    rule: str
+    settings: list[str]
+    evidence: list[dict[str, Any]]
+    remediation: str
+    recommendation: int | str
+    waiver: dict[str, Any] | None = None
+    waiver_expired: bool = False
+    raw_status: str = ""  # pass/fail/unknown before any waiver
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "status": self.status, "severity": self.severity,
+            "observed": self.observed, "expected": self.expected, "rule": self.rule,
+            "settings": self.settings, "evidence": self.evidence, "remediation": self.remediation,
+            "recommendation": self.recommendation, "waiver": self.waiver,
+            "waiver_expired": self.waiver_expired,
+        }
+
+
+def check_rule(rule: str, value: Any, expected: Any) -> bool:
+    if rule == "any":
+        return True
+    if rule == "equals":
+        return value == expected
+    if rule == "not_equals":
+        return value != expected
+    if rule == "in":
+        return value in (expected or [])
+    if rule == "not_contains":
+        return isinstance(value, list) and expected not in value
+    if rule == "constrained":
+        return isinstance(value, list)
+    raise ValueError(f"unknown rule {rule!r}")
+
+
+def describe_expected(control: Control) -> Any:
+    if control.rule == "in":
+        return {"one_of": control.expected}
+    if control.rule == "not_contains":
+        return {"list_without": control.expected}
+    if control.rule == "not_equals":
+        return {"not": control.expected}
+    if control.rule == "constrained":
+        return {"allowlist": "present"}
+    if control.rule == "any":
+        return {"any": True}
+    return control.expected
+
+
+def evaluate(
+    controls: Iterable[Control],
+    values: Mapping[str, Any],
+    provenance: Mapping[str, Mapping[str, Any]],
+    *,
+    workspace: str,
+    waivers: Iterable[Waiver] = (),
+    today: dt.date,
+) -> list[ControlResult]:
+    waivers = list(waivers)
+    results = []
+    for control in controls:
+        keys = list(control.settings)
+        evidence = [{"setting": k, **provenance[k]} for k in keys if k in provenance]
+        if any(k not in values for k in keys):
+            raw = "unknown"
+            observed: Any = {k: values.get(k) for k in keys} if len(keys) > 1 else None
+        else:
+            observed = values[keys[0]] if len(keys) == 1 else {k: values[k] for k in keys}
+            ok = all(check_rule(control.rule, values[k], control.expected) for k in keys)
+            raw = "pass" if ok else "fail"
+        status, waiver_info, expired = raw, None, False
+        waiver = next((w for w in waivers if w.applies(control.id, workspace)), None)
+        if waiver is not None and raw != "pass":
+            waiver_info = {"reason": waiver.reason, "owner": waiver.owner, "expires": waiver.expires.isoformat()}
+            if today < waiver.expires:
+                status = "waived"
+            else:
+                expired = True  # the day it expires, it counts again
+        results.append(ControlResult(
+            id=control.id, title=control.title, status=status, severity=control.severity, observed=observed,
+            expected=describe_expected(control), rule=control.rule, settings=keys, evidence=evidence,
+            remediation=control.remediation, recommendation=control.recommendation, waiver=waiver_info,
+            waiver_expired=expired, raw_status=raw,
+        ))
+    return results
+
+
+STATUS_ORDER = {"fail": 0, "unknown": 1, "waived": 2, "pass": 3}
+SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2, "info": 3}
+
+
+def failing_first(results: list[ControlResult]) -> list[ControlResult]:
+    return sorted(results, key=lambda r: (STATUS_ORDER[r.status], SEVERITY_RANK.get(r.severity, 9), r.id))

@@ -1,0 +1,88 @@
+"""The attested collector: a TOML file an admin keeps for settings no API can read.
+
+```toml
+attested_by = "alice@example.com"
+attested_at = 2026-02-01T09:00:00Z
+[settings]
+"apps.box.write_actions" = false
+```
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+
+from driftwatch.posture.catalogue import Setting
+from driftwatch.posture.snapshot import CollectorResult, Observation
+from driftwatch.timeutil import iso
+
+
+def _when(value: Any, path: Path) -> str:
+    if isinstance(value, dt.datetime):
+        return iso(value)
+    if isinstance(value, dt.date):
+        return f"{value.isoformat()}T00:00:00Z"
+    return iso(dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc))
+
+
+def collect_attested(path: Path, catalogue: Mapping[str, Setting]) -> CollectorResult:
+    result = CollectorResult("attested")
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        result.error = f"attested settings file not found: {path} (write one with `driftwatch settings template`)"
+        return result
+    except tomllib.TOMLDecodeError as exc:
+        result.error = f"{path}: not valid TOML: {exc}"
+        return result
+    settings = data.get("settings")
+    if not isinstance(settings, dict):
+        result.error = f"{path}: no [settings] table"
+        return result
+    observed_at = _when(data.get("attested_at"), path)
+    actor = data.get("attested_by")
+    for key, value in settings.items():
+        setting = catalogue.get(key)
+        if setting is None:
+            result.warnings.append(f"{path}: unknown setting {key!r} ignored")
+            continue
+        if setting.values and value not in setting.values:
+            result.warnings.append(f"{path}: {key} = {value!r} is not one of {list(setting.values)}; ignored")
+            continue
+        result.observations.append(Observation(key, value, observed_at, "attested", actor=actor,
+                                               detail=str(path)))
+    return result
+
+
+def render_template(catalogue: Mapping[str, Setting], workspace: str | None = None) -> str:
+    """An attested file with every attestable key at its documented default."""
+    lines = [
+        "# driftwatch attested settings" + (f" for workspace {workspace!r}" if workspace else ""),
+        "# Record what the admin UI shows for settings no API can read. Values start at the",
+        "# vendor's documented defaults: check each one in the place named above it, then set",
+        "# attested_by / attested_at and keep this file under change control.",
+        'attested_by = "you@example.com"',
+        f"attested_at = {dt.date.today().isoformat()}",
+        "",
+        "[settings]",
+    ]
+    for key, setting in sorted(catalogue.items()):
+        if "attested" not in setting.observed:
+            continue
+        lines.append(f"# {setting.title} — {setting.where}")
+        if setting.values:
+            lines.append(f"# one of: {', '.join(map(repr, setting.values))}")
+        lines.append(f'"{key}" = {_toml(setting.default)}')
+    return "\n".join(lines) + "\n"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
