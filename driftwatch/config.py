@@ -314,6 +314,21 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
 
+def _check_control_ids(config: Config, origin: str) -> None:
+    """Overrides and waivers must name real controls, or they would silently do nothing."""
+    if not config.controls and not config.waivers:
+        return
+    from .posture.catalogue import load_baseline
+
+    known = {c.id for c in load_baseline()}
+    for cid in config.controls:
+        if cid not in known:
+            raise ConfigError(f"{origin}: controls.{cid}: unknown control (see `driftwatch baseline`)")
+    for index, waiver in enumerate(config.waivers):
+        if waiver.control not in known:
+            raise ConfigError(f"{origin}: waivers[{index}].control: unknown control {waiver.control!r}")
+
+
 def default_sources() -> list[SourceConfig]:
     path = data_file("sources.toml")
     data = read_toml(path)
@@ -347,6 +362,7 @@ def load_settings(
     except ValueError as exc:
         raise ConfigError(f"$SLACK_API_URL: {exc}") from None
 
+    _check_control_ids(config, str(config_path) if config_path else "built-in defaults")
     sources = list(config.sources) or default_sources()
     return Settings(
         config=config,

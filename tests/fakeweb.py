@@ -43,7 +43,10 @@ class _Handler(BaseHTTPRequestHandler):
         seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
         with fake.lock:
             fake.requests.append(seen)
-            reply = fake.next_reply(self.path)
+            handler = fake.handler_for(self.path)
+            reply = None if handler else fake.next_reply(self.path)
+        if handler:
+            reply = handler(seen)
         if reply is None:
             self.send_response(404)
             self.send_header("Content-Length", "0")
@@ -85,6 +88,7 @@ class FakeWeb:
 
     def __init__(self) -> None:
         self.routes: dict[str, list[Reply]] = {}
+        self.handlers: dict[str, Any] = {}
         self.requests: list[Seen] = []
         self.lock = threading.Lock()
         self.httpd = self._Server(("127.0.0.1", 0), _Handler)
@@ -106,6 +110,17 @@ class FakeWeb:
     def page(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8", **kw: Any) -> str:
         data = body.encode("utf-8") if isinstance(body, str) else body
         return self.route(path, Reply(200, data, {"Content-Type": content_type}, **kw))
+
+    def handle(self, prefix: str, handler: Any) -> None:
+        """Answer every request whose path starts with ``prefix`` with ``handler(seen) -> Reply``."""
+        with self.lock:
+            self.handlers[prefix] = handler
+
+    def handler_for(self, path: str) -> Any:
+        for prefix in sorted(self.handlers, key=len, reverse=True):
+            if path.startswith(prefix):
+                return self.handlers[prefix]
+        return None
 
     def next_reply(self, path: str) -> Reply | None:
         queue = self.routes.get(path) or self.routes.get(path.split("?", 1)[0])
