@@ -182,8 +182,9 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
                 report.changes.extend(
                     change_summary(store.change(ref) or {}) for ref in outcome.change_refs
                 )
+    alerts = post_alerts_if_configured(settings)
     if as_json:
-        emit_json({**report.as_dict(), "snapshots": [o.as_dict() for o in snapshots]})
+        emit_json({**report.as_dict(), "snapshots": [o.as_dict() for o in snapshots], "alerts": alerts})
         return
     from .terminal import changes_table, check_table
 
@@ -198,6 +199,21 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
         out.print(changes_table(rows, title=f"{len(rows)} new changes"))
     else:
         out.print("No new changes.")
+
+
+def post_alerts_if_configured(settings: Settings) -> list[str]:
+    """Immediate alerts go out as soon as a check finds them, when Slack is set up."""
+    if not (settings.secrets.get("SLACK_BOT_TOKEN") and settings.config.slack.channel):
+        return []
+    from slack_sdk.errors import SlackApiError
+
+    from bot.service import SlackService, make_client
+
+    try:
+        return SlackService(make_client(settings), settings).post_alerts()
+    except (SlackApiError, OSError) as exc:
+        logging.getLogger("driftwatch.slack").error("could not post alerts: %s", exc)
+        return []
 
 
 # --- replay ---------------------------------------------------------------------------------
@@ -372,8 +388,25 @@ def digest(state: State, post: bool, force: bool, as_json: bool) -> None:
     """Build the digest: changes since the last digest plus earlier ones still open."""
     from .digest import build_digest
 
-    if post or force:
-        raise NotYetAvailable("Posting the digest to Slack", "Slack bot")
+    if force and not post:
+        raise UsageProblem("--force only makes sense with --post")
+    if post:
+        from bot.service import SlackProblem, SlackService, make_client
+
+        settings = state.settings
+        try:
+            Store.open(settings.db_path).close()
+            result = SlackService(make_client(settings), settings).post_digest(force=force)
+        except SlackProblem as exc:
+            raise UsageProblem(str(exc)) from None
+        if as_json:
+            emit_json(result)
+        elif result["status"] == "already_posted":
+            out.print(f"The digest for the period starting {result['period']} was already posted "
+                      f"(ts {result.get('ts')}); nothing posted. Use --force to post it again.")
+        else:
+            out.print(f"Posted the digest: {result['items']} items to {result['channel']} (ts {result['ts']}).")
+        return
     with state.open_store() as store:
         last = store.last_digest()
         since = last["period_end"] if last else None
@@ -517,24 +550,10 @@ def snapshot(state: State, workspace: str | None, as_json: bool) -> None:
 
 
 def posture_report(state: State, store: Store, name: str) -> dict[str, Any]:
-    from watchers.snapshot import evaluate_snapshot
-
-    from .posture.evaluate import failing_first
+    from .posture.report import posture_report as report
 
     latest = store.snapshots(name, 1)
-    if not latest:
-        return {"workspace": name, "taken_at": None, "complete": False, "errors": {},
-                "controls": [], "note": "no snapshot yet: run `driftwatch snapshot`"}
-    snap = latest[0]
-    results = failing_first(evaluate_snapshot(state.settings, snap, today=store.clock().date()))
-    return {
-        "workspace": name,
-        "taken_at": snap["taken_at"],
-        "complete": bool(snap["complete"]),
-        "errors": snap.get("errors") or {},
-        "summary": {s: sum(1 for r in results if r.status == s) for s in ("pass", "fail", "unknown", "waived")},
-        "controls": [r.as_dict() for r in results],
-    }
+    return report(state.settings, latest[0] if latest else None, name, store.clock().date())
 
 
 @cli.command()
@@ -628,14 +647,38 @@ def list_settings(as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--port", type=int, default=3000, show_default=True, help="HTTP port for /slack/events.")
-@click.option("--socket", is_flag=True, help="Use Slack Socket Mode instead of HTTP.")
+@click.option("--port", type=int, default=3000, show_default=True, help="HTTP port for /slack/events and /healthz.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--socket", is_flag=True, help="Use Slack Socket Mode (no public URL) instead of HTTP.")
 @click.pass_obj
 @handle_errors
-def serve(state: State, port: int, socket: bool) -> None:
-    """Run the Slack app (slash command, buttons, App Home)."""
-    state.settings
-    raise NotYetAvailable("The Slack app", "Slack bot")
+def serve(state: State, port: int, host: str, socket: bool) -> None:
+    """Run the Slack app: slash command, buttons, thread replies, App Home."""
+    import os
+
+    from bot.app import create_app, http_server, run_socket_mode
+    from bot.service import SlackProblem
+
+    settings = state.settings
+    port = int(os.environ.get("PORT", port))  # Heroku-style platforms assign the port
+    try:
+        app, _service = create_app(settings, socket_mode=socket)
+        if socket:
+            err.print("driftwatch: Slack app running in Socket Mode")
+            run_socket_mode(app, settings)
+            return
+        server = http_server(app, settings, host, port)
+    except SlackProblem as exc:
+        raise UsageProblem(str(exc)) from None
+    except Exception as exc:  # e.g. auth.test refused the token
+        raise Failure(f"cannot start the Slack app: {exc}") from None
+    err.print(f"driftwatch: Slack app listening on http://{host}:{server.server_port}/slack/events")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @cli.command()

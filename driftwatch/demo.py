@@ -139,11 +139,6 @@ def run_demo(db_path: str | Path = DEFAULT_DEMO_DB, *, step: Callable[[str], Non
 
 
 def _posture(store: Store, settings) -> dict[str, Any]:
-    from watchers.snapshot import evaluate_snapshot
+    from .posture.report import posture_report
 
-    from .posture.evaluate import failing_first
-
-    snap = store.snapshots("acme", 1)[0]
-    results = failing_first(evaluate_snapshot(settings, snap, today=store.clock().date()))
-    return {"workspace": "acme", "taken_at": snap["taken_at"], "complete": bool(snap["complete"]),
-            "errors": snap.get("errors") or {}, "controls": [r.as_dict() for r in results]}
+    return posture_report(settings, store.snapshots("acme", 1)[0], "acme", store.clock().date())

@@ -77,7 +77,7 @@ def build_digest(
         entry_id = change.get("entry_id")
         if entry_id is not None and latest_for_entry[entry_id] != change["id"]:
             continue  # superseded by a later version of the same entry
-        fresh = period_start is None or change["detected_at"] >= period_start
+        fresh = period_start is None or change["detected_at"] > period_start
         severity = change.get("severity") or "info"
         if severity == "info" or not change.get("security_relevant", severity != "info"):
             informational += int(fresh)

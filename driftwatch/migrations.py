@@ -240,6 +240,41 @@ def m003_posture(db: Database) -> None:
     db["snapshots"].add_column("run_id", int)
 
 
+@migrations()
+def m004_slack(db: Database) -> None:
+    """Where every Slack message went, digest periods, attestations made in Slack."""
+    db.execute("DROP INDEX IF EXISTS idx_digests_period_start")  # a forced re-post shares its start
+    db["digests"].create_index(["period_start"])
+    db["digests"].add_column("period_key", str)
+    db["digests"].add_column("posted_at", str)
+    db["digests"].add_column("forced", int)
+    db["digests"].create_index(["period_key"], unique=True)
+    db["slack_messages"].create(
+        {
+            "id": int,
+            "kind": str,  # digest_parent, digest_item, alert, confirmation
+            "digest_id": int,
+            "change_id": int,
+            "channel": str,
+            "ts": str,
+            "thread_ts": str,
+            "posted_at": str,
+            "dedupe_key": str,
+        },
+        pk="id",
+        foreign_keys=[("digest_id", "digests", "id"), ("change_id", "changes", "id")],
+        not_null={"kind", "channel", "posted_at", "dedupe_key"},
+    )
+    db["slack_messages"].create_index(["dedupe_key"], unique=True)
+    db["slack_messages"].create_index(["change_id"])
+    db["slack_messages"].create_index(["channel", "ts"])
+    db["attestations"].create(
+        {"id": int, "workspace": str, "settings": str, "attested_by": str, "attested_at": str, "via": str},
+        pk="id",
+        not_null={"workspace", "settings", "attested_by", "attested_at"},
+    )
+
+
 def schema_version(db: Database) -> int:
     return len(migrations.applied(db))
 

@@ -458,7 +458,7 @@ class Store:
             return self.changes(ascending=True)
         sql = """
             select c.* from changes c
-            where c.detected_at >= :since
+            where c.detected_at > :since
                or (c.security_relevant = 1 and coalesce((
                     select a.action from acks a
                     where a.change_id = c.id and a.action in ('ack', 'undo')
@@ -468,26 +468,88 @@ class Store:
         return self._with_ack_state([_decode(r) for r in self.db.query(sql, {"since": since})])
 
     def record_digest(
-        self, *, period_start: str | None, period_end: str, status: str, summary: dict[str, Any]
-    ) -> int:
-        """Claim a digest period; the unique period_start makes a second claim fail."""
-        return int(
-            self.db["digests"]
-            .insert(
-                {
-                    "period_start": period_start or "1970-01-01T00:00:00Z",
-                    "period_end": period_end,
-                    "created_at": self.now(),
-                    "status": status,
-                    "item_count": len(summary.get("items", [])),
-                    "summary": summary,
-                }
-            )
-            .last_pk
-        )
+        self,
+        *,
+        period_start: str | None,
+        period_end: str,
+        status: str,
+        summary: dict[str, Any],
+        period_key: str | None = None,
+        forced: bool = False,
+    ) -> int | None:
+        """Claim a digest period; returns None if ``period_key`` was already claimed."""
+        try:
+            with self.transaction():
+                return int(
+                    self.db["digests"]
+                    .insert(
+                        {
+                            "period_start": period_start or "1970-01-01T00:00:00Z",
+                            "period_end": period_end,
+                            "created_at": self.now(),
+                            "status": status,
+                            "item_count": len(summary.get("items", [])),
+                            "summary": summary,
+                            "period_key": period_key,
+                            "forced": int(forced),
+                        }
+                    )
+                    .last_pk
+                )
+        except sqlite3.IntegrityError:
+            return None
+
+    def update_digest(self, digest_id: int, **fields: Any) -> None:
+        self.db["digests"].update(digest_id, fields)
+
+    def digest(self, digest_id: int) -> dict[str, Any] | None:
+        rows = list(self.db["digests"].rows_where("id = ?", [digest_id]))
+        return _decode(rows[0]) if rows else None
+
+    def digest_for_period(self, period_key: str) -> dict[str, Any] | None:
+        rows = list(self.db["digests"].rows_where("period_key = ?", [period_key]))
+        return _decode(rows[0]) if rows else None
 
     def last_digest(self) -> dict[str, Any] | None:
-        rows = list(self.db.query("select * from digests order by period_start desc limit 1"))
+        rows = list(self.db.query("select * from digests where forced = 0 or forced is null order by id desc limit 1"))
+        return _decode(rows[0]) if rows else None
+
+    # --- Slack messages ---------------------------------------------------------------------
+
+    def record_message(self, *, kind: str, channel: str, ts: str | None, dedupe_key: str,
+                       thread_ts: str | None = None, digest_id: int | None = None,
+                       change_id: int | None = None) -> bool:
+        if self.db["slack_messages"].count_where("dedupe_key = ?", [dedupe_key]):
+            return False
+        self.db["slack_messages"].insert({
+            "kind": kind, "channel": channel, "ts": ts, "thread_ts": thread_ts, "dedupe_key": dedupe_key,
+            "digest_id": digest_id, "change_id": change_id, "posted_at": self.now(),
+        })
+        return True
+
+    def message(self, dedupe_key: str) -> dict[str, Any] | None:
+        rows = list(self.db["slack_messages"].rows_where("dedupe_key = ?", [dedupe_key]))
+        return rows[0] if rows else None
+
+    def messages_for_change(self, change_id: int) -> list[dict[str, Any]]:
+        return list(self.db["slack_messages"].rows_where(
+            "change_id = ? and kind in ('digest_item', 'alert') and ts is not null", [change_id], order_by="id"))
+
+    def message_at(self, channel: str, ts: str) -> dict[str, Any] | None:
+        rows = list(self.db["slack_messages"].rows_where("channel = ? and ts = ?", [channel, ts]))
+        return rows[0] if rows else None
+
+    # --- attestations made in Slack ----------------------------------------------------------
+
+    def add_attestation(self, workspace: str, settings: dict[str, Any], attested_by: str, via: str) -> int:
+        return int(self.db["attestations"].insert({
+            "workspace": workspace, "settings": settings, "attested_by": attested_by,
+            "attested_at": self.now(), "via": via,
+        }).last_pk)
+
+    def latest_attestation(self, workspace: str) -> dict[str, Any] | None:
+        rows = list(self.db.query(
+            "select * from attestations where workspace = ? order by id desc limit 1", [workspace]))
         return _decode(rows[0]) if rows else None
 
     # --- snapshots --------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def test_demo_json(tmp_path: Path) -> None:
     assert box["kind"] == "control_failing" and any("bob@acme.example" in r for r in box["reasons"])
 
 
-@pytest.mark.parametrize("command", [["serve"], ["worker"], ["digest", "--post"]])
+@pytest.mark.parametrize("command", [["worker"]])
 def test_later_capabilities_say_not_yet_and_fail(command: list[str]) -> None:
     result = run(*command)
     assert result.exit_code == 3

@@ -16,7 +16,8 @@ from driftwatch.posture import load_baseline, load_catalogue
 from driftwatch.store import Store
 from watchers.collectors.attested import collect_attested, render_template
 from watchers.collectors.codex_policy import summarise
-from watchers.snapshot import evaluate_snapshot, take_snapshot
+from driftwatch.posture.report import evaluate_snapshot
+from watchers.snapshot import take_snapshot
 
 from .fake_openai import FakeAdmin, FakeCompliance, audit_event
 

@@ -1,0 +1,88 @@
+"""The Bolt app and the two ways to run it: HTTP (``/slack/events``, ``/healthz``) or Socket Mode."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socketserver
+from typing import Any, Callable, Iterable
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from driftwatch.config import Settings
+from driftwatch.store import Store, StoreError
+from driftwatch.timeutil import Clock, utcnow
+
+from .listeners import register
+from .service import SlackProblem, SlackService, make_client
+
+log = logging.getLogger("driftwatch.slack")
+
+
+def create_app(settings: Settings, *, clock: Clock = utcnow, process_before_response: bool = False,
+               socket_mode: bool = False) -> tuple[App, SlackService]:
+    signing_secret = settings.secrets.get("SLACK_SIGNING_SECRET")
+    if not socket_mode and not signing_secret:
+        raise SlackProblem("SLACK_SIGNING_SECRET is not set (needed to verify requests from Slack)")
+    client = make_client(settings)
+    Store.open(settings.db_path).close()  # create or upgrade the schema once, before serving
+    service = SlackService(client, settings, clock=clock)
+    app = App(
+        client=client,
+        signing_secret=signing_secret or "socket-mode-does-not-sign",
+        process_before_response=process_before_response,
+        token_verification_enabled=True,
+        request_verification_enabled=not socket_mode,
+        logger=logging.getLogger("driftwatch.slack.bolt"),
+    )
+    register(app, service)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("Slack request failed: %s", error)
+
+    return app, service
+
+
+def wsgi_app(app: App, settings: Settings) -> Callable[[dict[str, Any], Callable], Iterable[bytes]]:
+    slack = SlackRequestHandler(app, path="/slack/events")
+
+    def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            try:
+                with Store.open(settings.db_path, migrate=False) as store:
+                    store.db.execute("select 1").fetchone()
+                    body, status = {"status": "ok", "schema_version": store.schema_version}, "200 OK"
+            except (StoreError, Exception) as exc:  # any failure means not healthy
+                body, status = {"status": "error", "error": str(exc)[:200]}, "503 Service Unavailable"
+            data = json.dumps(body).encode()
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+            return [data]
+        return slack(environ, start_response)
+
+    return application
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("http: " + format, *args)
+
+
+def http_server(app: App, settings: Settings, host: str, port: int) -> WSGIServer:
+    return make_server(host, port, wsgi_app(app, settings), server_class=_ThreadingWSGIServer,
+                       handler_class=_QuietHandler)
+
+
+def run_socket_mode(app: App, settings: Settings) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    token = settings.secrets.get("SLACK_APP_TOKEN")
+    if not token:
+        raise SlackProblem("SLACK_APP_TOKEN (xapp-...) is not set; Socket Mode needs an app-level token")
+    SocketModeHandler(app, token).start()

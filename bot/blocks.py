@@ -1,0 +1,364 @@
+"""Block Kit rendering (pure): escaping, size limits, digest, items, App Home, modals.
+
+Every untrusted string (titles, bodies, reasons, setting values, actor names
+from audit logs) passes through :func:`escape` here and nowhere else, so a
+release note saying ``<!channel>`` renders as text and pings no one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any, Iterable
+
+from . import ids
+
+MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+MAX_SECTION = 2800  # Slack allows 3000; keep a margin for the suffix
+MAX_TOTAL = 12000  # Slack rejects messages past about 13k characters of blocks
+SEVERITY_EMOJI = {"high": ":red_circle:", "medium": ":large_orange_circle:", "low": ":large_yellow_circle:",
+                  "info": ":white_circle:"}
+STATUS_EMOJI = {"pass": ":white_check_mark:", "fail": ":x:", "unknown": ":grey_question:", "waived": ":zzz:"}
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+
+
+def escape(text: Any) -> str:
+    """Slack's three control characters, and nothing else (mrkdwn is not HTML)."""
+    return str("" if text is None else text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(escaped: str, limit: int = MAX_SECTION) -> str:
+    """Cut already-escaped text without splitting an entity such as ``&amp;``."""
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+def mention(actor: str | None) -> str:
+    """A Slack user id becomes a mention; anything else is escaped text."""
+    if actor and SLACK_USER.match(actor):
+        return f"<@{actor}>"
+    return escape(actor or "someone")
+
+
+def safe_link(url: str | None, label: str) -> str:
+    if not url or not re.match(r"^https?://", url) or any(c in url for c in "<>| \n"):
+        return escape(label)
+    return f"<{url.replace('&', '&amp;')}|{escape(label)}>"
+
+
+def _bid(*parts: Any) -> str:
+    """Fresh block ids for each rendering, as Slack advises for chat.update."""
+    return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+def section(text: str, block_id: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text) or " "}}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 2900) or " "}]}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "button", "text": {"type": "plain_text", "text": text[:75]},
+                               "action_id": action_id, "value": value[:2000]}
+    if style:
+        element["style"] = style
+    return element
+
+
+def snooze_select(ref: str) -> dict[str, Any]:
+    return {
+        "type": "static_select",
+        "action_id": ids.SNOOZE,
+        "placeholder": {"type": "plain_text", "text": "Snooze"},
+        "options": [{"text": {"type": "plain_text", "text": label}, "value": f"{ref}|{code}"}
+                    for code, label in ids.SNOOZE_CHOICES],
+    }
+
+
+# --- one change -----------------------------------------------------------------------------
+
+
+def change_headline(change: dict[str, Any]) -> str:
+    severity = change.get("severity") or "info"
+    return (f"{SEVERITY_EMOJI.get(severity, '')} *{escape(change['ref'])}* · {severity.upper()} · "
+            f"{escape(change['title'])}")
+
+
+def item_blocks(change: dict[str, Any], *, carried_over: bool = False, nonce: str = "") -> list[dict[str, Any]]:
+    """The card for one change: what, why, where from, and the buttons that fit its state."""
+    ref = change["ref"]
+    lines = [change_headline(change)]
+    where = change.get("source") or change.get("workspace") or ""
+    meta = " · ".join(part for part in (
+        escape(where), escape(change.get("date") or ""), escape(", ".join(change.get("categories") or [])),
+        "carried over" if carried_over else "",
+    ) if part)
+    for reason in (change.get("reasons") or [])[:6]:
+        lines.append(f"• {escape(reason)}")
+    if change.get("link"):
+        lines.append(safe_link(change["link"], "source"))
+    blocks = [section("\n".join(lines), _bid("item", ref, nonce, change.get("acked_by"))), context(meta or " ")]
+    state = ack_state_line(change)
+    if state:
+        blocks.append(context(state))
+    if change.get("acked_by"):
+        elements = [button("Undo", ids.UNDO, ref)]
+    else:
+        elements = [button("Acknowledge", ids.ACK, ref, "primary"), snooze_select(ref)]
+    blocks.append({"type": "actions", "block_id": _bid("act", ref, nonce, change.get("acked_by")), "elements": elements})
+    return blocks
+
+
+def ack_state_line(change: dict[str, Any]) -> str:
+    if change.get("acked_by"):
+        line = f":white_check_mark: Acknowledged by {mention(change['acked_by'])} · {escape(change.get('acked_at'))}"
+        if change.get("ack_via"):
+            line += f" (via {escape(change['ack_via'])})"
+        if change.get("ack_note"):
+            line += f" · “{escape(change['ack_note'])}”"
+        return line
+    if change.get("snoozed_until"):
+        return (f":zzz: Snoozed until {escape(change['snoozed_until'])} by "
+                f"{mention(change.get('snoozed_by'))}")
+    return ""
+
+
+def fallback_text(change: dict[str, Any]) -> str:
+    return escape(f"{change['ref']} [{change.get('severity') or 'info'}] {change['title']}")[:3000]
+
+
+# --- the digest ----------------------------------------------------------------------------
+
+
+def digest_parent(digest: dict[str, Any], posture: list[dict[str, Any]], broken_sources: list[dict[str, Any]],
+                  *, stale_attestations: list[str] = (), top: int = 8) -> tuple[str, list[dict[str, Any]]]:
+    counts = digest["counts"]
+    items = digest["items"]
+    header = {"type": "header", "text": {"type": "plain_text", "text": "driftwatch digest"}}
+    summary = (f":red_circle: high {counts.get('high', 0)} · :large_orange_circle: medium {counts.get('medium', 0)}"
+               f" · :large_yellow_circle: low {counts.get('low', 0)} · :hourglass: carried over "
+               f"{digest.get('carried_over', 0)} · {digest.get('informational', 0)} informational not listed")
+    blocks: list[dict[str, Any]] = [header, section(summary), context(
+        f"Changes since {escape(digest.get('period_start') or 'the beginning')} · one reply per item in the thread")]
+    if items:
+        lines = [f"{SEVERITY_EMOJI.get(i['severity'], '')} *{escape(i['id'])}* {escape(i['title'])}"
+                 + (" _(carried over)_" if i.get("carried_over") else "") for i in items[:top]]
+        if len(items) > top:
+            lines.append(f"…and {len(items) - top} more in the thread")
+        blocks.append(section("\n".join(lines)))
+    else:
+        blocks.append(section(":white_check_mark: Nothing security-relevant is open."))
+    posture_lines = []
+    for ws in posture:
+        c = ws["counts"]
+        line = (f"*{escape(ws['workspace'])}*: {c.get('fail', 0)} failing"
+                f" ({ws.get('newly_failing', 0)} newly), {c.get('unknown', 0)} unknown, {c.get('waived', 0)} waived")
+        if ws.get("expiring"):
+            line += f" · waivers expiring soon: {escape(', '.join(ws['expiring']))}"
+        posture_lines.append(line)
+    if posture_lines:
+        blocks.append(section("*Posture*\n" + "\n".join(posture_lines)))
+    if broken_sources:
+        blocks.append(section("*Broken sources*\n" + "\n".join(
+            f":warning: {escape(s['name'])}: {escape(s.get('status_reason') or s.get('status'))}" for s in broken_sources)))
+    for workspace in stale_attestations:
+        blocks.append(context(f":memo: *{escape(workspace)}* has not been attested in the last 30 days: "
+                              f"`/driftwatch attest {escape(workspace)}`"))
+    text = escape(f"driftwatch digest: {counts.get('high', 0)} high, {counts.get('medium', 0)} medium, "
+                  f"{counts.get('low', 0)} low, {digest.get('carried_over', 0)} carried over")
+    return text, fit(blocks)
+
+
+def fit(blocks: list[dict[str, Any]], max_blocks: int = MAX_BLOCKS, max_total: int = MAX_TOTAL) -> list[dict[str, Any]]:
+    """Keep a message inside Slack's limits: block count and total size."""
+    blocks = blocks[:max_blocks]
+    while len(json.dumps(blocks)) > max_total and len(blocks) > 1:
+        blocks = blocks[:-1]
+    return blocks
+
+
+def chunk_blocks(blocks: list[dict[str, Any]], max_blocks: int = MAX_BLOCKS,
+                 max_total: int = MAX_TOTAL) -> list[list[dict[str, Any]]]:
+    """Split a long list of blocks into messages that each fit."""
+    out: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for block in blocks:
+        block_size = len(json.dumps(block))
+        if out[-1] and (len(out[-1]) >= max_blocks or size + block_size > max_total):
+            out.append([])
+            size = 0
+        out[-1].append(block)
+        size += block_size
+    return [chunk for chunk in out if chunk]
+
+
+# --- slash command answers -----------------------------------------------------------------
+
+
+def changes_list(changes: Iterable[dict[str, Any]], title: str, limit: int = 20) -> list[dict[str, Any]]:
+    changes = list(changes)
+    blocks = [section(f"*{escape(title)}*")]
+    if not changes:
+        blocks.append(section("Nothing matches."))
+    lines = []
+    for change in changes[:limit]:
+        state = " · acknowledged" if change.get("acked_by") else (" · snoozed" if change.get("snoozed_until") else "")
+        lines.append(change_headline(change) + escape(state))
+    for start in range(0, len(lines), 10):
+        blocks.append(section("\n".join(lines[start : start + 10])))
+    if len(changes) > limit:
+        blocks.append(context(f"{len(changes) - limit} more; narrow with a date, category or severity"))
+    return fit(blocks)
+
+
+def item_detail(change: dict[str, Any], versions: list[dict[str, Any]], acks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    blocks = item_blocks(change)
+    if change.get("summary"):
+        blocks.insert(1, section(escape(change["summary"])))
+    for version in versions[-3:]:
+        text = f"*Version {version['version']}* seen {escape(version['seen_at'])}"
+        if version.get("diff"):
+            text += "\n```" + escape(version["diff"]).replace("```", "'''") + "```"
+        blocks.append(section(text))
+    if acks:
+        blocks.append(context("\n".join(
+            f"{escape(a['at'])} {escape(a['action'])} by {mention(a['actor'])} via {escape(a['via'])}"
+            + (f": {escape(a['note'])}" if a.get("note") else "") for a in acks[-10:])))
+    return fit(blocks)
+
+
+def posture_blocks(report: dict[str, Any], area: str | None = None, limit: int = 15) -> list[dict[str, Any]]:
+    controls = report["controls"]
+    if area:
+        needle = area.lower()
+        controls = [c for c in controls if needle in c["id"].lower() or any(needle in s for s in c["settings"])]
+    counts = {s: sum(1 for c in controls if c["status"] == s) for s in ("pass", "fail", "unknown", "waived")}
+    blocks = [section(
+        f"*Posture of {escape(report['workspace'])}*" + (f" · {escape(area)}" if area else "")
+        + f"\nsnapshot {escape(report.get('taken_at') or 'none yet')} · "
+        + " · ".join(f"{STATUS_EMOJI[s]} {s} {n}" for s, n in counts.items()))]
+    for control in [c for c in controls if c["status"] != "pass"][:limit]:
+        blocks.append(section(
+            f"{STATUS_EMOJI[control['status']]} *{escape(control['id'])}* {SEVERITY_EMOJI.get(control['severity'], '')} "
+            f"{escape(control['title'])}\nobserved `{escape(json.dumps(control['observed']))}` · expected "
+            f"`{escape(json.dumps(control['expected']))}`\n_{escape(control['remediation'])}_"))
+    return fit(blocks)
+
+
+def sources_blocks(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    lines = []
+    for s in sources:
+        icon = {"ok": ":large_green_circle:", "broken": ":red_circle:", "error": ":warning:"}.get(s["status"], ":white_circle:")
+        line = f"{icon} *{escape(s['name'])}* {escape(s['status'])} · last success {escape(s.get('last_success_at') or 'never')}"
+        if s.get("status_reason"):
+            line += f"\n      {escape(s['status_reason'])}"
+        lines.append(line)
+    blocks = [section("*Sources*")]
+    for start in range(0, len(lines), 12):
+        blocks.append(section("\n".join(lines[start : start + 12])))
+    return fit(blocks)
+
+
+def help_blocks() -> list[dict[str, Any]]:
+    return [section(
+        "*`/driftwatch` commands*\n"
+        "`help` · this list\n"
+        "`posture [workspace] [area]` · failing controls first, with remediation\n"
+        "`changes [since DATE|7d] [category] [severity]` · stored changes\n"
+        "`item DW-42` · one change: versions and acknowledgements\n"
+        "`ack DW-42 [note]` · acknowledge (several ids allowed)\n"
+        "`snooze DW-42 7d` · hide until then (1d, 1w, next)\n"
+        "`search TEXT` · full-text search over entries and changes\n"
+        "`sources` · health of every watcher\n"
+        "`digest` · preview the next digest (only you see it)\n"
+        "`attest [workspace]` · record the settings no API can read")]
+
+
+def usage(problem: str) -> list[dict[str, Any]]:
+    return [section(f":warning: {escape(problem)}")] + help_blocks()
+
+
+# --- App Home ------------------------------------------------------------------------------
+
+
+def home_view(postures: list[dict[str, Any]], open_changes: list[dict[str, Any]], sources: list[dict[str, Any]]) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": "driftwatch"}}]
+    blocks.append(section("*Posture at a glance*"))
+    if not postures:
+        blocks.append(context("No workspace snapshots yet."))
+    for ws in postures:
+        c = ws["counts"]
+        blocks.append(section(
+            f"*{escape(ws['workspace'])}* · {STATUS_EMOJI['pass']} {c.get('pass', 0)} · {STATUS_EMOJI['fail']} "
+            f"{c.get('fail', 0)} · {STATUS_EMOJI['unknown']} {c.get('unknown', 0)} · {STATUS_EMOJI['waived']} "
+            f"{c.get('waived', 0)}"))
+    blocks.append({"type": "divider"})
+    blocks.append(section(f"*Open high and medium changes* ({len(open_changes)})"))
+    budget = MAX_HOME_BLOCKS - len(blocks) - 4
+    shown = 0
+    for change in open_changes:
+        card = item_blocks(change, nonce="home")
+        if budget < len(card):
+            break
+        blocks.extend(card)
+        budget -= len(card)
+        shown += 1
+    if shown < len(open_changes):
+        blocks.append(context(f"{len(open_changes) - shown} more: `/driftwatch changes`"))
+    blocks.append({"type": "divider"})
+    broken = [s for s in sources if s["status"] in ("broken", "error")]
+    blocks.append(section("*Sources* · " + (f"{len(sources) - len(broken)} healthy, {len(broken)} need attention"
+                                            if sources else "none checked yet")))
+    for s in broken[: max(0, MAX_HOME_BLOCKS - len(blocks))]:
+        blocks.append(context(f":warning: {escape(s['name'])}: {escape(s.get('status_reason') or s['status'])}"))
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+
+
+# --- attest modal ---------------------------------------------------------------------------
+
+
+def setting_block_id(key: str) -> str:
+    return "s_" + hashlib.sha1(key.encode()).hexdigest()[:12]
+
+
+def attest_modal(workspace: str, settings: list[Any], current: dict[str, Any]) -> dict[str, Any]:
+    """One input per attestable setting, preset to its last attested (else default) value."""
+    blocks: list[dict[str, Any]] = [context(
+        f"Record what the admin UI shows for *{escape(workspace)}*. Saving stores an attested snapshot with your name.")]
+    for setting in settings[: MAX_HOME_BLOCKS - 1]:
+        value = current.get(setting.key, setting.default)
+        label = {"type": "plain_text", "text": setting.title[:150]}
+        hint = {"type": "plain_text", "text": setting.where[:150]}
+        block_id = setting_block_id(setting.key)
+        if setting.type == "bool" or setting.values:
+            choices = ["true", "false"] if setting.type == "bool" else [str(v) for v in setting.values]
+            options = [{"text": {"type": "plain_text", "text": c}, "value": c} for c in choices]
+            element: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": options}
+            shown = json.dumps(value) if setting.type == "bool" else str(value)
+            if shown in choices:
+                element["initial_option"] = options[choices.index(shown)]
+        else:
+            element = {"type": "plain_text_input", "action_id": "value", "initial_value": str(value)}
+        blocks.append({"type": "input", "block_id": block_id, "label": label, "hint": hint, "element": element,
+                       "optional": True})
+    return {
+        "type": "modal",
+        "callback_id": ids.ATTEST_VIEW,
+        "private_metadata": json.dumps({"workspace": workspace})[:3000],
+        "title": {"type": "plain_text", "text": "Attest settings"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }

@@ -1,0 +1,14 @@
+"""Every action_id, callback_id and slash subcommand in one place (tests check each has a handler)."""
+
+ACK = "dw_ack"
+UNDO = "dw_undo"
+SNOOZE = "dw_snooze"
+OPEN_LINK = "dw_open_link"
+ATTEST_VIEW = "dw_attest"
+
+ACTIONS = (ACK, UNDO, SNOOZE, OPEN_LINK)
+
+COMMAND = "/driftwatch"
+SUBCOMMANDS = ("help", "posture", "changes", "item", "ack", "snooze", "search", "sources", "digest", "attest")
+
+SNOOZE_CHOICES = (("1d", "1 day"), ("1w", "1 week"), ("next", "Until next digest"))
