@@ -38,11 +38,10 @@ def register(app: App, service: SlackService) -> None:
         value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
         ref, _, duration = value.partition("|")
         user = body["user"]["id"]
-        lines = service.act(Request(name, refs=[ref], duration=duration or None), user=user, via="button")
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         message = body.get("message") or {}
-        if channel:
-            service.confirm(channel, message.get("thread_ts") or message.get("ts"), user, lines)
+        service.act(Request(name, refs=[ref], duration=duration or None), user=user, via="button",
+                    channel=channel, thread_ts=message.get("thread_ts") or message.get("ts"))
 
     app.action(ids.ACK)(lambda body, ack, respond: on_button(body, ack, respond, "ack"))
     app.action(ids.UNDO)(lambda body, ack, respond: on_button(body, ack, respond, "undo"))
@@ -73,8 +72,7 @@ def register(app: App, service: SlackService) -> None:
         if not service.allowed(user):
             client.chat_postEphemeral(channel=channel, user=user, text=REFUSAL)
             return
-        lines = service.act(request, user=user, via="thread")
-        service.confirm(channel, thread_ts, user, lines)
+        service.act(request, user=user, via="thread", channel=channel, thread_ts=thread_ts)
 
     # --- slash command ---------------------------------------------------------------------
 

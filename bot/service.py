@@ -16,11 +16,7 @@ from typing import Any, Callable, Iterator
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from driftwatch import acks
 from driftwatch.config import Settings
@@ -32,6 +28,7 @@ from driftwatch.timeutil import Clock, iso, parse_iso, utcnow
 
 from . import blocks
 from .commands import Request
+from .outbox import Deliverer, DeliveryReport
 
 log = logging.getLogger("driftwatch.slack")
 ALERT_WINDOW = dt.timedelta(days=2)
@@ -49,20 +46,20 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
         token=token,
         base_url=settings.slack_api_url,
         timeout=15,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
+        # Messages are retried by the outbox (bot/outbox.py), which honours Retry-After and keeps
+        # thread order; only reads (views, user groups) lean on this handler.
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
     )
 
 
 class SlackService:
     def __init__(self, client: WebClient, settings: Settings, *, clock: Clock = utcnow,
-                 store_factory: Callable[[], Store] | None = None) -> None:
+                 store_factory: Callable[[], Store] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.client = client
         self.settings = settings
         self.clock = clock
+        self.sleep = sleep
         self.store_factory = store_factory or (lambda: Store.open(settings.db_path, clock=clock, migrate=False))
         self._group_cache: tuple[float, set[str]] | None = None
         self._lock = threading.Lock()
@@ -106,14 +103,45 @@ class SlackService:
             self._group_cache = (time.monotonic(), members)
             return members
 
+    # --- delivery --------------------------------------------------------------------------
+
+    def deliverer(self) -> Deliverer:
+        return Deliverer(self.client, self.settings, self.store_factory, clock=self.clock,
+                         render_parent=self.render_parent)
+
+    def deliver(self) -> DeliveryReport:
+        return self.deliverer().deliver()
+
+    def flush(self, max_wait: float = 60.0) -> DeliveryReport:
+        """Deliver, waiting out short rate limits, until the outbox is empty or ``max_wait`` passes."""
+        total = DeliveryReport()
+        waited = 0.0
+        while True:
+            report = self.deliver()
+            for name in ("sent", "retried", "failed", "recovered"):
+                setattr(total, name, getattr(total, name) + getattr(report, name))
+            total.errors += report.errors
+            with self.store() as store:
+                due = [r["next_attempt_at"] for r in store.outbox(("pending", "sending"))]
+            if not due:
+                return total
+            wait = max(0.0, (parse_iso(min(due)) - self.clock()).total_seconds()) if min(due) else 0.0
+            if waited + wait > max_wait:
+                total.waiting = len(due)
+                return total
+            step = min(wait, 5.0) if wait > 0 else 0.05
+            self.sleep(step)
+            waited += step
+
+    def render_parent(self, store: Store, digest: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        return blocks.digest_parent(
+            digest["summary"], self.posture_summary(store), [s for s in store.sources() if s["status"] == "broken"],
+            stale_attestations=self.stale_attestations(store))
+
     # --- posting ----------------------------------------------------------------------------
 
-    def _post(self, **kwargs: Any) -> dict[str, Any]:
-        response = self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
-        return response.data if hasattr(response, "data") else dict(response)
-
-    def post_digest(self, *, force: bool = False) -> dict[str, Any]:
-        """Post this period's digest once; a second call in the same period posts nothing."""
+    def post_digest(self, *, force: bool = False, max_wait: float = 60.0) -> dict[str, Any]:
+        """Claim this period's digest and queue its messages in one transaction, then deliver."""
         channel = self.channel
         now = self.clock()
         key = period_key(self.settings.config.slack, now)
@@ -123,7 +151,7 @@ class SlackService:
                 return {"status": "already_posted", "period": key, "digest_id": existing["id"],
                         "channel": existing["channel"], "ts": existing["ts"]}
             if existing and existing["status"] == "posting" and not force:
-                digest_id, summary = existing["id"], existing["summary"]  # resume after a crash
+                digest_id = existing["id"]  # queued before a crash or an outage: just deliver
             else:
                 last = store.last_digest()
                 since = last["period_end"] if last else None
@@ -131,107 +159,92 @@ class SlackService:
                     since = existing["period_start"]
                 summary = build_digest(store.digest_candidates(since), period_start=since,
                                        now=store.now()).as_dict()
-                digest_id = store.record_digest(period_start=since, period_end=store.now(), status="posting",
-                                                summary=summary, period_key=None if force else key, forced=force)
-                if digest_id is None:
-                    return {"status": "already_posted", "period": key}
-            parent_ts = self._post_parent(store, digest_id, summary, channel)
-            posted = self._post_items(store, digest_id, summary, channel, parent_ts)
-            store.update_digest(digest_id, status="posted", posted_at=store.now(), channel=channel, ts=parent_ts)
-        return {"status": "posted", "period": key, "digest_id": digest_id, "channel": channel, "ts": parent_ts,
-                "items": len(summary["items"]), "replies": posted}
+                with store.transaction():
+                    digest_id = store.record_digest(period_start=since, period_end=store.now(), status="posting",
+                                                    summary=summary, period_key=None if force else key, forced=force)
+                    if digest_id is None:
+                        return {"status": "already_posted", "period": key}
+                    self._queue_digest(store, digest_id, summary, channel)
+        report = self.flush(max_wait)
+        with self.store() as store:
+            digest = store.digest(digest_id) or {}
+        return {"status": digest.get("status"), "period": key, "digest_id": digest_id,
+                "channel": digest.get("channel") or channel, "ts": digest.get("ts"),
+                "items": len((digest.get("summary") or {}).get("items", [])), "delivery": report.as_dict()}
 
-    def _post_parent(self, store: Store, digest_id: int, summary: dict[str, Any], channel: str) -> str:
-        dedupe = f"digest:{digest_id}:parent"
-        known = store.message(dedupe)
-        if known:
-            return str(known["ts"])
-        text, parent_blocks = blocks.digest_parent(
-            summary, self.posture_summary(store), [s for s in store.sources() if s["status"] == "broken"],
-            stale_attestations=self.stale_attestations(store))
-        data = self._post(channel=channel, text=text, blocks=parent_blocks)
-        store.record_message(kind="digest_parent", channel=data["channel"], ts=data["ts"], dedupe_key=dedupe,
-                             digest_id=digest_id)
-        return str(data["ts"])
-
-    def _post_items(self, store: Store, digest_id: int, summary: dict[str, Any], channel: str, parent_ts: str) -> int:
-        posted = 0
+    def _queue_digest(self, store: Store, digest_id: int, summary: dict[str, Any], channel: str) -> None:
+        parent = f"digest:{digest_id}:parent"
+        store.enqueue("digest_parent", parent, channel=channel, digest_id=digest_id)
         for item in summary["items"]:
             change = store.change(item["id"])
-            if change is None:
-                continue
-            dedupe = f"digest:{digest_id}:item:{change['id']}"
-            if store.message(dedupe):
-                continue
-            data = self._post(channel=channel, thread_ts=parent_ts, text=blocks.fallback_text(change),
-                              blocks=blocks.fit(blocks.item_blocks(change, carried_over=item["carried_over"])))
-            store.record_message(kind="digest_item", channel=data["channel"], ts=data["ts"], thread_ts=parent_ts,
-                                 dedupe_key=dedupe, digest_id=digest_id, change_id=change["id"])
-            posted += 1
-        return posted
+            if change is not None:
+                store.enqueue("digest_item", f"digest:{digest_id}:item:{change['id']}", channel=channel,
+                              thread_of=parent, change_id=change["id"], digest_id=digest_id,
+                              payload={"carried_over": item["carried_over"]})
 
-    def post_alerts(self) -> list[str]:
-        """Post each change at or above [slack] alert_severity once, as soon as it is found."""
+    def post_alerts(self, max_wait: float = 30.0) -> list[str]:
+        """Queue an alert for each recent change at or above [slack] alert_severity (once), then deliver.
+
+        Checks queue their alerts themselves, in the transaction that stores the change;
+        this also covers changes stored while Slack was not configured.
+        """
         channel = self.channel
-        floor = SEVERITY_ORDER[self.settings.config.slack.alert_severity]
         since = iso(self.clock() - ALERT_WINDOW)
-        sent: list[str] = []
         with self.store() as store:
-            for change in store.changes(since=since, ascending=True):
-                if SEVERITY_ORDER.get(change.get("severity") or "info", 0) < floor or floor == 0:
-                    continue
-                if change.get("acked_by") or not change.get("security_relevant"):
-                    continue
-                dedupe = f"alert:{change['id']}"
-                if store.message(dedupe):
-                    continue
-                data = self._post(channel=channel, text=":rotating_light: " + blocks.fallback_text(change),
-                                  blocks=blocks.fit(blocks.item_blocks(change)))
-                store.record_message(kind="alert", channel=data["channel"], ts=data["ts"], dedupe_key=dedupe,
-                                     change_id=change["id"])
-                sent.append(change["ref"])
-        return sent
+            store.enable_alerts(channel, self.settings.config.slack.alert_severity)
+            floor = store.alert_floor or 0
+            with store.transaction():
+                for change in store.changes(since=since, ascending=True):
+                    if change.get("acked_by") or not change.get("security_relevant"):
+                        continue
+                    if SEVERITY_ORDER.get(change.get("severity") or "info", 0) >= floor:
+                        store.enqueue("alert", f"alert:{change['id']}", channel=channel, change_id=change["id"])
+            before = {r["dedupe_key"] for r in store.outbox(("sent",), 100000)}
+        self.flush(max_wait)
+        with self.store() as store:
+            sent = [r for r in store.outbox(("sent",), 100000) if r["dedupe_key"] not in before
+                    and r["kind"] in ("alert", "source_alert")]
+            return [f"DW-{r['change_id']}" for r in sent]
 
     # --- acknowledgements -------------------------------------------------------------------
 
-    def act(self, request: Request, *, user: str, via: str) -> list[str]:
-        """Apply ack / undo / snooze to each id; returns one line per id for the confirmation."""
+    def act(self, request: Request, *, user: str, via: str, channel: str | None = None,
+            thread_ts: str | None = None) -> list[str]:
+        """Apply ack / undo / snooze to each id, queue the card updates and the confirmation, deliver."""
         lines: list[str] = []
         with self.store() as store:
             for ref in request.refs:
                 try:
-                    if request.name == "ack":
-                        result = acks.acknowledge(store, ref, actor=user, via=via, note=request.text or None)
-                        verb = "acknowledged" if result.changed else "was already acknowledged"
-                    elif request.name == "undo":
-                        result = acks.undo(store, ref, actor=user, via=via)
-                        verb = "un-acknowledged" if result.changed else "was not acknowledged"
-                    else:
-                        until = acks.snooze_until(request.duration or "", self.clock(), self.next_digest())
-                        result = acks.snooze(store, ref, until, actor=user, via=via)
-                        verb = f"snoozed until {iso(until)}"
+                    with store.transaction():
+                        if request.name == "ack":
+                            result = acks.acknowledge(store, ref, actor=user, via=via, note=request.text or None)
+                            verb = "acknowledged" if result.changed else "was already acknowledged"
+                        elif request.name == "undo":
+                            result = acks.undo(store, ref, actor=user, via=via)
+                            verb = "un-acknowledged" if result.changed else "was not acknowledged"
+                        else:
+                            until = acks.snooze_until(request.duration or "", self.clock(), self.next_digest())
+                            result = acks.snooze(store, ref, until, actor=user, via=via)
+                            verb = f"snoozed until {iso(until)}"
+                        if result.changed:
+                            self._queue_updates(store, result.change)
                 except acks.AckError as exc:
                     lines.append(f"{ref}: {exc}")
                     continue
-                if result.changed:
-                    self.refresh(store, result.change)
                 lines.append(f"{ref} {verb}")
+            if channel and lines:
+                text = f"{blocks.mention(user)}: " + "; ".join(blocks.escape(line) for line in lines)
+                store.enqueue("confirmation", f"confirm:{via}:{channel}:{thread_ts}:{user}:{time.time_ns()}",
+                              channel=channel, thread_ts=thread_ts, payload={"text": text})
+        self.deliver()
         return lines
 
-    def refresh(self, store: Store, change: dict[str, Any]) -> None:
-        """Re-render every posted copy of a change so nobody acts on a stale card."""
+    def _queue_updates(self, store: Store, change: dict[str, Any]) -> None:
+        """Every posted copy of the change is re-rendered, so nobody acts on a stale card."""
+        last_ack = store.acks(change["id"])[-1]["id"]
         for message in store.messages_for_change(change["id"]):
-            try:
-                self.client.chat_update(channel=message["channel"], ts=message["ts"], text=blocks.fallback_text(change),
-                                        blocks=blocks.fit(blocks.item_blocks(change, nonce=str(time.time_ns()))))
-            except SlackApiError as exc:
-                log.warning("chat.update failed for %s: %s", change["ref"], exc.response.get("error"))
-
-    def confirm(self, channel: str, thread_ts: str | None, user: str, lines: list[str]) -> None:
-        if not lines:
-            return
-        text = f"{blocks.mention(user)}: " + "; ".join(blocks.escape(line) for line in lines)
-        self._post(channel=channel, thread_ts=thread_ts, text=text)
+            store.enqueue("update", f"update:{message['id']}:{last_ack}", channel=message["channel"],
+                          change_id=change["id"], payload={"ts": message["ts"]})
 
     # --- summaries ---------------------------------------------------------------------------
 

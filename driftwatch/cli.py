@@ -20,6 +20,7 @@ from rich.console import Console
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
+from .export import public_change
 from .store import Store, StoreError
 
 EXIT_FAILURE = 1
@@ -159,10 +160,12 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
 
     from .classify import classify
 
+    from .worker import open_store
+
     settings = state.settings
     sources = [settings.source(n) for n in source_names] if source_names else settings.sources
     fetch = settings.config.fetch
-    with state.open_store() as store, Fetcher(
+    with open_store(settings) as store, Fetcher(
         timeout=fetch.timeout, max_bytes=fetch.max_bytes, retries=fetch.retries,
         backoff=fetch.backoff, max_retry_after=fetch.max_retry_after, user_agent=fetch.user_agent,
     ) as fetcher, Progress(
@@ -171,7 +174,8 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
     ) as progress:
         task = progress.add_task("checking sources", total=len(sources))
         report = run_check(
-            store, sources, fetcher, classify, on_source_done=lambda _o: progress.advance(task)
+            store, sources, fetcher, classify, on_source_done=lambda _o: progress.advance(task),
+            alert_after_failures=fetch.alert_after_failures,
         )
         snapshots = []
         if not source_names:
@@ -182,7 +186,7 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
                 report.changes.extend(
                     change_summary(store.change(ref) or {}) for ref in outcome.change_refs
                 )
-    alerts = post_alerts_if_configured(settings)
+    alerts = deliver_if_configured(settings)
     if as_json:
         emit_json({**report.as_dict(), "snapshots": [o.as_dict() for o in snapshots], "alerts": alerts})
         return
@@ -201,19 +205,19 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
         out.print("No new changes.")
 
 
-def post_alerts_if_configured(settings: Settings) -> list[str]:
-    """Immediate alerts go out as soon as a check finds them, when Slack is set up."""
-    if not (settings.secrets.get("SLACK_BOT_TOKEN") and settings.config.slack.channel):
-        return []
-    from slack_sdk.errors import SlackApiError
+def deliver_if_configured(settings: Settings) -> dict[str, Any] | None:
+    """Alerts were queued with their changes; send them now when Slack is set up."""
+    from .worker import slack_ready
 
+    if not slack_ready(settings):
+        return None
     from bot.service import SlackService, make_client
 
     try:
-        return SlackService(make_client(settings), settings).post_alerts()
-    except (SlackApiError, OSError) as exc:
-        logging.getLogger("driftwatch.slack").error("could not post alerts: %s", exc)
-        return []
+        return SlackService(make_client(settings), settings).flush(max_wait=30).as_dict()
+    except Exception as exc:  # Slack trouble must not fail the check; the outbox keeps the messages
+        logging.getLogger("driftwatch.slack").error("delivery failed, will retry: %s", exc)
+        return {"error": str(exc)}
 
 
 # --- replay ---------------------------------------------------------------------------------
@@ -272,31 +276,6 @@ def changes(state: State, since: str | None, source: str | None, limit: int | No
     from .terminal import changes_table
 
     out.print(changes_table(rows, title=f"{len(rows)} changes"))
-
-
-def public_change(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored change in the shape the CLI and the export promise."""
-    return {
-        "id": row["ref"],
-        "kind": row["kind"],
-        "source": row.get("source"),
-        "workspace": row.get("workspace"),
-        "control_id": row.get("control_id"),
-        "title": row["title"],
-        "summary": row.get("summary"),
-        "date": row.get("date"),
-        "link": row.get("link"),
-        "detected_at": row["detected_at"],
-        "security_relevant": bool(row.get("security_relevant")),
-        "severity": row.get("severity"),
-        "categories": row.get("categories") or [],
-        "reasons": row.get("reasons") or [],
-        "acked_by": row.get("acked_by"),
-        "acked_at": row.get("acked_at"),
-        "ack_note": row.get("ack_note"),
-        "ack_via": row.get("ack_via"),
-        "snoozed_until": row.get("snoozed_until"),
-    }
 
 
 @cli.command()
@@ -381,10 +360,12 @@ def sources(state: State, as_json: bool) -> None:
 @cli.command()
 @click.option("--post", is_flag=True, help="Post it to the Slack channel (once per period).")
 @click.option("--force", is_flag=True, help="With --post: post even if this period was already posted.")
+@click.option("--wait", type=click.FloatRange(0), default=15.0, show_default=True,
+              help="With --post: seconds to wait out Slack rate limits before leaving the rest to the worker.")
 @json_option
 @click.pass_obj
 @handle_errors
-def digest(state: State, post: bool, force: bool, as_json: bool) -> None:
+def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) -> None:
     """Build the digest: changes since the last digest plus earlier ones still open."""
     from .digest import build_digest
 
@@ -396,7 +377,7 @@ def digest(state: State, post: bool, force: bool, as_json: bool) -> None:
         settings = state.settings
         try:
             Store.open(settings.db_path).close()
-            result = SlackService(make_client(settings), settings).post_digest(force=force)
+            result = SlackService(make_client(settings), settings).post_digest(force=force, max_wait=wait)
         except SlackProblem as exc:
             raise UsageProblem(str(exc)) from None
         if as_json:
@@ -404,6 +385,10 @@ def digest(state: State, post: bool, force: bool, as_json: bool) -> None:
         elif result["status"] == "already_posted":
             out.print(f"The digest for the period starting {result['period']} was already posted "
                       f"(ts {result.get('ts')}); nothing posted. Use --force to post it again.")
+        elif result["status"] == "posting":
+            out.print(f"The digest is queued ({result['items']} items) but Slack has not taken all of it yet: "
+                      f"{'; '.join(result['delivery']['errors'][-3:])}. The worker (or `driftwatch deliver`) "
+                      "will finish it; it will not be posted twice.")
         else:
             out.print(f"Posted the digest: {result['items']} items to {result['channel']} (ts {result['ts']}).")
         return
@@ -682,12 +667,196 @@ def serve(state: State, port: int, host: str, socket: bool) -> None:
 
 
 @cli.command()
+@click.option("--misfire-grace", type=click.IntRange(1), default=3600, show_default=True,
+              help="Seconds a missed run may be late and still run (missed runs are coalesced into one).")
+@click.option("--once", is_flag=True, help="Run every job once (checks, snapshots, due digest, delivery) and exit.")
 @click.pass_obj
 @handle_errors
-def worker(state: State) -> None:
-    """Run the scheduler: checks, snapshots, digests, delivery, maintenance."""
-    state.settings
-    raise NotYetAvailable("The scheduled worker", "operations")
+def worker(state: State, misfire_grace: int, once: bool) -> None:
+    """Run the scheduler in the foreground: checks, snapshots, digest, delivery, maintenance."""
+    from .worker import WorkerLocked, run_once, run_worker
+
+    settings = state.settings
+    if not state.verbose:
+        setup_logging(state.log_format or settings.log_format, 1)
+    try:
+        if once:
+            run_once(settings)
+        else:
+            run_worker(settings, misfire_grace=misfire_grace)
+    except WorkerLocked as exc:
+        raise Failure(str(exc)) from None
+
+
+@cli.command()
+@click.option("--offline", is_flag=True, help="Skip the checks that use the network (Slack, sources, collectors).")
+@json_option
+@click.pass_obj
+@handle_errors
+def doctor(state: State, offline: bool, as_json: bool) -> None:
+    """Check config, database, secrets, Slack, sources and collector credentials; say how to fix each."""
+    from .doctor import run_doctor
+
+    checks = run_doctor(state.settings, network=not offline)
+    failed = [c for c in checks if not c.ok]
+    if as_json:
+        emit_json({"ok": not failed, "checks": [c.as_dict() for c in checks]})
+    else:
+        from rich.text import Text
+
+        for check in checks:
+            mark = Text("PASS ", style="green") if check.ok else Text("FAIL ", style="bold red")
+            out.print(Text.assemble(mark, (check.name, "bold"), ": ", check.detail))
+            if check.fix:
+                out.print(Text(f"     fix: {check.fix}", style="yellow"))
+        out.print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        raise SystemExit(EXIT_FAILURE)
+
+
+@cli.command()
+@json_option
+@click.pass_obj
+@handle_errors
+def deliver(state: State, as_json: bool) -> None:
+    """Run one delivery pass of the Slack outbox by hand."""
+    from .worker import slack_ready
+
+    settings = state.settings
+    if not slack_ready(settings):
+        raise UsageProblem("Slack is not configured: set SLACK_BOT_TOKEN and [slack] channel")
+    from bot.service import SlackService, make_client
+
+    Store.open(settings.db_path).close()
+    report = SlackService(make_client(settings), settings).deliver().as_dict()
+    if as_json:
+        emit_json(report)
+        return
+    out.print(f"sent {report['sent']}, postponed {report['retried']}, failed {report['failed']}, "
+              f"waiting {report['waiting']}, recovered {report['recovered']}")
+    for error in report["errors"]:
+        out.print(f"  {error}", markup=False)
+
+
+@cli.command()
+@json_option
+@click.pass_obj
+@handle_errors
+def outbox(state: State, as_json: bool) -> None:
+    """Slack messages waiting to be delivered, and why."""
+    from bot.outbox import outbox_summary
+
+    with state.open_store() as store:
+        summary = outbox_summary(store)
+    if as_json:
+        emit_json(summary)
+        return
+    from rich.table import Table
+
+    from .terminal import plain
+
+    counts = summary["counts"]
+    out.print(f"pending {counts['pending']} · sending {counts['sending']} · sent {counts['sent']} · failed {counts['failed']}")
+    table = Table(title="Waiting", title_justify="left")
+    for column in ("id", "kind", "message", "attempts", "next attempt", "last error"):
+        table.add_column(column, overflow="fold")
+    for row in summary["pending"] + [{**r, "attempts": "-", "next_attempt_at": "never (failed)"} for r in summary["failed"]]:
+        table.add_row(plain(row["id"]), plain(row["kind"]), plain(row["dedupe_key"]), plain(row["attempts"]),
+                      plain(row.get("next_attempt_at")), plain(row.get("last_error") or ""))
+    out.print(table)
+
+
+@cli.command()
+@json_option
+@click.pass_obj
+@handle_errors
+def status(state: State, as_json: bool) -> None:
+    """Last run of every job, next runs, outbox depth, source health."""
+    from .worker import next_runs
+
+    settings = state.settings
+    with state.open_store() as store:
+        data = {
+            "database": str(settings.db_path),
+            "schema_version": store.schema_version,
+            "last_runs": {r["kind"]: {"started_at": r["started_at"], "finished_at": r["finished_at"],
+                                      "status": r["status"]} for r in store.last_runs()},
+            "next_runs": next_runs(settings, store, store.clock()),
+            "outbox": store.outbox_counts(),
+            "sources": [{"name": r["name"], "status": r["status"], "reason": r["status_reason"],
+                         "last_success_at": r.get("last_success_at"),
+                         "consecutive_failures": r["consecutive_failures"]} for r in store.sources()],
+        }
+    if as_json:
+        emit_json(data)
+        return
+    from rich.table import Table
+
+    from .terminal import plain, status_text
+
+    table = Table(title="Jobs", title_justify="left")
+    for column in ("job", "last start", "status", "next run"):
+        table.add_column(column)
+    kinds = sorted(set(data["last_runs"]) | {k.split(":")[0] for k in data["next_runs"]})
+    for kind in kinds:
+        last = data["last_runs"].get(kind, {})
+        nxt = min((v for k, v in data["next_runs"].items() if k.split(":")[0] == kind and v), default=None)
+        table.add_row(plain(kind), plain(last.get("started_at") or "never"), status_text(last.get("status")),
+                      plain(nxt or "-"))
+    out.print(table)
+    out.print(f"outbox: {data['outbox'] or 'empty'}")
+    sources = Table(title="Sources", title_justify="left")
+    for column in ("source", "status", "last success", "failures", "reason"):
+        sources.add_column(column, overflow="fold")
+    for row in data["sources"]:
+        sources.add_row(plain(row["name"]), status_text(row["status"]), plain(row["last_success_at"] or "never"),
+                        plain(row["consecutive_failures"]), plain(row["reason"] or ""))
+    out.print(sources)
+
+
+@cli.command()
+@click.option("--since", required=True, metavar="DATE", help="From this date (2025-11-20), timestamp, or span (30d).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--what", default="changes,acks,snapshots,fetches", show_default=True,
+              help="Comma-separated record types: changes, acks, snapshots, fetches.")
+@click.option("--follow", is_flag=True, help="Keep running and append new records as they arrive.")
+@click.option("--interval", type=click.FloatRange(0.1), default=5.0, show_default=True, help="Seconds between polls with --follow.")
+@click.pass_obj
+@handle_errors
+def export(state: State, since: str, fmt: str, what: str, follow: bool, interval: float) -> None:
+    """Write a schema-versioned record stream (driftwatch.export.v1) for a SIEM to stdout."""
+    import time as _time
+
+    from . import export as exporting
+    from .timeutil import iso, parse_since
+
+    kinds = [k.strip() for k in what.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in exporting.KINDS]
+    if unknown or not kinds:
+        raise UsageProblem(f"--what: unknown record type(s) {', '.join(unknown) or '(none)'}; "
+                           f"choose from {', '.join(exporting.KINDS)}")
+    try:
+        since_iso = iso(parse_since(since))
+    except ValueError as exc:
+        raise UsageProblem(f"--since: {exc}") from None
+    write = exporting.to_jsonl if fmt == "jsonl" else exporting.to_csv
+    if fmt == "csv":
+        click.echo(exporting.csv_header(), nl=False)
+    after: dict[str, int] = {}
+    try:
+        while True:
+            with state.open_store() as store:
+                batch = exporting.records(store, since=since_iso, what=kinds, after=after)
+            for record in batch:
+                line = write(record)
+                click.echo(line if fmt == "jsonl" else line.rstrip("\r\n"))
+            sys.stdout.flush()
+            after = exporting.advance(after, batch)
+            if not follow:
+                return
+            _time.sleep(interval)
+    except KeyboardInterrupt:
+        return
 
 
 # --- demo -----------------------------------------------------------------------------------

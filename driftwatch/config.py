@@ -107,6 +107,7 @@ class FetchConfig(_Section):
     backoff: float = Field(default=1.0, ge=0)
     max_retry_after: float = Field(default=120.0, ge=0)
     user_agent: str | None = None
+    alert_after_failures: int = Field(default=3, ge=1)
 
 
 class SourceConfig(_Section):

@@ -6,6 +6,7 @@ ends up in an exception message still never reaches the logs.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -13,7 +14,6 @@ import sys
 
 from .config import SECRET_ENV
 from .timeutil import iso
-import datetime as dt
 
 
 class RedactSecrets(logging.Filter):
@@ -44,13 +44,17 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(fmt: str = "text", level: int = logging.INFO) -> None:
+    """One stderr handler on the root logger, so libraries' logs are formatted and redacted too."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactSecrets())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("driftwatch")
+    root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    root.setLevel(logging.DEBUG if level <= logging.DEBUG else logging.WARNING)
+    ours = logging.getLogger("driftwatch")
+    ours.handlers[:] = []
+    ours.setLevel(level)
+    ours.propagate = True

@@ -275,6 +275,37 @@ def m004_slack(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_outbox(db: Database) -> None:
+    """Every Slack message waits here until Slack has it; written with the change that caused it."""
+    db["outbox"].create(
+        {
+            "id": int,
+            "kind": str,  # alert, source_alert, digest_parent, digest_item, update, confirmation
+            "dedupe_key": str,
+            "channel": str,
+            "thread_of": str,  # dedupe_key of the outbox message whose ts is our thread_ts
+            "thread_ts": str,  # or a known thread ts (replies to people's threads)
+            "change_id": int,
+            "digest_id": int,
+            "payload": str,  # JSON: what to render at send time
+            "status": str,  # pending, sending, sent, failed
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+            "ts": str,
+        },
+        pk="id",
+        not_null={"kind", "dedupe_key", "status", "created_at"},
+        defaults={"status": "pending", "attempts": 0},
+    )
+    db["outbox"].create_index(["dedupe_key"], unique=True)
+    db["outbox"].create_index(["status", "next_attempt_at"])
+    db["sources"].add_column("alerted_failures", int)
+
+
 def schema_version(db: Database) -> int:
     return len(migrations.applied(db))
 

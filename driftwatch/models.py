@@ -18,7 +18,9 @@ CHANGE_KINDS = (
     "control_failing",
     "control_fixed",
     "setting_changed",
+    "source_failing",
 )
+SOURCE_HEALTH_KINDS = ("source_broken", "source_failing", "source_recovered")
 
 
 def normalise_title(title: str) -> str:

@@ -45,6 +45,14 @@ class Store:
         self.db = db
         self.path = path
         self.clock = clock
+        self.alert_channel: str | None = None
+        self.alert_floor: int | None = None
+
+    def enable_alerts(self, channel: str, floor: str) -> None:
+        """Queue a Slack alert with every change at or above ``floor`` (in the same transaction)."""
+        from .models import SEVERITY_ORDER
+
+        self.alert_channel, self.alert_floor = channel, SEVERITY_ORDER[floor]
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -344,7 +352,20 @@ class Store:
         change_id = int(table.insert(record).last_pk)
         ref = f"DW-{change_id}"
         table.update(change_id, {"ref": ref})
+        self._queue_alert(change_id, change)
         return ref
+
+    def _queue_alert(self, change_id: int, change: NewChange) -> None:
+        from .models import SEVERITY_ORDER, SOURCE_HEALTH_KINDS
+
+        if self.alert_channel is None or self.alert_floor is None or change.classification is None:
+            return
+        if change.kind in SOURCE_HEALTH_KINDS:
+            self.enqueue("source_alert", f"source_alert:{change_id}", channel=self.alert_channel, change_id=change_id)
+            return
+        result = change.classification
+        if result.security_relevant and SEVERITY_ORDER.get(result.severity, 0) >= self.alert_floor:
+            self.enqueue("alert", f"alert:{change_id}", channel=self.alert_channel, change_id=change_id)
 
     def _classification_fields(self, result: Classification) -> dict[str, Any]:
         return {
@@ -539,6 +560,37 @@ class Store:
         rows = list(self.db["slack_messages"].rows_where("channel = ? and ts = ?", [channel, ts]))
         return rows[0] if rows else None
 
+    # --- outbox -----------------------------------------------------------------------------
+
+    def enqueue(self, kind: str, dedupe_key: str, *, channel: str | None = None, thread_of: str | None = None,
+                thread_ts: str | None = None, change_id: int | None = None, digest_id: int | None = None,
+                payload: dict[str, Any] | None = None) -> bool:
+        """Queue a Slack message once (by dedupe key); call inside the caller's transaction."""
+        if self.db["outbox"].count_where("dedupe_key = ?", [dedupe_key]):
+            return False
+        self.db["outbox"].insert({
+            "kind": kind, "dedupe_key": dedupe_key, "channel": channel, "thread_of": thread_of,
+            "thread_ts": thread_ts, "change_id": change_id, "digest_id": digest_id, "payload": payload or {},
+            "status": "pending", "attempts": 0, "next_attempt_at": self.now(), "created_at": self.now(),
+        })
+        return True
+
+    def outbox(self, statuses: tuple[str, ...] = ("pending", "sending"), limit: int = 500) -> list[dict[str, Any]]:
+        marks = ",".join("?" for _ in statuses)
+        rows = self.db.query(f"select * from outbox where status in ({marks}) order by id limit ?", [*statuses, limit])
+        return [_decode_outbox(r) for r in rows]
+
+    def outbox_row(self, dedupe_key: str) -> dict[str, Any] | None:
+        rows = list(self.db["outbox"].rows_where("dedupe_key = ?", [dedupe_key]))
+        return _decode_outbox(rows[0]) if rows else None
+
+    def update_outbox(self, row_id: int, **fields: Any) -> None:
+        with self.transaction():
+            self.db["outbox"].update(row_id, fields)
+
+    def outbox_counts(self) -> dict[str, int]:
+        return {r["status"]: r["n"] for r in self.db.query("select status, count(*) as n from outbox group by status")}
+
     # --- attestations made in Slack ----------------------------------------------------------
 
     def add_attestation(self, workspace: str, settings: dict[str, Any], attested_by: str, via: str) -> int:
@@ -633,6 +685,12 @@ class Store:
         )
         rows = [_decode(r) for r in self.db.query(sql, {"q": query, "limit": limit})]
         return self._with_ack_state(rows)
+
+
+def _decode_outbox(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    out["payload"] = json.loads(row["payload"]) if row.get("payload") else {}
+    return out
 
 
 def fold_acks(history: list[dict[str, Any]]) -> dict[str, Any]:

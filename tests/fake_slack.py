@@ -36,6 +36,8 @@ class FakeSlack:
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}
+        self.delay = 0.0  # seconds per call, to let tests kill a client mid-delivery
+        self.order: list[tuple[str, str]] = []  # (channel, ts) in the order messages were accepted
         self.failures: dict[str, list[Reply]] = {}
         self.lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -55,6 +57,12 @@ class FakeSlack:
             self.failures.setdefault(method, []).extend(
                 Reply(status, body, {"Content-Type": "application/json", **(headers or {})}, etag=False)
                 for _ in range(times))
+
+    def outbox_ids(self) -> list[int]:
+        """The driftwatch outbox id of every message Slack accepted (from message metadata)."""
+        with self.lock:
+            return [m["metadata"]["event_payload"]["outbox_id"] for m in self.messages.values()
+                    if isinstance(m.get("metadata"), dict)]
 
     def of(self, method: str) -> list[Call]:
         with self.lock:
@@ -92,17 +100,34 @@ class FakeSlack:
             queued = self.failures.get(method)
             if queued:
                 return queued.pop(0)
+        if self.delay:
+            time.sleep(self.delay)
         if seen.headers.get("authorization") != f"Bearer {BOT_TOKEN}":
             return Reply(200, b'{"ok": false, "error": "invalid_auth"}', {"Content-Type": "application/json"}, etag=False)
         if method == "auth.test":
-            return self._ok({"url": "https://acme.slack.test/", "team": "Acme", "user": "driftwatch",
-                             "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"})
+            reply = self._ok({"url": "https://acme.slack.test/", "team": "Acme", "user": "driftwatch",
+                              "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"})
+            reply.headers["x-oauth-scopes"] = "chat:write,commands,channels:history,groups:history,usergroups:read"
+            return reply
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
             channel = params["channel"]
+            if isinstance(params.get("metadata"), str):
+                params["metadata"] = json.loads(params["metadata"])
             with self.lock:
                 self.messages[(channel, ts)] = params
+                self.order.append((channel, ts))
             return self._ok({"channel": channel, "ts": ts, "message": {"text": params.get("text"), "ts": ts}})
+        if method in ("conversations.history", "conversations.replies"):
+            channel = params.get("channel")
+            with self.lock:
+                found = [{"ts": ts, "text": m.get("text"), "thread_ts": m.get("thread_ts"), "metadata": m.get("metadata")}
+                         for (c, ts), m in self.messages.items() if c == channel and (
+                             method == "conversations.history" and not m.get("thread_ts")
+                             or method == "conversations.replies" and m.get("thread_ts") == params.get("ts"))]
+            return self._ok({"messages": found, "has_more": False})
+        if method == "conversations.info":
+            return self._ok({"channel": {"id": params.get("channel"), "is_member": params.get("channel") == "C1"}})
         if method == "chat.update":
             key = (params.get("channel"), params.get("ts"))
             if key not in self.messages:

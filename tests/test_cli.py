@@ -78,14 +78,6 @@ def test_demo_json(tmp_path: Path) -> None:
     assert box["kind"] == "control_failing" and any("bob@acme.example" in r for r in box["reasons"])
 
 
-@pytest.mark.parametrize("command", [["worker"]])
-def test_later_capabilities_say_not_yet_and_fail(command: list[str]) -> None:
-    result = run(*command)
-    assert result.exit_code == 3
-    assert "not yet available" in result.stderr
-    assert result.stdout == ""
-
-
 def test_bad_arguments_are_usage_errors(tmp_path: Path) -> None:
     result = run("changes", "--since", "last tuesday")
     assert result.exit_code == 2 and "--since" in result.stderr

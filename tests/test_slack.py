@@ -39,6 +39,9 @@ class Clock:
     def __call__(self) -> dt.datetime:
         return self.now
 
+    def sleep(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
 
 @pytest.fixture
 def env(tmp_path: Path, web):
@@ -59,6 +62,7 @@ def env(tmp_path: Path, web):
                           SourceConfig(name="evil", kind="feed", url=web.url("/evil.xml"))], fetcher, classify)
         store.change("DW-1")  # sanity
     app, service = create_app(settings, clock=clock, process_before_response=True)
+    service.sleep = clock.sleep  # waiting out Retry-After moves the test's clock, not the wall clock
     server = http_server(app, settings, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -83,10 +83,12 @@ def change_summary(change: dict[str, Any]) -> dict[str, Any]:
 class SourceChecker:
     """Applies fetch results and parses of one source to the store."""
 
-    def __init__(self, store: Store, classify: Classifier, *, today: dt.date | None = None) -> None:
+    def __init__(self, store: Store, classify: Classifier, *, today: dt.date | None = None,
+                 alert_after_failures: int = 3) -> None:
         self.store = store
         self.classify = classify
         self.today = today or store.clock().date()
+        self.alert_after_failures = alert_after_failures
 
     # --- entry point for a fetched source ---------------------------------------------------
 
@@ -106,10 +108,12 @@ class SourceChecker:
                 return self._failed(source, state, result.error, run_id)
             if result.not_modified:
                 store.record_fetch(source.name, run_id, outcome="unchanged", **fetch_fields)
+                refs = self._recovered_from_errors(source, state, run_id)
                 if state["status"] != "ok" or state.get("consecutive_failures"):
                     store.update_source(source.name, status="ok", status_reason=None,
                                         consecutive_failures=0, status_since=store.now())
-                return SourceOutcome(source.name, "unchanged", entries=int(state.get("entry_count") or 0))
+                return SourceOutcome(source.name, "unchanged", entries=int(state.get("entry_count") or 0),
+                                     change_refs=refs)
             body_id = store.latest_body_id(source.name, result.sha256) or store.store_body(
                 source.name, result.final_url or source.url, result.content_type, result.body, result.sha256
             )
@@ -143,7 +147,7 @@ class SourceChecker:
             reason = parsed.warnings[0]
         if reason is not None:
             return self._broken(source, state, reason, run_id)
-        refs = self._store_plan(source, plan, run_id)
+        refs = self._store_plan(source, plan, run_id) + self._recovered_from_errors(source, state, run_id)
         now = store.now()
         fields: dict[str, Any] = {
             "status": "ok",
@@ -247,16 +251,61 @@ class SourceChecker:
     # --- failure states ---------------------------------------------------------------------
 
     def _failed(self, source: SourceConfig, state: dict[str, Any], error: str, run_id: int | None) -> SourceOutcome:
+        """One more failure; the Nth in a row raises one alert (not one per run)."""
         store = self.store
+        failures = int(state.get("consecutive_failures") or 0) + 1
+        since = store.now() if state["status"] not in ("error", "broken") else state["status_since"]
         store.update_source(
             source.name,
             status="error" if state["status"] != "broken" else "broken",
             status_reason=error if state["status"] != "broken" else state["status_reason"],
             last_checked_at=store.now(),
-            consecutive_failures=int(state.get("consecutive_failures") or 0) + 1,
-            status_since=store.now() if state["status"] not in ("error", "broken") else state["status_since"],
+            consecutive_failures=failures,
+            status_since=since,
         )
-        return SourceOutcome(source.name, "error", entries=store.count_entries(source.name), error=error)
+        refs: list[str] = []
+        if failures == self.alert_after_failures and state["status"] != "broken":
+            ref = store.add_change(
+                NewChange(
+                    kind="source_failing",
+                    title=f"Source {source.name} failed {failures} times in a row: {error}",
+                    dedupe_key=f"source_failing:{source.name}:{since}",
+                    source=source.name,
+                    summary=error,
+                    link=source.url,
+                    date=store.now()[:10],
+                    classification=Classification(
+                        True, "medium", ["other"],
+                        [f"source failing since {since}: {error} (changes from this source are not being seen)"],
+                        "rules",
+                    ),
+                ),
+                run_id,
+            )
+            if ref:
+                refs.append(ref)
+        return SourceOutcome(source.name, "error", entries=store.count_entries(source.name), error=error,
+                             change_refs=refs)
+
+    def _recovered_from_errors(self, source: SourceConfig, state: dict[str, Any], run_id: int | None) -> list[str]:
+        failures = int(state.get("consecutive_failures") or 0)
+        if state["status"] != "error" or failures < self.alert_after_failures:
+            return []
+        ref = self.store.add_change(
+            NewChange(
+                kind="source_recovered",
+                title=f"Source {source.name} answers again",
+                dedupe_key=f"source_recovered:{source.name}:{self.store.now()}",
+                source=source.name,
+                summary=f"It failed {failures} times in a row since {state.get('status_since')}: "
+                        f"{state.get('status_reason')}",
+                link=source.url,
+                date=self.store.now()[:10],
+                classification=Classification(False, "info", ["other"], ["source recovered"], "rules"),
+            ),
+            run_id,
+        )
+        return [ref] if ref else []
 
     def _broken(self, source: SourceConfig, state: dict[str, Any], reason: str, run_id: int | None) -> SourceOutcome:
         """Trust nothing from this parse: no entry is touched, one change says why."""
@@ -302,9 +351,10 @@ def run_check(
     classify: Classifier,
     *,
     on_source_done: Callable[[SourceOutcome], None] | None = None,
+    alert_after_failures: int = 3,
 ) -> CheckReport:
     """Check every source; one failing source never stops the others."""
-    checker = SourceChecker(store, classify)
+    checker = SourceChecker(store, classify, alert_after_failures=alert_after_failures)
     run_id = store.start_run("check")
     outcomes: list[SourceOutcome] = []
     status = "failed"

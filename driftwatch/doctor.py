@@ -1,0 +1,146 @@
+"""``driftwatch doctor``: is everything driftwatch needs in place? A pass/fail list with fixes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .config import Settings
+from .migrations import latest_version
+from .store import Store, StoreError
+
+NEEDED_SCOPES = ("chat:write", "commands", "channels:history")
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_doctor(settings: Settings, *, network: bool = True) -> list[Check]:
+    checks = [Check("config", True, str(settings.config_path or "built-in defaults (no config file)"))]
+    checks.append(_database(settings))
+    checks += _secrets(settings)
+    if network:
+        checks += _slack(settings)
+        checks += _sources(settings)
+        checks += _collectors(settings)
+    return checks
+
+
+def _database(settings: Settings) -> Check:
+    try:
+        with Store.open(settings.db_path) as store:
+            integrity = store.integrity()
+            version = store.schema_version
+    except StoreError as exc:
+        return Check("database", False, str(exc), "check the path ($DRIFTWATCH_DB / [storage] path) and permissions")
+    if integrity != "ok":
+        return Check("database", False, f"integrity check: {integrity}",
+                     "restore the latest backup (sqlite3 .backup) or run sqlite3 .recover")
+    if version != latest_version():
+        return Check("database", False, f"schema version {version}, expected {latest_version()}",
+                     "run any driftwatch command once to apply migrations")
+    return Check("database", True, f"{settings.db_path}: integrity ok, schema version {version}")
+
+
+def _secrets(settings: Settings) -> list[Check]:
+    present = settings.secrets.present()
+    out = []
+    slack_wanted = bool(settings.config.slack.channel)
+    for name, why, wanted in (
+        ("SLACK_BOT_TOKEN", "posting digests and alerts", slack_wanted),
+        ("SLACK_SIGNING_SECRET", "verifying Slack requests (HTTP mode)", slack_wanted),
+        ("CHATGPT_COMPLIANCE_API_KEY", "the compliance collector",
+         any(w.compliance_workspace_id for w in settings.config.workspaces)),
+        ("OPENAI_ADMIN_KEY", "the platform_admin collector", any(w.platform_admin for w in settings.config.workspaces)),
+    ):
+        if not wanted:
+            out.append(Check(f"secret {name}", True, f"not needed by this config ({why})"))
+        elif present[name]:
+            out.append(Check(f"secret {name}", True, f"set (needed for {why})"))
+        else:
+            out.append(Check(f"secret {name}", False, f"missing; needed for {why}",
+                             f"export {name}=... in the service's environment (never in the config file)"))
+    out.append(Check("secret SLACK_APP_TOKEN", True,
+                     "set (Socket Mode available)" if present["SLACK_APP_TOKEN"] else "not set (only `serve --socket` needs it)"))
+    return out
+
+
+def _slack(settings: Settings) -> list[Check]:
+    if not (settings.config.slack.channel and settings.secrets.get("SLACK_BOT_TOKEN")):
+        return [Check("slack", True, "not configured ([slack] channel and SLACK_BOT_TOKEN); skipped")]
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(token=settings.secrets.get("SLACK_BOT_TOKEN"), base_url=settings.slack_api_url, timeout=10)
+    try:
+        auth = client.auth_test()
+    except SlackApiError as exc:
+        return [Check("slack auth.test", False, f"refused: {exc.response.get('error')}",
+                      "reinstall the app and copy the current bot token (xoxb-) into SLACK_BOT_TOKEN")]
+    except OSError as exc:
+        return [Check("slack auth.test", False, f"unreachable: {exc}", "check network access to SLACK_API_URL")]
+    out = [Check("slack auth.test", True, f"bot {auth.get('user')} in team {auth.get('team')}")]
+    granted = {s.strip() for s in (auth.headers.get("x-oauth-scopes") or auth.headers.get("X-OAuth-Scopes") or "").split(",") if s.strip()}
+    if granted:
+        missing = [s for s in NEEDED_SCOPES if s not in granted]
+        out.append(Check("slack scopes", not missing, "missing: " + ", ".join(missing) if missing else "ok",
+                         "add the scopes from manifest.yml and reinstall the app" if missing else ""))
+    channel = settings.config.slack.channel or ""
+    try:
+        info = client.conversations_info(channel=channel)
+        member = bool((info.get("channel") or {}).get("is_member"))
+        out.append(Check("slack channel", member, f"{channel}: " + ("the bot is a member" if member else "the bot is not in it"),
+                         "" if member else f"invite the bot: /invite @driftwatch in {channel}"))
+    except SlackApiError as exc:
+        out.append(Check("slack channel", False, f"{channel}: {exc.response.get('error')}",
+                         "set [slack] channel to a channel id the bot can see (and grant channels:read)"))
+    return out
+
+
+def _sources(settings: Settings) -> list[Check]:
+    from watchers.fetch import Fetcher
+
+    out = []
+    with Fetcher(timeout=10, retries=0, max_bytes=settings.config.fetch.max_bytes) as fetcher:
+        for source in settings.sources:
+            if not source.enabled:
+                continue
+            result = fetcher.fetch(source.url)
+            out.append(Check(f"source {source.name}", result.ok,
+                             f"HTTP {result.status_code} in {result.duration_ms} ms" if result.ok else str(result.error),
+                             "" if result.ok else "check the URL and that this host can reach it (proxy, firewall)"))
+    return out
+
+
+def _collectors(settings: Settings) -> list[Check]:
+    from watchers.collectors.http import ApiClient, CollectorError
+
+    out = []
+    for workspace in settings.config.workspaces:
+        targets = []
+        if workspace.compliance_workspace_id:
+            scope = "organizations" if workspace.compliance_workspace_id.startswith("org-") else "workspaces"
+            targets.append(("compliance", workspace.compliance_base_url, "CHATGPT_COMPLIANCE_API_KEY",
+                            "ChatGPT Compliance API",
+                            f"compliance/{scope}/{workspace.compliance_workspace_id}/logs",
+                            {"event_type": "AUDIT_LOG", "after": "2000-01-01T00:00:00Z", "limit": 1}))
+        if workspace.platform_admin:
+            targets.append(("platform_admin", workspace.platform_base_url, "OPENAI_ADMIN_KEY", "OpenAI Admin API",
+                            "organization/projects", {"limit": 1}))
+        for name, base, env, api, path, params in targets:
+            try:
+                with ApiClient(base, settings.secrets.get(env), api_name=api, key_env=env, retries=0) as client:
+                    client.get_json(path, params=params)
+                out.append(Check(f"collector {workspace.name}/{name}", True, "credentials accepted"))
+            except CollectorError as exc:
+                out.append(Check(f"collector {workspace.name}/{name}", False, str(exc),
+                                 f"check ${env}, its scopes and the API's IP allowlist"))
+    return out
