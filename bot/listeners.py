@@ -198,11 +198,11 @@ def answer(service: SlackService, request: Request, *, user: str, trigger_id: st
         if request.name == "sources":
             return blocks.sources_blocks(store.sources())
         if request.name == "digest":
-            from driftwatch.digest import build_digest
+            from driftwatch.digest import digest_since
 
             last = store.last_digest()
             since = last["period_end"] if last else None
-            digest = build_digest(store.digest_candidates(since), period_start=since, now=store.now()).as_dict()
+            digest = digest_since(store, since, store.now()).as_dict()
             _text, parent = blocks.digest_parent(digest, [], [s for s in store.sources() if s["status"] == "broken"])
             return parent
         if request.name == "attest":

@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from driftwatch import acks
 from driftwatch.config import Settings
-from driftwatch.digest import build_digest
+from driftwatch.digest import digest_since
 from driftwatch.models import SEVERITY_ORDER
 from driftwatch.schedule import next_slot, period_key
 from driftwatch.store import Store
@@ -157,8 +157,7 @@ class SlackService:
                 since = last["period_end"] if last else None
                 if force and existing:
                     since = existing["period_start"]
-                summary = build_digest(store.digest_candidates(since), period_start=since,
-                                       now=store.now()).as_dict()
+                summary = digest_since(store, since, store.now()).as_dict()
                 with store.transaction():
                     digest_id = store.record_digest(period_start=since, period_end=store.now(), status="posting",
                                                     summary=summary, period_key=None if force else key, forced=force)

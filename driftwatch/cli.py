@@ -13,15 +13,17 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
 from rich.console import Console
 
 from . import __version__
-from .config import ConfigError, Settings, load_settings
-from .export import public_change
-from .store import Store, StoreError
+from .errors import ConfigError, StoreError
+
+if TYPE_CHECKING:  # the real imports happen inside commands, so `--help` starts fast
+    from .config import Settings
+    from .store import Store
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -58,11 +60,15 @@ class State:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from .config import load_settings
+
             self._settings = load_settings(self.config_path)
             setup_logging(self.log_format or self._settings.log_format, self.verbose)
         return self._settings
 
     def open_store(self) -> Store:
+        from .store import Store
+
         return Store.open(self.settings.db_path)
 
 
@@ -205,7 +211,7 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
         out.print("No new changes.")
 
 
-def deliver_if_configured(settings: Settings) -> dict[str, Any] | None:
+def deliver_if_configured(settings: "Settings") -> dict[str, Any] | None:
     """Alerts were queued with their changes; send them now when Slack is set up."""
     from .worker import slack_ready
 
@@ -271,6 +277,8 @@ def changes(state: State, since: str | None, source: str | None, limit: int | No
     with state.open_store() as store:
         rows = store.changes(since=since_iso, source=source, limit=limit)
     if as_json:
+        from .export import public_change
+
         emit_json({"changes": [public_change(r) for r in rows]})
         return
     from .terminal import changes_table
@@ -291,6 +299,8 @@ def item(state: State, ref: str, as_json: bool) -> None:
             raise Failure(f"no change {ref!r}")
         versions = store.entry_versions(row["entry_id"]) if row.get("entry_id") else []
         acks = store.acks(row["id"])
+    from .export import public_change
+
     data = {**public_change(row), "details": row.get("details") or {}, "versions": versions, "acks": acks}
     if as_json:
         emit_json(data)
@@ -367,7 +377,7 @@ def sources(state: State, as_json: bool) -> None:
 @handle_errors
 def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) -> None:
     """Build the digest: changes since the last digest plus earlier ones still open."""
-    from .digest import build_digest
+    from .digest import digest_since
 
     if force and not post:
         raise UsageProblem("--force only makes sense with --post")
@@ -376,6 +386,8 @@ def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) ->
 
         settings = state.settings
         try:
+            from .store import Store
+
             Store.open(settings.db_path).close()
             result = SlackService(make_client(settings), settings).post_digest(force=force, max_wait=wait)
         except SlackProblem as exc:
@@ -395,7 +407,7 @@ def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) ->
     with state.open_store() as store:
         last = store.last_digest()
         since = last["period_end"] if last else None
-        result = build_digest(store.digest_candidates(since), period_start=since, now=store.now()).as_dict()
+        result = digest_since(store, since, store.now()).as_dict()
     if as_json:
         emit_json(result)
         return
@@ -534,7 +546,7 @@ def snapshot(state: State, workspace: str | None, as_json: bool) -> None:
         snapshot_lines(out, outcome.as_dict())
 
 
-def posture_report(state: State, store: Store, name: str) -> dict[str, Any]:
+def posture_report(state: State, store: "Store", name: str) -> dict[str, Any]:
     from .posture.report import posture_report as report
 
     latest = store.snapshots(name, 1)
@@ -726,6 +738,8 @@ def deliver(state: State, as_json: bool) -> None:
     if not slack_ready(settings):
         raise UsageProblem("Slack is not configured: set SLACK_BOT_TOKEN and [slack] channel")
     from bot.service import SlackService, make_client
+
+    from .store import Store
 
     Store.open(settings.db_path).close()
     report = SlackService(make_client(settings), settings).deliver().as_dict()

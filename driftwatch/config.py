@@ -27,8 +27,7 @@ SEVERITIES = ("info", "low", "medium", "high")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-class ConfigError(Exception):
-    """A configuration problem, phrased as one line a person can act on."""
+from .errors import ConfigError  # noqa: E402  (re-exported: callers import it from here)
 
 
 # --- value checks ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from watchers.snapshot import SnapshotOutcome, take_snapshot
 
 from .classify import classify
 from .config import SourceConfig, load_settings
-from .digest import build_digest
+from .digest import digest_since
 from .loopback import LoopbackServer
 from .paths import data_file
 from .store import Store
@@ -111,7 +111,7 @@ def run_demo(db_path: str | Path = DEFAULT_DEMO_DB, *, step: Callable[[str], Non
             snapshots.append(take_snapshot(store, settings, settings.workspace("acme")))
 
             clock.advance(days=1)
-            first = build_digest(store.digest_candidates(None), period_start=None, now=store.now())
+            first = digest_since(store, None, store.now())
             store.record_digest(period_start=None, period_end=first.period_end, status="built",
                                 summary=first.as_dict())
 
@@ -130,7 +130,7 @@ def run_demo(db_path: str | Path = DEFAULT_DEMO_DB, *, step: Callable[[str], Non
             clock.advance(days=7)
             last = store.last_digest()
             since = last["period_end"] if last else None
-            digest = build_digest(store.digest_candidates(since), period_start=since, now=store.now())
+            digest = digest_since(store, since, store.now())
             posture = _posture(store, settings)
     finally:
         store.close()

@@ -6,6 +6,7 @@ is shown happens here, without Slack or SQL, so it is tested as plain code.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,12 @@ class Digest:
         }
 
 
+def _listed(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        return json.loads(value) if value.startswith("[") else []
+    return list(value or [])
+
+
 def digest_item(change: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": change["ref"],
@@ -47,8 +54,8 @@ def digest_item(change: dict[str, Any]) -> dict[str, Any]:
         "date": change.get("date"),
         "link": change.get("link"),
         "severity": change.get("severity") or "info",
-        "categories": change.get("categories") or [],
-        "reasons": change.get("reasons") or [],
+        "categories": _listed(change.get("categories")),
+        "reasons": _listed(change.get("reasons")),
         "detected_at": change["detected_at"],
         "carried_over": bool(change.get("carried_over")),
         "acked_by": change.get("acked_by"),
@@ -64,11 +71,15 @@ def is_open(change: dict[str, Any], now: str) -> bool:
 
 
 def build_digest(
-    candidates: list[dict[str, Any]], *, period_start: str | None, now: str
+    candidates: list[dict[str, Any]], *, period_start: str | None, now: str, informational: int | None = None
 ) -> Digest:
-    """Changes detected in the period, plus earlier ones still open (carried over)."""
+    """Changes detected in the period, plus earlier ones still open (carried over).
+
+    ``informational`` is the number of non-relevant changes in the period when the caller
+    counted them separately (candidates then hold relevant changes only).
+    """
     items: list[dict[str, Any]] = []
-    informational = 0
+    counted = informational
     latest_for_entry: dict[int, int] = {}
     for change in candidates:
         if change.get("entry_id") is not None:
@@ -80,7 +91,8 @@ def build_digest(
         fresh = period_start is None or change["detected_at"] > period_start
         severity = change.get("severity") or "info"
         if severity == "info" or not change.get("security_relevant", severity != "info"):
-            informational += int(fresh)
+            if informational is None:
+                counted = (counted or 0) + int(fresh)
             continue
         if not is_open(change, now):
             continue
@@ -89,4 +101,10 @@ def build_digest(
         key=lambda c: (-SEVERITY_ORDER.get(c.get("severity") or "info", 0), c["carried_over"], c["id"])
     )
     counts = {sev: sum(1 for c in items if (c.get("severity") or "info") == sev) for sev in SEVERITIES_DESC[:3]}
-    return Digest(period_start, now, items, informational, counts)
+    return Digest(period_start, now, items, counted or 0, counts)
+
+
+def digest_since(store: Any, since: str | None, now: str) -> Digest:
+    """The digest of a store's changes since ``since`` (the previous digest's end)."""
+    return build_digest(store.digest_candidates(since), period_start=since, now=now,
+                        informational=store.informational_count(since))

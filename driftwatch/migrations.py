@@ -306,6 +306,42 @@ def m005_outbox(db: Database) -> None:
     db["sources"].add_column("alerted_failures", int)
 
 
+@migrations()
+def m006_cheaper_writes(db: Database) -> None:
+    """Refs assigned in the engine; full-text indexes touched only when indexed text changes.
+
+    The generic update triggers re-indexed an entry every time a check saw it again and a
+    change every time it was classified; these fire only for edits of the indexed columns.
+    """
+    db["changes"].disable_fts()
+    db["changes"].enable_fts(["title", "summary"], create_triggers=False, tokenize="porter")
+    db.execute("INSERT INTO changes_fts (changes_fts) VALUES ('rebuild')")
+    for table, columns in (("entries", ("title", "body")), ("changes", ("title", "summary"))):
+        db.execute(f"DROP TRIGGER IF EXISTS {table}_ai")
+        db.execute(f"DROP TRIGGER IF EXISTS {table}_ad")
+        db.execute(f"DROP TRIGGER IF EXISTS {table}_au")
+        cols = ", ".join(columns)
+        new = ", ".join(f"new.{c}" for c in columns)
+        old = ", ".join(f"old.{c}" for c in columns)
+        db.execute(f"CREATE TRIGGER {table}_ai AFTER INSERT ON {table} BEGIN "
+                   f"INSERT INTO {table}_fts (rowid, {cols}) VALUES (new.rowid, {new}); END")
+        db.execute(f"CREATE TRIGGER {table}_ad AFTER DELETE ON {table} BEGIN "
+                   f"INSERT INTO {table}_fts ({table}_fts, rowid, {cols}) VALUES ('delete', old.rowid, {old}); END")
+        db.execute(f"CREATE TRIGGER {table}_au AFTER UPDATE OF {cols} ON {table} BEGIN "
+                   f"INSERT INTO {table}_fts ({table}_fts, rowid, {cols}) VALUES ('delete', old.rowid, {old}); "
+                   f"INSERT INTO {table}_fts (rowid, {cols}) VALUES (new.rowid, {new}); END")
+    db.execute("CREATE TRIGGER changes_ref AFTER INSERT ON changes WHEN new.ref IS NULL BEGIN "
+               "UPDATE changes SET ref = 'DW-' || new.id WHERE id = new.id; END")
+
+
+@migrations()
+def m007_lookup_indexes(db: Database) -> None:
+    """Indexes for lookups that grow with the database (search joins, per-change acks, snapshots)."""
+    db["changes"].create_index(["entry_id"], if_not_exists=True)
+    db["changes"].create_index(["source", "id"], if_not_exists=True)
+    db["snapshots"].create_index(["workspace", "id"], if_not_exists=True)
+
+
 def schema_version(db: Database) -> int:
     return len(migrations.applied(db))
 

@@ -24,8 +24,7 @@ from .timeutil import Clock, iso, utcnow
 JSON_COLUMNS = {"categories", "reasons", "details", "detail", "settings", "provenance", "errors", "summary"}
 
 
-class StoreError(Exception):
-    """The database cannot be used (unreadable, newer schema, locked)."""
+from .errors import StoreError  # noqa: E402  (re-exported)
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -241,28 +240,15 @@ class Store:
         return self.db["entries"].count_where("source = ? and status = 'live'", [source])
 
     def insert_entry(self, source: str, parsed: ParsedEntry) -> int:
+        """Plain SQL on this hot path: a first check stores thousands of entries."""
         now = self.now()
-        entry_id = int(
-            self.db["entries"]
-            .insert(
-                {
-                    "source": source,
-                    "entry_key": parsed.key,
-                    "guid": parsed.guid,
-                    "date": parsed.date,
-                    "title": parsed.title,
-                    "body": parsed.body,
-                    "link": parsed.link,
-                    "content_hash": parsed.content_hash,
-                    "version": 1,
-                    "status": "live",
-                    "missing_count": 0,
-                    "first_seen_at": now,
-                    "last_seen_at": now,
-                }
-            )
-            .last_pk
+        cursor = self.db.execute(
+            "insert into entries (source, entry_key, guid, date, title, body, link, content_hash, version, status, "
+            "missing_count, first_seen_at, last_seen_at) values (?, ?, ?, ?, ?, ?, ?, ?, 1, 'live', 0, ?, ?)",
+            [source, parsed.key, parsed.guid, parsed.date, parsed.title, parsed.body, parsed.link,
+             parsed.content_hash, now, now],
         )
+        entry_id = int(cursor.lastrowid)
         self._add_version(entry_id, 1, parsed, diff=None)
         return entry_id
 
@@ -292,18 +278,11 @@ class Store:
         return version
 
     def _add_version(self, entry_id: int, version: int, parsed: ParsedEntry, diff: str | None) -> None:
-        self.db["entry_versions"].insert(
-            {
-                "entry_id": entry_id,
-                "version": version,
-                "date": parsed.date,
-                "title": parsed.title,
-                "body": parsed.body,
-                "link": parsed.link,
-                "content_hash": parsed.content_hash,
-                "seen_at": self.now(),
-                "diff": diff,
-            }
+        self.db.execute(
+            "insert into entry_versions (entry_id, version, date, title, body, link, content_hash, seen_at, diff) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [entry_id, version, parsed.date, parsed.title, parsed.body, parsed.link, parsed.content_hash,
+             self.now(), diff],
         )
 
     def touch_entries(self, entry_ids: list[int]) -> None:
@@ -327,10 +306,7 @@ class Store:
     # --- changes ----------------------------------------------------------------------------
 
     def add_change(self, change: NewChange, run_id: int | None = None) -> str | None:
-        """Store a change once; returns its ``DW-n`` ref, or None if already stored."""
-        table = self.db["changes"]
-        if table.count_where("dedupe_key = ?", [change.dedupe_key]):
-            return None
+        """Store a change once; returns its ``DW-n`` ref (set by a trigger), or None if already stored."""
         record: dict[str, Any] = {
             "kind": change.kind,
             "source": change.source,
@@ -349,11 +325,17 @@ class Store:
         }
         if change.classification is not None:
             record.update(self._classification_fields(change.classification))
-        change_id = int(table.insert(record).last_pk)
-        ref = f"DW-{change_id}"
-        table.update(change_id, {"ref": ref})
+        for key in ("details", "categories", "reasons"):
+            if key in record and not isinstance(record[key], str):
+                record[key] = json.dumps(record[key], ensure_ascii=False)
+        columns = ", ".join(record)
+        marks = ", ".join("?" for _ in record)
+        cursor = self.db.execute(f"insert or ignore into changes ({columns}) values ({marks})", list(record.values()))
+        if not cursor.rowcount:
+            return None  # this dedupe key is already stored
+        change_id = int(cursor.lastrowid)
         self._queue_alert(change_id, change)
-        return ref
+        return f"DW-{change_id}"
 
     def _queue_alert(self, change_id: int, change: NewChange) -> None:
         from .models import SEVERITY_ORDER, SOURCE_HEALTH_KINDS
@@ -378,7 +360,21 @@ class Store:
         }
 
     def set_classification(self, change_id: int, result: Classification) -> None:
-        self.db["changes"].update(change_id, self._classification_fields(result))
+        fields = self._classification_fields(result)
+        fields["categories"] = json.dumps(fields["categories"])
+        fields["reasons"] = json.dumps(fields["reasons"], ensure_ascii=False)
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(f"update changes set {assignments} where id = ?", [*fields.values(), change_id])
+
+    def changes_by_ref(self, refs: list[str]) -> list[dict[str, Any]]:
+        """Several changes at once, in the order asked."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(refs), 500):
+            chunk = refs[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            for row in self.db.query(f"select * from changes where ref in ({marks})", chunk):
+                found[row["ref"]] = _decode(row)
+        return self._with_ack_state([found[r] for r in refs if r in found])
 
     def change(self, ref: str) -> dict[str, Any] | None:
         ref = ref.strip().upper()
@@ -473,20 +469,35 @@ class Store:
 
     # --- digests ----------------------------------------------------------------------------
 
+    DIGEST_COLUMNS = ("id", "ref", "kind", "source", "workspace", "entry_id", "title", "date", "link",
+                      "severity", "security_relevant", "categories", "reasons", "detected_at")
+
     def digest_candidates(self, since: str | None) -> list[dict[str, Any]]:
-        """Changes detected since ``since`` plus earlier relevant ones not currently acked."""
-        if since is None:
-            return self.changes(ascending=True)
-        sql = """
-            select c.* from changes c
-            where c.detected_at > :since
-               or (c.security_relevant = 1 and coalesce((
-                    select a.action from acks a
-                    where a.change_id = c.id and a.action in ('ack', 'undo')
-                    order by a.id desc limit 1), 'undo') != 'ack')
+        """Security-relevant changes detected after ``since`` plus earlier ones not currently acked.
+
+        Lean on purpose (it runs over the whole history): only the columns a digest shows, and
+        ``categories`` / ``reasons`` left as JSON text for :func:`driftwatch.digest.digest_item`.
+        """
+        columns = ", ".join(f"c.{name}" for name in self.DIGEST_COLUMNS)
+        sql = f"""
+            with last as (
+                select change_id, max(id) as id from acks where action in ('ack', 'undo') group by change_id
+            )
+            select {columns} from changes c
+            left join last on last.change_id = c.id
+            left join acks a on a.id = last.id
+            where c.security_relevant = 1 and (c.detected_at > :since or a.action is null or a.action != 'ack')
             order by c.id
         """
-        return self._with_ack_state([_decode(r) for r in self.db.query(sql, {"since": since})])
+        rows = list(self.db.query(sql, {"since": since or ""}))
+        return self._with_ack_state(rows)
+
+    def informational_count(self, since: str | None) -> int:
+        """Changes in the period that are not security relevant (a digest counts them, lists none)."""
+        row = self.db.execute(
+            "select count(*) from changes where detected_at > ? and (security_relevant = 0 or security_relevant is null)",
+            [since or ""]).fetchone()
+        return int(row[0])
 
     def record_digest(
         self,
@@ -675,15 +686,19 @@ class Store:
         if not terms:
             return []
         query = " ".join(f'"{t}"' for t in terms)
-        sql = (
-            "select changes.* from changes where changes.rowid in ("
-            " select rowid from changes_fts where changes_fts match :q"
-            " union"
-            " select c.id from changes c join entries_fts on c.entry_id = entries_fts.rowid"
-            " where entries_fts match :q)"
-            " order by changes.id desc limit :limit"
-        )
-        rows = [_decode(r) for r in self.db.query(sql, {"q": query, "limit": limit})]
+        sql = """
+            with hits as (
+                select rowid as id from changes_fts where changes_fts match :q
+                union
+                select c.id from entries_fts join changes c on c.entry_id = entries_fts.rowid
+                where entries_fts match :q
+                union
+                select id from changes where ref = upper(:raw)
+            )
+            select changes.* from hits join changes on changes.id = hits.id
+            order by changes.id desc limit :limit
+        """
+        rows = [_decode(r) for r in self.db.query(sql, {"q": query, "limit": limit, "raw": text.strip()})]
         return self._with_ack_state(rows)
 
 

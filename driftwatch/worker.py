@@ -92,7 +92,8 @@ class Jobs:
             timeout=fetch.timeout, max_bytes=fetch.max_bytes, retries=fetch.retries, backoff=fetch.backoff,
             max_retry_after=fetch.max_retry_after, user_agent=fetch.user_agent,
         ) as fetcher:
-            run_check(store, [source], fetcher, classify, alert_after_failures=fetch.alert_after_failures)
+            run_check(store, [source], fetcher, classify, alert_after_failures=fetch.alert_after_failures,
+                      summaries=False)
         self.deliver()
 
     def snapshot(self, name: str) -> None:

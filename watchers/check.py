@@ -24,7 +24,7 @@ from .release_notes import ParseResult, parse_release_notes
 
 log = logging.getLogger("driftwatch.check")
 
-Classifier = Callable[[str, str], Classification]
+Classifier = Callable[[str, str], Classification]  # may also offer classify_many(pairs) for batches
 
 
 @dataclass
@@ -192,12 +192,15 @@ class SourceChecker:
         store = self.store
         refs: list[str] = []
         store.touch_entries(plan.seen_ids)
+        texts = [(e.title, e.body) for e in plan.new] + [(e.title, e.body) for _r, e, _d in plan.edited]
+        results = iter(self._classify_all(texts))
         for entry in plan.new:
             entry_id = store.insert_entry(source.name, entry)
-            refs += self._entry_change(source, "new_entry", entry, entry_id, 1, run_id)
+            refs += self._entry_change(source, "new_entry", entry, entry_id, 1, run_id, next(results))
         for row, entry, diff in plan.edited:
             version = store.update_entry_text(row["id"], entry, diff, new_key=entry.key)
-            refs += self._entry_change(source, "edited_entry", entry, row["id"], version, run_id, diff=diff)
+            refs += self._entry_change(source, "edited_entry", entry, row["id"], version, run_id, next(results),
+                                       diff=diff)
         for row, misses, removed in plan.missing:
             store.mark_missing(row["id"], misses, removed)
             if removed:
@@ -220,6 +223,13 @@ class SourceChecker:
                     refs.append(ref)
         return refs
 
+    def _classify_all(self, texts: list[tuple[str, str]]) -> list[Classification]:
+        """One batch through the model when it can (spaCy's pipe is much faster than one by one)."""
+        many = getattr(self.classify, "classify_many", None)
+        if many is not None:
+            return list(many(texts))
+        return [self.classify(title, body) for title, body in texts]
+
     def _entry_change(
         self,
         source: SourceConfig,
@@ -228,6 +238,7 @@ class SourceChecker:
         entry_id: int,
         version: int,
         run_id: int | None,
+        classification: Classification,
         diff: str | None = None,
     ) -> list[str]:
         ref = self.store.add_change(
@@ -241,7 +252,7 @@ class SourceChecker:
                 date=entry.date,
                 link=entry.link,
                 summary=entry.body[:2000],
-                classification=self.classify(entry.title, entry.body),
+                classification=classification,
                 details={"diff": diff} if diff else {},
             ),
             run_id,
@@ -352,8 +363,13 @@ def run_check(
     *,
     on_source_done: Callable[[SourceOutcome], None] | None = None,
     alert_after_failures: int = 3,
+    summaries: bool = True,
 ) -> CheckReport:
-    """Check every source; one failing source never stops the others."""
+    """Check every source; one failing source never stops the others.
+
+    ``summaries=False`` skips reading the new changes back for the report (the worker
+    does not print them).
+    """
     checker = SourceChecker(store, classify, alert_after_failures=alert_after_failures)
     run_id = store.start_run("check")
     outcomes: list[SourceOutcome] = []
@@ -379,7 +395,7 @@ def run_check(
     finally:
         store.finish_run(run_id, status, {"sources": len(outcomes)})
     refs = [ref for outcome in outcomes for ref in outcome.change_refs]
-    changes = [change_summary(store.change(ref) or {}) for ref in refs]
+    changes = [change_summary(row) for row in store.changes_by_ref(refs)] if summaries else []
     return CheckReport(outcomes, changes)
 
 

@@ -28,11 +28,10 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 CONTENT_TAGS = ("p", "ul", "ol", "pre", "table", "blockquote", "dl", "figure", "img", "video")
 CONTAINERS = ("div", "section", "article", "main", "span", "details", "summary", "header")
 CHROME_TAGS = ("nav", "footer", "aside", "form", "dialog")
-CHROME_MARKERS = re.compile(
-    r"cookie|consent|gdpr|banner|breadcrumb|sidebar|side-nav|sidenav|navbar|newsletter|"
-    r"skip-link|site-header|site-footer|related-articles|feedback|toc\b|table-of-contents",
-    re.I,
-)
+CHROME_WORDS = ("cookie", "consent", "gdpr", "banner", "breadcrumb", "sidebar", "side-nav", "sidenav", "navbar",
+                "newsletter", "skip-link", "site-header", "site-footer", "related-articles", "feedback",
+                "table-of-contents")
+CHROME_MARKERS = re.compile("|".join(CHROME_WORDS) + r"|\btoc\b", re.I)
 ROOT_SELECTORS = (".article-content", "article", "main", "[role=main]", "#content", "body")
 MAX_TITLE = 160
 
@@ -76,10 +75,11 @@ def _strip_chrome(soup: BeautifulSoup) -> None:
     for el in soup.find_all(list(DROP_TAGS) + ["link", "meta"]):
         if el.name != "script" or el.get("id") != "__NEXT_DATA__":
             el.decompose()
-    for el in soup.find_all(True):
-        if el.decomposed:  # inside something already removed
-            continue
-        if _is_chrome(el) and not el.select_one(".article-content"):
+    # One walk; only tags with attributes, or chrome tag names, can be chrome.
+    chrome = [el for el in soup.descendants
+              if isinstance(el, Tag) and (el.attrs or el.name in CHROME_TAGS) and _is_chrome(el)]
+    for el in chrome:
+        if not el.decomposed and not el.select_one(".article-content"):
             el.decompose()
 
 
