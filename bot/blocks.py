@@ -157,6 +157,9 @@ def digest_parent(digest: dict[str, Any], posture: list[dict[str, Any]], broken_
                  + (" _(carried over)_" if i.get("carried_over") else "") for i in items[:top]]
         if len(items) > top:
             lines.append(f"…and {len(items) - top} more in the thread")
+        if digest.get("not_listed"):
+            lines.append(f"{digest['not_listed']} more open changes are not listed here: `/driftwatch changes` "
+                         "or the App Home")
         blocks.append(section("\n".join(lines)))
     else:
         blocks.append(section(":white_check_mark: Nothing security-relevant is open."))

@@ -157,7 +157,8 @@ class SlackService:
                 since = last["period_end"] if last else None
                 if force and existing:
                     since = existing["period_start"]
-                summary = digest_since(store, since, store.now()).as_dict()
+                limit = self.settings.config.slack.digest_max_items
+                summary = digest_since(store, since, store.now()).as_dict(limit=limit)
                 with store.transaction():
                     digest_id = store.record_digest(period_start=since, period_end=store.now(), status="posting",
                                                     summary=summary, period_key=None if force else key, forced=force)

@@ -132,6 +132,7 @@ class SlackConfig(_Section):
     digest_time: Annotated[str, AfterValidator(_check_clock)] = "09:00"
     digest_every_weeks: int = Field(default=2, ge=1, le=8)
     digest_anchor: dt.date | None = None
+    digest_max_items: int = Field(default=100, ge=1, le=1000)
     timezone: Annotated[str, AfterValidator(_check_timezone)] = "UTC"
 
 

@@ -27,14 +27,17 @@ class Digest:
     def carried_over(self) -> int:
         return sum(1 for item in self.items if item.get("carried_over"))
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, limit: int | None = None) -> dict[str, Any]:
+        """The digest as data; with ``limit``, only the first (most severe) items are listed."""
+        listed = self.items if limit is None else self.items[:limit]
         return {
             "period_start": self.period_start,
             "period_end": self.period_end,
             "counts": self.counts,
             "carried_over": self.carried_over,
             "informational": self.informational,
-            "items": [digest_item(item) for item in self.items],
+            "items": [digest_item(item) for item in listed],
+            "not_listed": len(self.items) - len(listed),
         }
 
 

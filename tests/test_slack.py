@@ -464,3 +464,14 @@ def test_alerts_are_posted_once(env, web) -> None:
     assert env["service"].post_alerts() == []
     alerts = [c for c in env["fake"].of("chat.postMessage") if "rotating_light" in c.params.get("text", "")]
     assert len(alerts) == len(first)
+
+
+def test_digest_lists_at_most_the_configured_number_of_items(env) -> None:
+    env["settings"].config.slack.__dict__["digest_max_items"] = 2  # frozen model: test-only tweak
+    result = post_digest(env)
+    with store_of(env) as store:
+        summary = store.digest(result["digest_id"])["summary"]
+    assert len(summary["items"]) == 2 and summary["not_listed"] >= 1
+    assert len(env["fake"].of("chat.postMessage")) == 3  # parent + 2 replies
+    parent = json.dumps(env["fake"].of("chat.postMessage")[0].params["blocks"])
+    assert "more open changes are not listed" in parent

@@ -72,14 +72,19 @@ def _is_chrome(el: Tag) -> bool:
 
 
 def _strip_chrome(soup: BeautifulSoup) -> None:
-    for el in soup.find_all(list(DROP_TAGS) + ["link", "meta"]):
-        if el.name != "script" or el.get("id") != "__NEXT_DATA__":
-            el.decompose()
-    # One walk; only tags with attributes, or chrome tag names, can be chrome.
-    chrome = [el for el in soup.descendants
-              if isinstance(el, Tag) and (el.attrs or el.name in CHROME_TAGS) and _is_chrome(el)]
-    for el in chrome:
-        if not el.decomposed and not el.select_one(".article-content"):
+    """One walk collects scripts, styles and anything that looks like chrome; then they go."""
+    drop = set(DROP_TAGS) | {"link", "meta"}
+    doomed = []
+    for el in soup.descendants:
+        if not isinstance(el, Tag):
+            continue
+        if el.name in drop:
+            if el.name != "script" or el.get("id") != "__NEXT_DATA__":
+                doomed.append(el)
+        elif (el.attrs or el.name in CHROME_TAGS) and _is_chrome(el):
+            doomed.append(el)
+    for el in doomed:
+        if not el.decomposed and (el.name in drop or not el.find(class_="article-content")):
             el.decompose()
 
 

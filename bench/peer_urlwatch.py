@@ -1,0 +1,99 @@
+"""Peer: the same 50 pages watched by urlwatch and by driftwatch, second run with one entry changed per page.
+
+Usage: python bench/peer_urlwatch.py [--sources 50] [--entries 300]   (needs `pip install urlwatch`)
+
+Both run as the command a user would run, each with the cache/database of its first run.
+urlwatch fetches and diffs the pages; driftwatch also parses entries, classifies the changed
+ones and stores everything. The in-process figure is what the worker pays (no start-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import ROOT, release_page, report, timed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sources", type=int, default=50)
+    parser.add_argument("--entries", type=int, default=300)
+    args = parser.parse_args()
+    urlwatch = shutil.which("urlwatch") or str(Path(sys.executable).parent / "urlwatch")
+    if not Path(urlwatch).exists():
+        raise SystemExit("urlwatch is not installed: pip install urlwatch")
+
+    from driftwatch.classify import default_classifier
+    from driftwatch.config import SourceConfig
+    from driftwatch.loopback import LoopbackServer
+    from driftwatch.store import Store
+    from watchers.check import run_check
+    from watchers.fetch import Fetcher
+
+    with LoopbackServer() as server, tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        urls = [server.serve(f"/p/{s}", release_page(s, args.entries), "text/html; charset=utf-8")
+                for s in range(args.sources)]
+        jobs = tmp_path / "urls.yaml"
+        jobs.write_text("\n---\n".join(f"name: page {i}\nurl: {u}" for i, u in enumerate(urls)) + "\n")
+        uw_config = tmp_path / "urlwatch.yaml"
+        uw_config.write_text("display:\n  new: true\n  error: true\n  unchanged: false\n"
+                             "report:\n  text:\n    details: true\n    footer: false\n    line_length: 75\n"
+                             "  stdout:\n    enabled: true\n    color: false\n")
+        uw = [urlwatch, "--urls", str(jobs), "--config", str(uw_config), "--cache", str(tmp_path / "cache.db"),
+              "--hooks", str(tmp_path / "hooks.py")]
+        (tmp_path / "hooks.py").write_text("")
+        subprocess.run(uw, capture_output=True, check=True)  # first run: builds the cache
+
+        config = tmp_path / "driftwatch.toml"
+        config.write_text(f'[storage]\npath = "{tmp_path / "dw.db"}"\n[fetch]\nretries = 0\n' + "".join(
+            f'[[sources]]\nname = "p{i}"\nkind = "release_notes"\nurl = "{u}"\n' for i, u in enumerate(urls)))
+        env = {**os.environ, "DRIFTWATCH_CONFIG": str(config)}
+        subprocess.run([sys.executable, "-m", "driftwatch", "check", "--json"], cwd=ROOT, env=env,
+                       capture_output=True, check=True)  # first run
+
+        for s in range(args.sources):  # one entry edited on every page
+            server.serve(f"/p/{s}", release_page(s, args.entries, edit=s % args.entries), "text/html; charset=utf-8")
+        start = time.perf_counter()
+        uw_run = subprocess.run(uw, capture_output=True, text=True, check=True)
+        urlwatch_s = time.perf_counter() - start
+        start = time.perf_counter()
+        dw_run = subprocess.run([sys.executable, "-m", "driftwatch", "check", "--json"], cwd=ROOT, env=env,
+                                capture_output=True, text=True, check=True)
+        driftwatch_cli_s = time.perf_counter() - start
+        assert dw_run.stdout.count('"edited_entry"') == args.sources
+        assert uw_run.stdout.count("CHANGED") >= args.sources
+
+        for s in range(args.sources):  # and once more, in process, as the worker runs it
+            server.serve(f"/p/{s}", release_page(s, args.entries, edit=(s + 1) % args.entries), "text/html")
+        classifier = default_classifier()
+        store = Store.open(tmp_path / "dw.db")
+        sources = [SourceConfig(name=f"p{i}", kind="release_notes", url=u) for i, u in enumerate(urls)]
+        with Fetcher(retries=0) as fetcher:
+            inprocess_s, result = timed(lambda: run_check(store, sources, fetcher, classifier, summaries=False))
+        assert sum(o.edited for o in result.sources) >= args.sources
+        store.close()
+
+    rows = [
+        ("urlwatch second run (s)", urlwatch_s, "", None),
+        ("driftwatch check second run, CLI (s)", driftwatch_cli_s, "", None),
+        ("driftwatch / urlwatch (CLI)", driftwatch_cli_s / urlwatch_s, "<= 1", driftwatch_cli_s <= urlwatch_s),
+        ("driftwatch second run, in process (s)", inprocess_s, "", None),
+        ("driftwatch / urlwatch (in process)", inprocess_s / urlwatch_s, "<= 1", inprocess_s <= urlwatch_s),
+    ]
+    report("peer_urlwatch", rows, {
+        "sources": args.sources, "entries_per_source": args.entries, "urlwatch_s": urlwatch_s,
+        "driftwatch_cli_s": driftwatch_cli_s, "driftwatch_inprocess_s": inprocess_s,
+        "ratio_cli": driftwatch_cli_s / urlwatch_s, "ratio_inprocess": inprocess_s / urlwatch_s,
+    })
+
+
+if __name__ == "__main__":
+    main()
