@@ -105,7 +105,8 @@ def measure(changes: int, requests: int, clients: int) -> dict:
         db = Path(tmp) / "big.db"
         results["build_db_s"], _ = timed(lambda: build_db(db, changes))
         config = Path(tmp) / "driftwatch.toml"
-        config.write_text('[slack]\nchannel = "C1"\n[[workspaces]]\nname = "acme"\n[[workspaces]]\nname = "globex"\n')
+        config.write_text('[fetch]\nretries = 0\n[slack]\nchannel = "C1"\n[[workspaces]]\nname = "acme"\n'
+                          '[[workspaces]]\nname = "globex"\n')
         env = {**os.environ, "DRIFTWATCH_CONFIG": str(config), "DRIFTWATCH_DB": str(db), "SLACK_BOT_TOKEN": BOT_TOKEN,
                "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.base_url}
 

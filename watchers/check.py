@@ -162,21 +162,10 @@ class SourceChecker:
         if refs:
             fields["last_changed_at"] = now
         if state["status"] == "broken":
-            ref = store.add_change(
-                NewChange(
-                    kind="source_recovered",
-                    title=f"Source {source.name} parses again",
-                    dedupe_key=f"source_recovered:{source.name}:{now}",
-                    source=source.name,
-                    summary=f"It was broken since {state.get('status_since')}: {state.get('status_reason')}",
-                    link=source.url,
-                    date=now[:10],
-                    classification=Classification(False, "info", ["other"], ["source recovered"], "rules"),
-                ),
-                run_id,
-            )
-            if ref:
-                refs.append(ref)
+            refs += self._health_change(
+                source, "source_recovered", f"Source {source.name} parses again",
+                f"It was broken since {state.get('status_since')}: {state.get('status_reason')}",
+                "source recovered", run_id, relevant=False)
         store.update_source(source.name, **fields)
         return SourceOutcome(
             source.name,
@@ -261,6 +250,26 @@ class SourceChecker:
 
     # --- failure states ---------------------------------------------------------------------
 
+    def _health_change(self, source: SourceConfig, kind: str, title: str, summary: str, reason: str,
+                       run_id: int | None, *, relevant: bool) -> list[str]:
+        """A source-health item (broken, failing, recovered); its dedupe key holds the moment."""
+        now = self.store.now()
+        ref = self.store.add_change(
+            NewChange(
+                kind=kind,
+                title=title,
+                dedupe_key=f"{kind}:{source.name}:{now}",
+                source=source.name,
+                summary=summary,
+                link=source.url,
+                date=now[:10],
+                classification=Classification(relevant, "medium" if relevant else "info", ["other"], [reason],
+                                              "rules"),
+            ),
+            run_id,
+        )
+        return [ref] if ref else []
+
     def _failed(self, source: SourceConfig, state: dict[str, Any], error: str, run_id: int | None) -> SourceOutcome:
         """One more failure; the Nth in a row raises one alert (not one per run)."""
         store = self.store
@@ -276,25 +285,10 @@ class SourceChecker:
         )
         refs: list[str] = []
         if failures == self.alert_after_failures and state["status"] != "broken":
-            ref = store.add_change(
-                NewChange(
-                    kind="source_failing",
-                    title=f"Source {source.name} failed {failures} times in a row: {error}",
-                    dedupe_key=f"source_failing:{source.name}:{since}",
-                    source=source.name,
-                    summary=error,
-                    link=source.url,
-                    date=store.now()[:10],
-                    classification=Classification(
-                        True, "medium", ["other"],
-                        [f"source failing since {since}: {error} (changes from this source are not being seen)"],
-                        "rules",
-                    ),
-                ),
-                run_id,
-            )
-            if ref:
-                refs.append(ref)
+            refs = self._health_change(
+                source, "source_failing", f"Source {source.name} failed {failures} times in a row: {error}", error,
+                f"source failing since {since}: {error} (changes from this source are not being seen)", run_id,
+                relevant=True)
         return SourceOutcome(source.name, "error", entries=store.count_entries(source.name), error=error,
                              change_refs=refs)
 
@@ -302,21 +296,10 @@ class SourceChecker:
         failures = int(state.get("consecutive_failures") or 0)
         if state["status"] != "error" or failures < self.alert_after_failures:
             return []
-        ref = self.store.add_change(
-            NewChange(
-                kind="source_recovered",
-                title=f"Source {source.name} answers again",
-                dedupe_key=f"source_recovered:{source.name}:{self.store.now()}",
-                source=source.name,
-                summary=f"It failed {failures} times in a row since {state.get('status_since')}: "
-                        f"{state.get('status_reason')}",
-                link=source.url,
-                date=self.store.now()[:10],
-                classification=Classification(False, "info", ["other"], ["source recovered"], "rules"),
-            ),
-            run_id,
-        )
-        return [ref] if ref else []
+        return self._health_change(
+            source, "source_recovered", f"Source {source.name} answers again",
+            f"It failed {failures} times in a row since {state.get('status_since')}: {state.get('status_reason')}",
+            "source recovered", run_id, relevant=False)
 
     def _broken(self, source: SourceConfig, state: dict[str, Any], reason: str, run_id: int | None) -> SourceOutcome:
         """Trust nothing from this parse: no entry is touched, one change says why."""
@@ -324,24 +307,9 @@ class SourceChecker:
         now = store.now()
         refs: list[str] = []
         if state["status"] != "broken":
-            ref = store.add_change(
-                NewChange(
-                    kind="source_broken",
-                    title=f"Source {source.name} is broken: {reason}",
-                    dedupe_key=f"source_broken:{source.name}:{now}",
-                    source=source.name,
-                    summary=reason,
-                    link=source.url,
-                    date=now[:10],
-                    classification=Classification(
-                        True, "medium", ["other"],
-                        [f"source broken: {reason} (changes from this source are not being seen)"], "rules",
-                    ),
-                ),
-                run_id,
-            )
-            if ref:
-                refs.append(ref)
+            refs = self._health_change(
+                source, "source_broken", f"Source {source.name} is broken: {reason}", reason,
+                f"source broken: {reason} (changes from this source are not being seen)", run_id, relevant=True)
         store.update_source(
             source.name,
             status="broken",

@@ -8,16 +8,16 @@ response, however large or however compressed, can grow memory past
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from driftwatch import __version__
+
+from .retrying import RetryLater, parse_retry_after, retrying
 
 DEFAULT_USER_AGENT = (
     f"driftwatch/{__version__} (security change watcher; +https://github.com/driftwatch/driftwatch)"
@@ -27,12 +27,6 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 class FetchError(Exception):
     """A fetch that failed for good; the message is what the team sees."""
-
-
-class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass
@@ -60,20 +54,6 @@ class FetchResult:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.body).hexdigest()
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
 class Fetcher:
@@ -118,13 +98,6 @@ class Fetcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            return min(retry_after, self.max_retry_after)
-        return self.backoff * (2 ** (state.attempt_number - 1))
-
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
         """GET ``url`` with validators; never raises for network or HTTP trouble."""
         result = FetchResult(url=url)
@@ -134,19 +107,14 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         started = time.monotonic()
-        retrying = Retrying(
-            stop=stop_after_attempt(self.retries + 1),
-            wait=self._wait,
-            retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
-            sleep=self.sleep,
-            reraise=True,
-        )
+        policy = retrying(retries=self.retries, backoff=self.backoff, max_retry_after=self.max_retry_after,
+                          sleep=self.sleep)
         try:
-            for attempt in retrying:
+            for attempt in policy:
                 with attempt:
                     result.attempts = attempt.retry_state.attempt_number
                     self._attempt(url, headers, result)
-        except _Retryable as exc:
+        except RetryLater as exc:
             result.error = f"{exc} (gave up after {result.attempts} attempts)"
         except FetchError as exc:
             result.error = str(exc)
@@ -161,7 +129,7 @@ class Fetcher:
                 result.final_url = str(response.url)
                 result.headers = {k.lower(): v for k, v in response.headers.items()}
                 if response.status_code in RETRY_STATUSES:
-                    raise _Retryable(
+                    raise RetryLater(
                         f"HTTP {response.status_code} from {response.url.host}",
                         parse_retry_after(response.headers.get("Retry-After")),
                     )
@@ -193,8 +161,8 @@ class Fetcher:
         except httpx.UnsupportedProtocol as exc:
             raise FetchError(f"redirect to a non-http(s) URL refused: {exc}") from None
         except httpx.TimeoutException as exc:
-            raise _Retryable(f"timed out ({type(exc).__name__})") from None
+            raise RetryLater(f"timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
-            raise _Retryable(f"network error: {exc or type(exc).__name__}") from None
+            raise RetryLater(f"network error: {exc or type(exc).__name__}") from None
         except httpx.DecodingError as exc:
             raise FetchError(f"cannot decode response body: {exc}") from None

@@ -9,19 +9,13 @@ import time
 from typing import Any, Callable
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from ..fetch import DEFAULT_USER_AGENT, parse_retry_after
+from ..fetch import DEFAULT_USER_AGENT
+from ..retrying import RetryLater, parse_retry_after, retrying
 
 
 class CollectorError(Exception):
     """A collector cannot complete; the message is shown to the team as is."""
-
-
-class _Retry(Exception):
-    def __init__(self, message: str, retry_after: float | None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class ApiClient:
@@ -68,34 +62,25 @@ class ApiClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            return min(retry_after, self.max_retry_after)
-        return self.backoff * (2 ** (state.attempt_number - 1))
-
     def _with_retries(self, call: Callable[[], httpx.Response]) -> httpx.Response:
-        retrying = Retrying(
-            stop=stop_after_attempt(self.retries + 1), wait=self._wait,
-            retry=retry_if_exception(lambda e: isinstance(e, _Retry)), sleep=self.sleep, reraise=True,
-        )
+        policy = retrying(retries=self.retries, backoff=self.backoff, max_retry_after=self.max_retry_after,
+                          sleep=self.sleep)
         try:
-            for attempt in retrying:
+            for attempt in policy:
                 with attempt:
                     try:
                         response = call()
                     except httpx.TimeoutException:
-                        raise _Retry(f"{self.api_name}: timed out", None) from None
+                        raise RetryLater(f"{self.api_name}: timed out") from None
                     except httpx.TransportError as exc:
-                        raise _Retry(f"{self.api_name}: network error: {exc}", None) from None
+                        raise RetryLater(f"{self.api_name}: network error: {exc}") from None
                     if response.status_code == 429 or response.status_code >= 500:
-                        raise _Retry(
+                        raise RetryLater(
                             f"{self.api_name}: HTTP {response.status_code}",
                             parse_retry_after(response.headers.get("Retry-After")),
                         )
                     return response
-        except _Retry as exc:
+        except RetryLater as exc:
             raise CollectorError(f"{exc} (gave up after {self.retries + 1} attempts)") from None
         raise AssertionError("unreachable")
 
