@@ -93,3 +93,32 @@ def test_help_lists_every_command_with_one_line() -> None:
         assert name in result.stdout
     for required in ("init", "check", "changes", "digest", "posture", "demo", "serve", "worker"):
         assert required in cli.commands
+
+
+def test_every_other_data_command_prints_only_json(tmp_path: Path, web) -> None:
+    """The rest of the --json contract: posture, snapshot, baseline, settings, status, outbox,
+    doctor, reclassify, eval, train."""
+    config_for(tmp_path, web)
+    (tmp_path / "acme.toml").write_text('[settings]\n"gpts.publish_external" = true\n')
+    with (tmp_path / "driftwatch.toml").open("a") as handle:
+        handle.write('[[workspaces]]\nname = "acme"\nattested = "acme.toml"\n')
+    json_of(run("check", "--json"))
+    outputs = {
+        "snapshot": json_of(run("snapshot", "--json")),
+        "posture": json_of(run("posture", "--json")),
+        "baseline": json_of(run("baseline", "--json")),
+        "settings": json_of(run("settings", "list", "--json")),
+        "status": json_of(run("status", "--json")),
+        "outbox": json_of(run("outbox", "--json")),
+        "reclassify": json_of(run("reclassify", "--json")),
+        "eval": json_of(run("eval", "--json")),
+        "train": json_of(run("train", "--json", "--out", str(tmp_path / "model"))),
+    }
+    assert outputs["snapshot"]["snapshots"][0]["workspace"] == "acme"
+    assert any(c["id"] == "DW-CTRL-GPT-001" and c["status"] == "fail" for c in outputs["posture"]["controls"])
+    assert len(outputs["baseline"]["controls"]) >= 30 and len(outputs["settings"]["settings"]) >= 35
+    assert "check" in outputs["status"]["last_runs"] and "counts" in outputs["outbox"]
+    assert outputs["reclassify"]["reclassified"] >= 0 and "relevance" in outputs["eval"]
+    assert (tmp_path / "model" / "meta.json").exists() and outputs["train"]["examples"] >= 400
+    doctor = run("doctor", "--offline", "--json")
+    assert doctor.exit_code == 0 and json.loads(doctor.stdout)["ok"] is True
