@@ -40,6 +40,9 @@ def test_partial_dates_and_year_inference() -> None:
     assert parse_month_day("Mar 14") == (3, 14)
     assert split_title_date("Title here (Mar 14)") == ("Title here", (3, 14))
     assert split_title_date("Plain title") is None
+    assert split_title_date("November 20, 2025: Box write actions") == ("Box write actions", dt.date(2025, 11, 20))
+    assert split_title_date("Box write actions – Nov 20, 2025") == ("Box write actions", dt.date(2025, 11, 20))
+    assert split_title_date("Release 2.0 - the big one") is None
     assert infer_year(12, 18, dt.date(2026, 1, 8)) == dt.date(2025, 12, 18)
     assert infer_year(1, 8, dt.date(2025, 12, 2)) == dt.date(2026, 1, 8)
 

@@ -24,6 +24,10 @@ _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MD = re.compile(rf"^{_MONTH}\s+{_DAY}$", re.I)
 _MONTH_YEAR = re.compile(rf"^{_MONTH},?\s+{_YEAR}$", re.I)
 _TRAILING_PAREN = re.compile(r"^(?P<title>.*?)\s*\((?P<date>[^()]{3,40})\)\s*$")
+_SEPARATED = (
+    re.compile(r"^(?P<date>[^:|\u2013\u2014]{6,40}?)\s*(?::|\||\s[-\u2013\u2014]\s)\s*(?P<title>.+)$"),  # "Nov 20, 2025: Title"
+    re.compile(r"^(?P<title>.+?)\s*(?:\||\s[-\u2013\u2014]\s)\s*(?P<date>[^|\u2013\u2014]{6,40})$"),  # "Title - Nov 20, 2025"
+)
 
 
 def _clean(text: str) -> str:
@@ -69,17 +73,24 @@ def parse_month_year(text: str) -> tuple[int, int] | None:
 
 
 def split_title_date(text: str) -> tuple[str, dt.date | tuple[int, int]] | None:
-    """Older layout: "Title (Mar 14)" or "Title (March 14, 2024)" -> (title, date)."""
-    match = _TRAILING_PAREN.match(_clean(text))
-    if not match or not match.group("title"):
-        return None
-    inside = match.group("date")
-    full = parse_full_date(inside)
-    if full:
-        return match.group("title"), full
-    partial = parse_month_day(inside)
-    if partial:
-        return match.group("title"), partial
+    """A heading carrying its own date: "Title (Mar 14)", "Title (March 14, 2024)",
+    "Nov 20, 2025: Title" or "Title - 2025-11-20" -> (title, date)."""
+    cleaned = _clean(text)
+    match = _TRAILING_PAREN.match(cleaned)
+    if match and match.group("title"):
+        inside = match.group("date")
+        full = parse_full_date(inside)
+        if full:
+            return match.group("title"), full
+        partial = parse_month_day(inside)
+        if partial:
+            return match.group("title"), partial
+    for pattern in _SEPARATED:
+        match = pattern.match(cleaned)
+        if match:
+            full = parse_full_date(match.group("date"))
+            if full and match.group("title").strip():
+                return match.group("title").strip(), full
     return None
 
 

@@ -77,7 +77,8 @@ CUES: dict[str, tuple[str, ...]] = {
         "public links", "public link", "shareable", "data controls", "data sharing", "export data",
         "encryption", "encrypted", "encryption keys", "ekm", "byok", "delete conversations",
         "deletion", "data handling", "personal data", "pii", "sensitive data", "conversation history",
-        "temporary chat", "zero data retention", "data processing", "dlp",
+        "temporary chat", "zero data retention", "data processing", "dlp", "share", "shares",
+        "shared projects", "shared with", "share with", "anyone with the link",
     ),
     "identity_access": (
         "sso", "saml", "scim", "rbac", "role-based access", "custom roles", "roles", "user groups",
