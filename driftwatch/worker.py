@@ -14,6 +14,7 @@ import logging
 import os
 import random
 import signal
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -24,7 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .config import Settings, parse_duration
-from .schedule import first_slot, period_key
+from .schedule import first_slot, next_slot, period_key
 from .store import Store
 from .timeutil import iso, utcnow
 
@@ -79,8 +80,11 @@ class Jobs:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.stopping = threading.Event()  # set on SIGTERM: queued jobs do not start
 
     def check(self, name: str) -> None:
+        if self.stopping.is_set():
+            return
         from watchers.check import run_check
         from watchers.fetch import Fetcher
 
@@ -99,11 +103,15 @@ class Jobs:
     def snapshot(self, name: str) -> None:
         from watchers.snapshot import take_snapshot
 
+        if self.stopping.is_set():
+            return
         with open_store(self.settings) as store:
             take_snapshot(store, self.settings, self.settings.workspace(name))
         self.deliver()
 
     def digest(self) -> None:
+        if self.stopping.is_set():
+            return
         if not slack_ready(self.settings):
             log.warning("digest skipped: Slack is not configured (SLACK_BOT_TOKEN and [slack] channel)")
             return
@@ -111,7 +119,12 @@ class Jobs:
 
         with open_store(self.settings) as store:
             run_id = store.start_run("digest")
-        result = SlackService(make_client(self.settings), self.settings).post_digest(max_wait=0)
+        try:
+            result = SlackService(make_client(self.settings), self.settings).post_digest(max_wait=0)
+        except Exception as exc:  # the run record must not stay "running"; the scheduler logs it
+            with open_store(self.settings) as store:
+                store.finish_run(run_id, "failed", {"error": str(exc)[:500]})
+            raise
         with open_store(self.settings) as store:
             store.finish_run(run_id, "ok", {"status": result["status"], "period": result["period"]})
         log.info("digest %s for period %s", result["status"], result["period"])
@@ -149,12 +162,17 @@ def prune_bodies(store: Store, keep_days: int) -> int:
     return cursor.rowcount
 
 
-def digest_trigger(settings: Settings) -> CalendarIntervalTrigger:
-    """Every N weeks at the configured local time, counted from an anchor date (not ISO weeks)."""
+def digest_trigger(settings: Settings, now: dt.datetime | None = None) -> CalendarIntervalTrigger:
+    """Every N weeks at the configured local time, counted from an anchor date (not ISO weeks).
+
+    The trigger starts at the next slot of that cadence (a past start date would only
+    produce "missed run" noise); catching up a missed period is :func:`digest_due`'s job.
+    """
     slack = settings.config.slack
     start = first_slot(slack)
+    following = next_slot(slack, now or utcnow())
     return CalendarIntervalTrigger(weeks=slack.digest_every_weeks, hour=start.hour, minute=start.minute,
-                                   start_date=start.date(), timezone=slack.timezone)
+                                   start_date=following.date(), timezone=slack.timezone)
 
 
 def build_scheduler(settings: Settings, jobs: Jobs, *, misfire_grace: int = 3600) -> BlockingScheduler:
@@ -202,6 +220,7 @@ def run_worker(settings: Settings, *, misfire_grace: int = 3600,
 
         def stop(signum: int, _frame: Any) -> None:
             log.info("signal %s: finishing the job in progress, then stopping", signum)
+            jobs.stopping.set()
             scheduler.shutdown(wait=False)
 
         signal.signal(signal.SIGTERM, stop)
@@ -232,8 +251,6 @@ def run_once(settings: Settings) -> None:
 
 def next_runs(settings: Settings, store: Store, now: dt.datetime) -> dict[str, str | None]:
     """When each job will run next, computed from the schedule and the last runs (for status)."""
-    from .schedule import next_slot
-
     out: dict[str, str | None] = {}
     sources = {row["name"]: row for row in store.sources()}
     for source in settings.sources:

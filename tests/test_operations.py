@@ -231,7 +231,7 @@ def test_digest_schedule_is_every_second_week_across_year_end_and_dst(tmp_path: 
     config = tmp_path / "c.toml"
     config.write_text('[slack]\ntimezone = "Europe/Paris"\ndigest_anchor = 2025-12-15\n')
     settings = load_settings(str(config), env={})
-    trigger = digest_trigger(settings)
+    trigger = digest_trigger(settings, now=dt.datetime(2025, 12, 14, tzinfo=dt.timezone.utc))
     fire = trigger.get_next_fire_time(None, dt.datetime(2025, 12, 15, tzinfo=dt.timezone.utc))
     fires = []
     for _ in range(10):
