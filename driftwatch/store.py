@@ -66,6 +66,9 @@ class Store:
             db.execute("PRAGMA foreign_keys = ON")
             if db.journal_mode != "wal":
                 db.enable_wal()
+            # In WAL mode NORMAL keeps the database consistent on a crash (a power cut may
+            # lose the last commits, never corrupt); FULL would fsync every transaction.
+            db.execute("PRAGMA synchronous = NORMAL")
         except (sqlite3.DatabaseError, OSError) as exc:
             raise StoreError(f"{path}: cannot open database: {exc}") from None
         store = cls(db, path, clock)
