@@ -55,7 +55,7 @@ def build_db(path: Path, changes: int, sources: int = 50, snapshots: int = 1000)
                 severity = rng.choice(("high", "medium", "low", "info", "info"))
                 rows.append((i + 1, "new_entry", f"s{i % sources}", i + 1, title, body[:300], at[:10], at,
                              int(severity != "info"), severity, json.dumps(["write_action"]),
-                             json.dumps([f'write_action: "write actions"']), f"entry:{i + 1}:v1"))
+                             json.dumps(['write_action: "write actions"']), f"entry:{i + 1}:v1"))
             db.conn.executemany("insert into entries (source, entry_key, date, title, body, link, content_hash, version,"
                                 " status, missing_count, first_seen_at, last_seen_at) values (?,?,?,?,?,?,?,1,'live',0,?,?)",
                                 entries)
@@ -110,7 +110,6 @@ def measure(changes: int, requests: int, clients: int) -> dict:
         env = {**os.environ, "DRIFTWATCH_CONFIG": str(config), "DRIFTWATCH_DB": str(db), "SLACK_BOT_TOKEN": BOT_TOKEN,
                "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.base_url}
 
-        from driftwatch.config import load_settings
         from driftwatch.digest import digest_since
         from driftwatch.store import Store
 

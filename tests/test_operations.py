@@ -12,11 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 
 from bot.service import SlackService, make_client
-from driftwatch.cli import cli
 from driftwatch.config import load_settings
 from driftwatch.store import Store
 from driftwatch.worker import digest_trigger, prune_bodies

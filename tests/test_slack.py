@@ -18,7 +18,6 @@ from slack_sdk.signature import SignatureVerifier
 from bot import blocks, ids
 from bot.app import create_app, http_server
 from bot.commands import UsageError, parse_command, parse_thread_reply
-from bot.service import SlackService, make_client
 from driftwatch.classify import classify
 from driftwatch.config import SourceConfig, load_settings
 from driftwatch.store import Store

@@ -14,7 +14,6 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterable
 
-import spacy
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 
