@@ -3,10 +3,9 @@
 ACK = "dw_ack"
 UNDO = "dw_undo"
 SNOOZE = "dw_snooze"
-OPEN_LINK = "dw_open_link"
 ATTEST_VIEW = "dw_attest"
 
-ACTIONS = (ACK, UNDO, SNOOZE, OPEN_LINK)
+ACTIONS = (ACK, UNDO, SNOOZE)
 
 COMMAND = "/driftwatch"
 SUBCOMMANDS = ("help", "posture", "changes", "item", "ack", "snooze", "search", "sources", "digest", "attest")

@@ -47,10 +47,6 @@ def register(app: App, service: SlackService) -> None:
     app.action(ids.UNDO)(lambda body, ack, respond: on_button(body, ack, respond, "undo"))
     app.action(ids.SNOOZE)(lambda body, ack, respond: on_button(body, ack, respond, "snooze"))
 
-    @app.action(ids.OPEN_LINK)
-    def open_link(ack: Callable) -> None:
-        ack()
-
     # --- thread replies --------------------------------------------------------------------
 
     @app.event("message")

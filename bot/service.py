@@ -190,21 +190,21 @@ class SlackService:
         """
         channel = self.channel
         since = iso(self.clock() - ALERT_WINDOW)
+        floor = SEVERITY_ORDER[self.settings.config.slack.alert_severity]
+        waiting: dict[str, str] = {}  # dedupe key -> ref, for alerts not yet in Slack
         with self.store() as store:
-            store.enable_alerts(channel, self.settings.config.slack.alert_severity)
-            floor = store.alert_floor or 0
             with store.transaction():
                 for change in store.changes(since=since, ascending=True):
                     if change.get("acked_by") or not change.get("security_relevant"):
                         continue
                     if SEVERITY_ORDER.get(change.get("severity") or "info", 0) >= floor:
-                        store.enqueue("alert", f"alert:{change['id']}", channel=channel, change_id=change["id"])
-            before = {r["dedupe_key"] for r in store.outbox(("sent",), 100000)}
+                        key = f"alert:{change['id']}"
+                        store.enqueue("alert", key, channel=channel, change_id=change["id"])
+                        if (store.outbox_row(key) or {}).get("status") != "sent":
+                            waiting[key] = change["ref"]
         self.flush(max_wait)
         with self.store() as store:
-            sent = [r for r in store.outbox(("sent",), 100000) if r["dedupe_key"] not in before
-                    and r["kind"] in ("alert", "source_alert")]
-            return [f"DW-{r['change_id']}" for r in sent]
+            return [ref for key, ref in waiting.items() if (store.outbox_row(key) or {}).get("status") == "sent"]
 
     # --- acknowledgements -------------------------------------------------------------------
 

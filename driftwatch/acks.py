@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .store import Store
-from .timeutil import iso, parse_iso
+from .timeutil import iso
 
 REF = re.compile(r"^(?:DW-)?(\d+)$", re.I)
 SNOOZE = re.compile(r"^(\d+)\s*([hdw])$", re.I)
@@ -88,7 +88,3 @@ def snooze(store: Store, ref: str, until: dt.datetime, *, actor: str, via: str) 
         store.record_ack(change["id"], action="snooze", actor=actor, via=via, snooze_until=stamp)
         return AckResult(store.change(change["ref"]) or change, True, "snooze")
 
-
-def is_snoozed(change: dict[str, Any], now: dt.datetime) -> bool:
-    until = change.get("snoozed_until")
-    return bool(until) and parse_iso(until) > now

@@ -2,8 +2,7 @@
 
 Every command that prints data takes ``--json`` and then writes nothing but
 JSON to stdout (logs and progress go to stderr). Exit codes: 0 success,
-1 an operational failure, 2 bad usage or configuration, 3 a capability that
-has not landed yet.
+1 an operational failure, 2 bad usage or configuration.
 """
 
 from __future__ import annotations
@@ -27,19 +26,11 @@ if TYPE_CHECKING:  # the real imports happen inside commands, so `--help` starts
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-EXIT_NOT_YET = 3
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
-
-
-class NotYetAvailable(click.ClickException):
-    exit_code = EXIT_NOT_YET
-
-    def __init__(self, what: str, issue: str) -> None:
-        super().__init__(f"{what} is not yet available in this version (arrives with the {issue} work).")
 
 
 class Failure(click.ClickException):

@@ -417,9 +417,6 @@ class Store:
             params.append(limit)
         return self._with_ack_state([_decode(r) for r in self.db.query(sql, params)])
 
-    def unclassified_changes(self) -> list[dict[str, Any]]:
-        return [_decode(r) for r in self.db["changes"].rows_where("severity is null", order_by="id")]
-
     def _with_ack_state(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Fold each change's ack/undo/snooze history into its current state."""
         if not rows:
@@ -562,10 +559,6 @@ class Store:
         })
         return True
 
-    def message(self, dedupe_key: str) -> dict[str, Any] | None:
-        rows = list(self.db["slack_messages"].rows_where("dedupe_key = ?", [dedupe_key]))
-        return rows[0] if rows else None
-
     def messages_for_change(self, change_id: int) -> list[dict[str, Any]]:
         return list(self.db["slack_messages"].rows_where(
             "change_id = ? and kind in ('digest_item', 'alert') and ts is not null", [change_id], order_by="id"))
@@ -677,9 +670,6 @@ class Store:
             "select * from snapshots where workspace = ? order by id desc limit ?", [workspace, limit]
         )
         return [_decode(r) for r in rows]
-
-    def snapshot_workspaces(self) -> list[str]:
-        return [r["workspace"] for r in self.db.query("select distinct workspace from snapshots order by workspace")]
 
     # --- search -----------------------------------------------------------------------------
 
