@@ -34,8 +34,8 @@ def main() -> None:
     from driftwatch.config import SourceConfig
     from driftwatch.loopback import LoopbackServer
     from driftwatch.store import Store
-    from watchers.check import run_check
-    from watchers.fetch import Fetcher
+    from driftwatch.watchers.check import run_check
+    from driftwatch.watchers.fetch import Fetcher
 
     with LoopbackServer() as server, tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)

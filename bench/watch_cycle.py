@@ -25,8 +25,8 @@ def run(sources: int, entries: int) -> dict[str, float]:
     from driftwatch.config import SourceConfig
     from driftwatch.loopback import LoopbackServer
     from driftwatch.store import Store
-    from watchers.check import run_check
-    from watchers.fetch import Fetcher
+    from driftwatch.watchers.check import run_check
+    from driftwatch.watchers.fetch import Fetcher
 
     classifier = default_classifier()  # loaded once, as in a running worker
     nlp = spacy.blank("en")

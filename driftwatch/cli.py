@@ -152,8 +152,8 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
     """Fetch every source, store new and edited entries as classified changes."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from watchers.check import change_summary, run_check
-    from watchers.fetch import Fetcher
+    from driftwatch.watchers.check import change_summary, run_check
+    from driftwatch.watchers.fetch import Fetcher
 
     from .classify import classify
 
@@ -176,7 +176,7 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
         )
         snapshots = []
         if not source_names:
-            from watchers.snapshot import take_snapshot
+            from driftwatch.watchers.snapshot import take_snapshot
 
             snapshots = [take_snapshot(store, settings, ws) for ws in settings.config.workspaces]
             for outcome in snapshots:
@@ -208,7 +208,7 @@ def deliver_if_configured(settings: "Settings") -> dict[str, Any] | None:
 
     if not slack_ready(settings):
         return None
-    from bot.service import SlackService, make_client
+    from driftwatch.bot.service import SlackService, make_client
 
     try:
         return SlackService(make_client(settings), settings).flush(max_wait=30).as_dict()
@@ -227,7 +227,7 @@ def deliver_if_configured(settings: "Settings") -> dict[str, Any] | None:
 @handle_errors
 def replay(state: State, source_name: str, as_json: bool) -> None:
     """Re-parse a source's stored page bodies without the network."""
-    from watchers.check import replay_source
+    from driftwatch.watchers.check import replay_source
 
     from .classify import classify
 
@@ -373,7 +373,7 @@ def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) ->
     if force and not post:
         raise UsageProblem("--force only makes sense with --post")
     if post:
-        from bot.service import SlackProblem, SlackService, make_client
+        from driftwatch.bot.service import SlackProblem, SlackService, make_client
 
         settings = state.settings
         try:
@@ -523,7 +523,7 @@ def _workspaces(state: State, name: str | None) -> list[Any]:
 @handle_errors
 def snapshot(state: State, workspace: str | None, as_json: bool) -> None:
     """Run the settings collectors and store one snapshot per workspace, with drift."""
-    from watchers.snapshot import take_snapshot
+    from driftwatch.watchers.snapshot import take_snapshot
 
     targets = _workspaces(state, workspace)
     with state.open_store() as store:
@@ -601,7 +601,7 @@ def settings() -> None:
 @handle_errors
 def template(workspace: str | None) -> None:
     """Print an attested-settings file with every catalogued key at its default."""
-    from watchers.collectors.attested import render_template
+    from driftwatch.watchers.collectors.attested import render_template
 
     from .posture import load_catalogue
 
@@ -644,8 +644,8 @@ def serve(state: State, port: int, host: str, socket: bool) -> None:
     """Run the Slack app: slash command, buttons, thread replies, App Home."""
     import os
 
-    from bot.app import create_app, http_server, run_socket_mode
-    from bot.service import SlackProblem
+    from driftwatch.bot.app import create_app, http_server, run_socket_mode
+    from driftwatch.bot.service import SlackProblem
 
     settings = state.settings
     port = int(os.environ.get("PORT", port))  # Heroku-style platforms assign the port
@@ -728,7 +728,7 @@ def deliver(state: State, as_json: bool) -> None:
     settings = state.settings
     if not slack_ready(settings):
         raise UsageProblem("Slack is not configured: set SLACK_BOT_TOKEN and [slack] channel")
-    from bot.service import SlackService, make_client
+    from driftwatch.bot.service import SlackService, make_client
 
     from .store import Store
 
@@ -749,7 +749,7 @@ def deliver(state: State, as_json: bool) -> None:
 @handle_errors
 def outbox(state: State, as_json: bool) -> None:
     """Slack messages waiting to be delivered, and why."""
-    from bot.outbox import outbox_summary
+    from driftwatch.bot.outbox import outbox_summary
 
     with state.open_store() as store:
         summary = outbox_summary(store)

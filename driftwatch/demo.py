@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from watchers.check import CheckReport, run_check
-from watchers.fetch import Fetcher
-from watchers.snapshot import SnapshotOutcome, take_snapshot
+from driftwatch.watchers.check import CheckReport, run_check
+from driftwatch.watchers.fetch import Fetcher
+from driftwatch.watchers.snapshot import SnapshotOutcome, take_snapshot
 
 from .classify import classify
 from .config import SourceConfig, load_settings

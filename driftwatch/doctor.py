@@ -106,7 +106,7 @@ def _slack(settings: Settings) -> list[Check]:
 
 
 def _sources(settings: Settings) -> list[Check]:
-    from watchers.fetch import Fetcher
+    from driftwatch.watchers.fetch import Fetcher
 
     out = []
     with Fetcher(timeout=10, retries=0, max_bytes=settings.config.fetch.max_bytes) as fetcher:
@@ -121,7 +121,7 @@ def _sources(settings: Settings) -> list[Check]:
 
 
 def _collectors(settings: Settings) -> list[Check]:
-    from watchers.collectors.http import ApiClient, CollectorError
+    from driftwatch.watchers.collectors.http import ApiClient, CollectorError
 
     out = []
     for workspace in settings.config.workspaces:

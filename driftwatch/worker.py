@@ -85,8 +85,8 @@ class Jobs:
     def check(self, name: str) -> None:
         if self.stopping.is_set():
             return
-        from watchers.check import run_check
-        from watchers.fetch import Fetcher
+        from driftwatch.watchers.check import run_check
+        from driftwatch.watchers.fetch import Fetcher
 
         from .classify import classify
 
@@ -101,7 +101,7 @@ class Jobs:
         self.deliver()
 
     def snapshot(self, name: str) -> None:
-        from watchers.snapshot import take_snapshot
+        from driftwatch.watchers.snapshot import take_snapshot
 
         if self.stopping.is_set():
             return
@@ -115,7 +115,7 @@ class Jobs:
         if not slack_ready(self.settings):
             log.warning("digest skipped: Slack is not configured (SLACK_BOT_TOKEN and [slack] channel)")
             return
-        from bot.service import SlackService, make_client
+        from driftwatch.bot.service import SlackService, make_client
 
         with open_store(self.settings) as store:
             run_id = store.start_run("digest")
@@ -132,7 +132,7 @@ class Jobs:
     def deliver(self) -> None:
         if not slack_ready(self.settings):
             return
-        from bot.service import SlackService, make_client
+        from driftwatch.bot.service import SlackService, make_client
 
         report = SlackService(make_client(self.settings), self.settings).deliver()
         if report.sent or report.failed or report.retried:

@@ -15,8 +15,8 @@ from pathlib import Path
 from driftwatch.classify import classify
 from driftwatch.config import SourceConfig
 from driftwatch.store import Store
-from watchers.check import run_check
-from watchers.fetch import Fetcher
+from driftwatch.watchers.check import run_check
+from driftwatch.watchers.fetch import Fetcher
 
 
 def main() -> None:

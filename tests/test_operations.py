@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 
-from bot.service import SlackService, make_client
+from driftwatch.bot.service import SlackService, make_client
 from driftwatch.config import load_settings
 from driftwatch.store import Store
 from driftwatch.worker import digest_trigger, prune_bodies

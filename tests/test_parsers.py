@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from watchers.dates import infer_year, parse_full_date, parse_month_day, split_title_date
-from watchers.feeds import parse_feed
-from watchers.release_notes import parse_release_notes
-from watchers.text import html_to_text
+from driftwatch.watchers.dates import infer_year, parse_full_date, parse_month_day, split_title_date
+from driftwatch.watchers.feeds import parse_feed
+from driftwatch.watchers.release_notes import parse_release_notes
+from driftwatch.watchers.text import html_to_text
 
 from .conftest import fixture_bytes
 

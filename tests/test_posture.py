@@ -13,10 +13,10 @@ from driftwatch.cli import cli
 from driftwatch.config import load_settings
 from driftwatch.posture import load_baseline, load_catalogue
 from driftwatch.store import Store
-from watchers.collectors.attested import collect_attested, render_template
-from watchers.collectors.codex_policy import summarise
+from driftwatch.watchers.collectors.attested import collect_attested, render_template
+from driftwatch.watchers.collectors.codex_policy import summarise
 from driftwatch.posture.report import evaluate_snapshot
-from watchers.snapshot import take_snapshot
+from driftwatch.watchers.snapshot import take_snapshot
 
 from .fake_openai import FakeAdmin, FakeCompliance, audit_event
 

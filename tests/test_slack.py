@@ -15,14 +15,14 @@ import yaml
 from hypothesis import given, settings as hsettings, strategies as st
 from slack_sdk.signature import SignatureVerifier
 
-from bot import blocks, ids
-from bot.app import create_app, http_server
-from bot.commands import UsageError, parse_command, parse_thread_reply
+from driftwatch.bot import blocks, ids
+from driftwatch.bot.app import create_app, http_server
+from driftwatch.bot.commands import UsageError, parse_command, parse_thread_reply
 from driftwatch.classify import classify
 from driftwatch.config import SourceConfig, load_settings
 from driftwatch.store import Store
-from watchers.check import run_check
-from watchers.fetch import Fetcher
+from driftwatch.watchers.check import run_check
+from driftwatch.watchers.fetch import Fetcher
 
 from .conftest import fixture_text
 from .fake_slack import BOT_TOKEN, FakeSlack
@@ -396,7 +396,7 @@ def test_bad_signature_and_stale_timestamp_are_rejected(env) -> None:
     ("item DW-99999", "no change DW-99999"),
 ])
 def test_slash_subcommands_answer_ephemerally(env, text: str, expect: str) -> None:
-    from watchers.snapshot import take_snapshot
+    from driftwatch.watchers.snapshot import take_snapshot
 
     with store_of(env) as store:
         take_snapshot(store, env["settings"], env["settings"].workspace("acme"))
@@ -440,7 +440,7 @@ def test_attest_opens_a_modal_and_saving_records_a_snapshot(env) -> None:
 
 
 def test_app_home_shows_posture_open_changes_and_sources(env) -> None:
-    from watchers.snapshot import take_snapshot
+    from driftwatch.watchers.snapshot import take_snapshot
 
     with store_of(env) as store:
         take_snapshot(store, env["settings"], env["settings"].workspace("acme"))

@@ -9,8 +9,8 @@ import pytest
 from driftwatch.classify import classify
 from driftwatch.config import SourceConfig
 from driftwatch.store import Store
-from watchers.check import replay_source, run_check
-from watchers.fetch import Fetcher
+from driftwatch.watchers.check import replay_source, run_check
+from driftwatch.watchers.fetch import Fetcher
 
 from .conftest import fixture_bytes, fixture_text
 from .fakeweb import Reply
