@@ -41,3 +41,14 @@ def fixture_text(name: str) -> str:
 
 def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """The system Chromium, or a skip that says why (a user's fresh clone has none; CI does)."""
+    from driftwatch.browser import find_chromium, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"needs a real browser: {reason}")
+    return find_chromium()
