@@ -53,7 +53,7 @@ def wsgi_app(app: App, settings: Settings) -> Callable[[dict[str, Any], Callable
         if environ.get("PATH_INFO") == "/healthz":
             try:
                 with Store.open(settings.db_path, migrate=False) as store:
-                    store.db.execute("select 1").fetchone()
+                    store.ping()
                     body, status = {"status": "ok", "schema_version": store.schema_version}, "200 OK"
             except (StoreError, Exception) as exc:  # any failure means not healthy
                 body, status = {"status": "error", "error": str(exc)[:200]}, "503 Service Unavailable"

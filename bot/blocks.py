@@ -275,18 +275,10 @@ def sources_blocks(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def help_blocks() -> list[dict[str, Any]]:
-    return [section(
-        "*`/driftwatch` commands*\n"
-        "`help` · this list\n"
-        "`posture [workspace] [area]` · failing controls first, with remediation\n"
-        "`changes [since DATE|7d] [category] [severity]` · stored changes\n"
-        "`item DW-42` · one change: versions and acknowledgements\n"
-        "`ack DW-42 [note]` · acknowledge (several ids allowed)\n"
-        "`snooze DW-42 7d` · hide until then (1d, 1w, next)\n"
-        "`search TEXT` · full-text search over entries and changes\n"
-        "`sources` · health of every watcher\n"
-        "`digest` · preview the next digest (only you see it)\n"
-        "`attest [workspace]` · record the settings no API can read")]
+    from .commands import SUBCOMMANDS
+
+    lines = [f"`{c.usage}` · {c.summary}" for c in SUBCOMMANDS.values()]
+    return [section("*`/driftwatch` commands*\n" + "\n".join(lines))]
 
 
 def usage(problem: str) -> list[dict[str, Any]]:

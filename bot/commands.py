@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from driftwatch.acks import normalise_ref
 from driftwatch.classify.lexicon import CATEGORIES
@@ -36,38 +37,85 @@ class Request:
     duration: str | None = None
 
 
+@dataclass(frozen=True)
+class Subcommand:
+    """One ``/driftwatch`` subcommand: its usage line, its parser, and whether it changes state."""
+
+    name: str
+    usage: str
+    summary: str
+    parse: Callable[[list[str]], Request]
+    changes_state: bool = False
+
+
+def _bare(name: str) -> Callable[[list[str]], Request]:
+    return lambda rest: Request(name)
+
+
+def _posture(rest: list[str]) -> Request:
+    return Request("posture", workspace=rest[0] if rest else None, area=rest[1] if len(rest) > 1 else None)
+
+
+def _attest(rest: list[str]) -> Request:
+    return Request("attest", workspace=rest[0] if rest else None)
+
+
+def _search(rest: list[str]) -> Request:
+    if not rest:
+        raise UsageError("search needs some text: `/driftwatch search write actions`")
+    return Request("search", text=" ".join(rest)[:200])
+
+
+def _item(rest: list[str]) -> Request:
+    ref = normalise_ref(rest[0]) if rest else None
+    if not ref or len(rest) != 1:
+        raise UsageError("item needs one id: `/driftwatch item DW-42`")
+    return Request("item", refs=[ref])
+
+
+def _ack(rest: list[str]) -> Request:
+    refs, note = split_refs(rest)
+    if not refs:
+        raise UsageError("ack needs at least one id: `/driftwatch ack DW-42 checked with IT`")
+    return Request("ack", refs=refs, text=note)
+
+
+def _snooze(rest: list[str]) -> Request:
+    if len(rest) != 2 or not normalise_ref(rest[0]):
+        raise UsageError("snooze needs an id and a duration: `/driftwatch snooze DW-42 7d`")
+    return Request("snooze", refs=[normalise_ref(rest[0]) or ""], duration=rest[1])
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {c.name: c for c in (
+    Subcommand("help", "help", "this list", _bare("help")),
+    Subcommand("posture", "posture [workspace] [area]", "failing controls first, with remediation", _posture),
+    Subcommand("changes", "changes [since DATE|7d] [category] [severity]", "stored changes", lambda r: _changes(r)),
+    Subcommand("item", "item DW-42", "one change: versions and acknowledgements", _item),
+    Subcommand("ack", "ack DW-42 [note]", "acknowledge (several ids allowed)", _ack, changes_state=True),
+    Subcommand("snooze", "snooze DW-42 7d", "hide until then (1d, 1w, next)", _snooze, changes_state=True),
+    Subcommand("search", "search TEXT", "full-text search over entries and changes", _search),
+    Subcommand("sources", "sources", "health of every watcher", _bare("sources")),
+    Subcommand("digest", "digest", "preview the next digest (only you see it)", _bare("digest")),
+    Subcommand("attest", "attest [workspace]", "record the settings no API can read", _attest, changes_state=True),
+)}
+assert tuple(SUBCOMMANDS) == ids.SUBCOMMANDS
+
+
 def parse_command(text: str) -> Request:
     words = text.strip().split()
     if not words:
         return Request("help")
-    name, rest = words[0].lower(), words[1:]
-    if name not in ids.SUBCOMMANDS:
+    subcommand = SUBCOMMANDS.get(words[0].lower())
+    if subcommand is None:
         raise UsageError(f"unknown command {words[0]!r}")
-    if name in ("help", "sources", "digest"):
-        return Request(name)
-    if name == "posture":
-        return Request(name, workspace=rest[0] if rest else None, area=rest[1] if len(rest) > 1 else None)
-    if name == "attest":
-        return Request(name, workspace=rest[0] if rest else None)
-    if name == "search":
-        if not rest:
-            raise UsageError("search needs some text: `/driftwatch search write actions`")
-        return Request(name, text=" ".join(rest)[:200])
-    if name == "item":
-        ref = normalise_ref(rest[0]) if rest else None
-        if not ref or len(rest) != 1:
-            raise UsageError("item needs one id: `/driftwatch item DW-42`")
-        return Request(name, refs=[ref])
-    if name == "ack":
-        refs, note = split_refs(rest)
-        if not refs:
-            raise UsageError("ack needs at least one id: `/driftwatch ack DW-42 checked with IT`")
-        return Request(name, refs=refs, text=note)
-    if name == "snooze":
-        if len(rest) != 2 or not normalise_ref(rest[0]):
-            raise UsageError("snooze needs an id and a duration: `/driftwatch snooze DW-42 7d`")
-        return Request(name, refs=[normalise_ref(rest[0]) or ""], duration=rest[1])
-    return _changes(rest)
+    return subcommand.parse(words[1:])
+
+
+def changes_state(text: str) -> bool:
+    """Whether this slash text asks to change something (only allowed users may)."""
+    words = text.strip().split()
+    subcommand = SUBCOMMANDS.get(words[0].lower()) if words else None
+    return bool(subcommand and subcommand.changes_state)
 
 
 def _changes(rest: list[str]) -> Request:

@@ -152,15 +152,13 @@ class Deliverer:
 
     def _mark_sent(self, store: Store, row: dict[str, Any], ts: str, channel: str | None, thread_ts: str | None) -> None:
         with store.transaction():
-            store.db["outbox"].update(row["id"], {"status": "sent", "sent_at": store.now(), "ts": ts,
-                                                 "channel": channel or row["channel"], "last_error": None})
+            store.mark_outbox_sent(row["id"], ts=ts, channel=channel or row["channel"])
             if row["kind"] in ("alert", "source_alert", "digest_item", "digest_parent"):
                 store.record_message(kind="alert" if row["kind"] == "source_alert" else row["kind"],
                                      channel=channel or row["channel"], ts=ts, thread_ts=thread_ts,
                                      dedupe_key=row["dedupe_key"], digest_id=row["digest_id"], change_id=row["change_id"])
             if row["digest_id"]:
-                pending = store.db["outbox"].count_where(
-                    "digest_id = ? and status in ('pending', 'sending')", [row["digest_id"]])
+                pending = store.digest_messages_waiting(row["digest_id"])
                 fields: dict[str, Any] = {"channel": channel or row["channel"]}
                 if row["kind"] == "digest_parent":
                     fields["ts"] = ts

@@ -19,19 +19,18 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from driftwatch import acks
+from driftwatch import app as use_cases
+from driftwatch.app import Driftwatch
 from driftwatch.config import Settings
-from driftwatch.digest import digest_since
-from driftwatch.models import SEVERITY_ORDER
-from driftwatch.schedule import next_slot, period_key
+from driftwatch.schedule import next_slot
 from driftwatch.store import Store
-from driftwatch.timeutil import Clock, iso, parse_iso, utcnow
+from driftwatch.timeutil import Clock, parse_iso, utcnow
 
 from . import blocks
 from .commands import Request
 from .outbox import Deliverer, DeliveryReport
 
 log = logging.getLogger("driftwatch.slack")
-ALERT_WINDOW = dt.timedelta(days=2)
 
 
 class SlackProblem(Exception):
@@ -63,6 +62,7 @@ class SlackService:
         self.store_factory = store_factory or (lambda: Store.open(settings.db_path, clock=clock, migrate=False))
         self._group_cache: tuple[float, set[str]] | None = None
         self._lock = threading.Lock()
+        self._app: Driftwatch | None = None
 
     @contextmanager
     def store(self) -> Iterator[Store]:
@@ -138,113 +138,47 @@ class SlackService:
             digest["summary"], self.posture_summary(store), [s for s in store.sources() if s["status"] == "broken"],
             stale_attestations=self.stale_attestations(store))
 
-    # --- posting ----------------------------------------------------------------------------
+    # --- the application, with this service as its delivery ---------------------------------
+
+    @property
+    def app(self) -> Driftwatch:
+        if self._app is None:
+            from .notifier import SlackOutbox
+
+            notifier = SlackOutbox(self.settings, clock=self.clock, service=self)
+            self._app = Driftwatch(self.settings, notifier=notifier, clock=self.clock)
+        return self._app
 
     def post_digest(self, *, force: bool = False, max_wait: float = 60.0) -> dict[str, Any]:
-        """Claim this period's digest and queue its messages in one transaction, then deliver."""
-        channel = self.channel
-        now = self.clock()
-        key = period_key(self.settings.config.slack, now)
-        with self.store() as store:
-            existing = store.digest_for_period(key)
-            if existing and existing["status"] == "posted" and not force:
-                return {"status": "already_posted", "period": key, "digest_id": existing["id"],
-                        "channel": existing["channel"], "ts": existing["ts"]}
-            if existing and existing["status"] == "posting" and not force:
-                digest_id = existing["id"]  # queued before a crash or an outage: just deliver
-            else:
-                last = store.last_digest()
-                since = last["period_end"] if last else None
-                if force and existing:
-                    since = existing["period_start"]
-                limit = self.settings.config.slack.digest_max_items
-                summary = digest_since(store, since, store.now()).as_dict(limit=limit)
-                with store.transaction():
-                    digest_id = store.record_digest(period_start=since, period_end=store.now(), status="posting",
-                                                    summary=summary, period_key=None if force else key, forced=force)
-                    if digest_id is None:
-                        return {"status": "already_posted", "period": key}
-                    self._queue_digest(store, digest_id, summary, channel)
-        report = self.flush(max_wait)
-        with self.store() as store:
-            digest = store.digest(digest_id) or {}
-        return {"status": digest.get("status"), "period": key, "digest_id": digest_id,
-                "channel": digest.get("channel") or channel, "ts": digest.get("ts"),
-                "items": len((digest.get("summary") or {}).get("items", [])), "delivery": report.as_dict()}
-
-    def _queue_digest(self, store: Store, digest_id: int, summary: dict[str, Any], channel: str) -> None:
-        parent = f"digest:{digest_id}:parent"
-        store.enqueue("digest_parent", parent, channel=channel, digest_id=digest_id)
-        for item in summary["items"]:
-            change = store.change(item["id"])
-            if change is not None:
-                store.enqueue("digest_item", f"digest:{digest_id}:item:{change['id']}", channel=channel,
-                              thread_of=parent, change_id=change["id"], digest_id=digest_id,
-                              payload={"carried_over": item["carried_over"]})
-
-    def post_alerts(self, max_wait: float = 30.0) -> list[str]:
-        """Queue an alert for each recent change at or above [slack] alert_severity (once), then deliver.
-
-        Checks queue their alerts themselves, in the transaction that stores the change;
-        this also covers changes stored while Slack was not configured.
-        """
-        channel = self.channel
-        since = iso(self.clock() - ALERT_WINDOW)
-        floor = SEVERITY_ORDER[self.settings.config.slack.alert_severity]
-        waiting: dict[str, str] = {}  # dedupe key -> ref, for alerts not yet in Slack
-        with self.store() as store:
-            with store.transaction():
-                for change in store.changes(since=since, ascending=True):
-                    if change.get("acked_by") or not change.get("security_relevant"):
-                        continue
-                    if SEVERITY_ORDER.get(change.get("severity") or "info", 0) >= floor:
-                        key = f"alert:{change['id']}"
-                        store.enqueue("alert", key, channel=channel, change_id=change["id"])
-                        if (store.outbox_row(key) or {}).get("status") != "sent":
-                            waiting[key] = change["ref"]
-        self.flush(max_wait)
-        with self.store() as store:
-            return [ref for key, ref in waiting.items() if (store.outbox_row(key) or {}).get("status") == "sent"]
+        self.channel  # a missing channel is a SlackProblem, said before anything is claimed
+        return use_cases.post_digest(self.app, force=force, max_wait=max_wait)
 
     # --- acknowledgements -------------------------------------------------------------------
 
     def act(self, request: Request, *, user: str, via: str, channel: str | None = None,
             thread_ts: str | None = None) -> list[str]:
-        """Apply ack / undo / snooze to each id, queue the card updates and the confirmation, deliver."""
+        """Apply ack / undo / snooze to each id through the use cases, confirm where asked, deliver."""
         lines: list[str] = []
-        with self.store() as store:
-            for ref in request.refs:
-                try:
-                    with store.transaction():
-                        if request.name == "ack":
-                            result = acks.acknowledge(store, ref, actor=user, via=via, note=request.text or None)
-                            verb = "acknowledged" if result.changed else "was already acknowledged"
-                        elif request.name == "undo":
-                            result = acks.undo(store, ref, actor=user, via=via)
-                            verb = "un-acknowledged" if result.changed else "was not acknowledged"
-                        else:
-                            until = acks.snooze_until(request.duration or "", self.clock(), self.next_digest())
-                            result = acks.snooze(store, ref, until, actor=user, via=via)
-                            verb = f"snoozed until {iso(until)}"
-                        if result.changed:
-                            self._queue_updates(store, result.change)
-                except acks.AckError as exc:
-                    lines.append(f"{ref}: {exc}")
-                    continue
-                lines.append(f"{ref} {verb}")
-            if channel and lines:
-                text = f"{blocks.mention(user)}: " + "; ".join(blocks.escape(line) for line in lines)
-                store.enqueue("confirmation", f"confirm:{via}:{channel}:{thread_ts}:{user}:{time.time_ns()}",
-                              channel=channel, thread_ts=thread_ts, payload={"text": text})
+        for ref in request.refs:
+            try:
+                if request.name == "ack":
+                    result = use_cases.acknowledge(self.app, ref, actor=user, via=via, note=request.text or None)
+                    verb = "acknowledged" if result.changed else "was already acknowledged"
+                elif request.name == "undo":
+                    result = use_cases.undo(self.app, ref, actor=user, via=via)
+                    verb = "un-acknowledged" if result.changed else "was not acknowledged"
+                else:
+                    result = use_cases.snooze(self.app, ref, request.duration or "", actor=user, via=via)
+                    verb = f"snoozed until {result.change.get('snoozed_until')}"
+            except acks.AckError as exc:
+                lines.append(f"{ref}: {exc}")
+                continue
+            lines.append(f"{ref} {verb}")
+        if channel and lines:
+            with self.store() as store:
+                self.app.notifier.confirm(store, channel=channel, thread_ts=thread_ts, user=user, lines=lines, via=via)
         self.deliver()
         return lines
-
-    def _queue_updates(self, store: Store, change: dict[str, Any]) -> None:
-        """Every posted copy of the change is re-rendered, so nobody acts on a stale card."""
-        last_ack = store.acks(change["id"])[-1]["id"]
-        for message in store.messages_for_change(change["id"]):
-            store.enqueue("update", f"update:{message['id']}:{last_ack}", channel=message["channel"],
-                          change_id=change["id"], payload={"ts": message["ts"]})
 
     # --- summaries ---------------------------------------------------------------------------
 

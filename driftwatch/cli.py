@@ -21,6 +21,7 @@ from . import __version__
 from .errors import ConfigError, StoreError
 
 if TYPE_CHECKING:  # the real imports happen inside commands, so `--help` starts fast
+    from .app import Driftwatch
     from .config import Settings
     from .store import Store
 
@@ -47,6 +48,7 @@ class State:
         self.log_format = log_format
         self.verbose = verbose
         self._settings: Settings | None = None
+        self._app: Driftwatch | None = None
 
     @property
     def settings(self) -> Settings:
@@ -57,10 +59,16 @@ class State:
             setup_logging(self.log_format or self._settings.log_format, self.verbose)
         return self._settings
 
-    def open_store(self) -> Store:
-        from .store import Store
+    @property
+    def app(self) -> Driftwatch:
+        if self._app is None:
+            from .app import Driftwatch
 
-        return Store.open(self.settings.db_path)
+            self._app = Driftwatch(self.settings)
+        return self._app
+
+    def open_store(self) -> Store:
+        return self.app.open_store()
 
 
 def setup_logging(fmt: str, verbose: int) -> None:
@@ -152,69 +160,32 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
     """Fetch every source, store new and edited entries as classified changes."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from driftwatch.watchers.check import change_summary, run_check
-    from driftwatch.watchers.fetch import Fetcher
+    from .app import check_sources
 
-    from .classify import classify
-
-    from .worker import open_store
-
-    settings = state.settings
-    sources = [settings.source(n) for n in source_names] if source_names else settings.sources
-    fetch = settings.config.fetch
-    with open_store(settings) as store, Fetcher(
-        timeout=fetch.timeout, max_bytes=fetch.max_bytes, retries=fetch.retries,
-        backoff=fetch.backoff, max_retry_after=fetch.max_retry_after, user_agent=fetch.user_agent,
-    ) as fetcher, Progress(
+    total = len(source_names) if source_names else len(state.settings.sources)
+    with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         console=err, transient=True, disable=as_json or not err.is_terminal,
     ) as progress:
-        task = progress.add_task("checking sources", total=len(sources))
-        report = run_check(
-            store, sources, fetcher, classify, on_source_done=lambda _o: progress.advance(task),
-            alert_after_failures=fetch.alert_after_failures,
-        )
-        snapshots = []
-        if not source_names:
-            from driftwatch.watchers.snapshot import take_snapshot
-
-            snapshots = [take_snapshot(store, settings, ws) for ws in settings.config.workspaces]
-            for outcome in snapshots:
-                report.changes.extend(
-                    change_summary(store.change(ref) or {}) for ref in outcome.change_refs
-                )
-    alerts = deliver_if_configured(settings)
+        task = progress.add_task("checking sources", total=total)
+        result = check_sources(state.app, source_names, on_source_done=lambda _o: progress.advance(task))
     if as_json:
-        emit_json({**report.as_dict(), "snapshots": [o.as_dict() for o in snapshots], "alerts": alerts})
+        emit_json(result.as_dict())
         return
     from .terminal import changes_table, check_table
 
+    report = result.report
     out.print(check_table([s.as_dict() for s in report.sources]))
-    if snapshots:
+    if result.snapshots:
         from .terminal import snapshot_lines
 
-        for outcome in snapshots:
+        for outcome in result.snapshots:
             snapshot_lines(out, outcome.as_dict())
     if report.changes:
         rows = [{**c, "ref": c["id"]} for c in report.changes]
         out.print(changes_table(rows, title=f"{len(rows)} new changes"))
     else:
         out.print("No new changes.")
-
-
-def deliver_if_configured(settings: "Settings") -> dict[str, Any] | None:
-    """Alerts were queued with their changes; send them now when Slack is set up."""
-    from .worker import slack_ready
-
-    if not slack_ready(settings):
-        return None
-    from driftwatch.bot.service import SlackService, make_client
-
-    try:
-        return SlackService(make_client(settings), settings).flush(max_wait=30).as_dict()
-    except Exception as exc:  # Slack trouble must not fail the check; the outbox keeps the messages
-        logging.getLogger("driftwatch.slack").error("delivery failed, will retry: %s", exc)
-        return {"error": str(exc)}
 
 
 # --- replay ---------------------------------------------------------------------------------
@@ -227,16 +198,12 @@ def deliver_if_configured(settings: "Settings") -> dict[str, Any] | None:
 @handle_errors
 def replay(state: State, source_name: str, as_json: bool) -> None:
     """Re-parse a source's stored page bodies without the network."""
-    from driftwatch.watchers.check import replay_source
+    from .app import replay as replay_source
 
-    from .classify import classify
-
-    source = state.settings.source(source_name)
-    with state.open_store() as store:
-        try:
-            outcome = replay_source(store, source, classify)
-        except LookupError as exc:
-            raise Failure(str(exc)) from None
+    try:
+        outcome = replay_source(state.app, source_name)
+    except LookupError as exc:
+        raise Failure(str(exc)) from None
     if as_json:
         emit_json(outcome.as_dict())
         return
@@ -368,37 +335,32 @@ def sources(state: State, as_json: bool) -> None:
 @handle_errors
 def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) -> None:
     """Build the digest: changes since the last digest plus earlier ones still open."""
-    from .digest import digest_since
+    from .app import build_digest, post_digest
 
     if force and not post:
         raise UsageProblem("--force only makes sense with --post")
     if post:
-        from driftwatch.bot.service import SlackProblem, SlackService, make_client
-
         settings = state.settings
-        try:
-            from .store import Store
-
-            Store.open(settings.db_path).close()
-            result = SlackService(make_client(settings), settings).post_digest(force=force, max_wait=wait)
-        except SlackProblem as exc:
-            raise UsageProblem(str(exc)) from None
+        if not settings.config.slack.channel:
+            raise UsageProblem("set [slack] channel in the config to the channel id digests go to")
+        if not settings.secrets.get("SLACK_BOT_TOKEN"):
+            raise UsageProblem("SLACK_BOT_TOKEN is not set")
+        result = post_digest(state.app, force=force, max_wait=wait)
         if as_json:
             emit_json(result)
         elif result["status"] == "already_posted":
             out.print(f"The digest for the period starting {result['period']} was already posted "
                       f"(ts {result.get('ts')}); nothing posted. Use --force to post it again.")
         elif result["status"] == "posting":
+            errors = (result.get("delivery") or {}).get("errors") or []
             out.print(f"The digest is queued ({result['items']} items) but Slack has not taken all of it yet: "
-                      f"{'; '.join(result['delivery']['errors'][-3:])}. The worker (or `driftwatch deliver`) "
+                      f"{'; '.join(errors[-3:])}. The worker (or `driftwatch deliver`) "
                       "will finish it; it will not be posted twice.")
         else:
             out.print(f"Posted the digest: {result['items']} items to {result['channel']} (ts {result['ts']}).")
         return
     with state.open_store() as store:
-        last = store.last_digest()
-        since = last["period_end"] if last else None
-        result = digest_since(store, since, store.now()).as_dict()
+        result = build_digest(state.app, store)
     if as_json:
         emit_json(result)
         return
@@ -490,15 +452,15 @@ def eval_cmd(data_path: str | None, model_dir: str | None, mistakes: bool, as_js
 @handle_errors
 def reclassify(state: State, everything: bool, as_json: bool) -> None:
     """Re-run the classifier over stored changes after a model update."""
-    from .classify import default_classifier
-    from .classify.batch import reclassify_store
+    from .app import reclassify as reclassify_changes
 
-    with state.open_store() as store:
-        summary = reclassify_store(store, default_classifier(), everything=everything)
+    summary = reclassify_changes(state.app, everything=everything)
     if as_json:
         emit_json(summary)
         return
     out.print(f"Reclassified {summary['reclassified']} changes; severity changed for {summary['severity_changed']}.")
+    for moved in summary["moved"]:
+        out.print(f"  {moved['id']}: {moved['old']} -> {moved['new']}  {moved['title']}", markup=False)
 
 
 # --- not yet available ----------------------------------------------------------------------
@@ -523,11 +485,10 @@ def _workspaces(state: State, name: str | None) -> list[Any]:
 @handle_errors
 def snapshot(state: State, workspace: str | None, as_json: bool) -> None:
     """Run the settings collectors and store one snapshot per workspace, with drift."""
-    from driftwatch.watchers.snapshot import take_snapshot
+    from .app import take_snapshots
 
-    targets = _workspaces(state, workspace)
-    with state.open_store() as store:
-        outcomes = [take_snapshot(store, state.settings, ws) for ws in targets]
+    _workspaces(state, workspace)  # a usage error when none is configured or the name is unknown
+    outcomes = take_snapshots(state.app, workspace)
     if as_json:
         emit_json({"snapshots": [o.as_dict() for o in outcomes]})
         return
@@ -537,13 +498,6 @@ def snapshot(state: State, workspace: str | None, as_json: bool) -> None:
         snapshot_lines(out, outcome.as_dict())
 
 
-def posture_report(state: State, store: "Store", name: str) -> dict[str, Any]:
-    from .posture.report import posture_report as report
-
-    latest = store.snapshots(name, 1)
-    return report(state.settings, latest[0] if latest else None, name, store.clock().date())
-
-
 @cli.command()
 @click.option("--workspace", metavar="NAME", help="Only this workspace.")
 @json_option
@@ -551,9 +505,11 @@ def posture_report(state: State, store: "Store", name: str) -> dict[str, Any]:
 @handle_errors
 def posture(state: State, workspace: str | None, as_json: bool) -> None:
     """Every baseline control with pass / fail / unknown / waived, failing first."""
+    from .app import posture_report
+
     targets = _workspaces(state, workspace)
     with state.open_store() as store:
-        reports = [posture_report(state, store, ws.name) for ws in targets]
+        reports = [posture_report(state.app, store, ws.name) for ws in targets]
     if as_json:
         emit_json(reports[0] if len(reports) == 1 else {"workspaces": reports})
         return
@@ -723,16 +679,12 @@ def doctor(state: State, offline: bool, as_json: bool) -> None:
 @handle_errors
 def deliver(state: State, as_json: bool) -> None:
     """Run one delivery pass of the Slack outbox by hand."""
-    from .worker import slack_ready
-
     settings = state.settings
-    if not slack_ready(settings):
+    if not (settings.secrets.get("SLACK_BOT_TOKEN") and settings.config.slack.channel):
         raise UsageProblem("Slack is not configured: set SLACK_BOT_TOKEN and [slack] channel")
     from driftwatch.bot.service import SlackService, make_client
 
-    from .store import Store
-
-    Store.open(settings.db_path).close()
+    state.open_store().close()  # create or upgrade the schema before delivering
     report = SlackService(make_client(settings), settings).deliver().as_dict()
     if as_json:
         emit_json(report)

@@ -14,17 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from driftwatch.watchers.check import CheckReport, run_check
-from driftwatch.watchers.fetch import Fetcher
-from driftwatch.watchers.snapshot import SnapshotOutcome, take_snapshot
+from driftwatch.posture.record import SnapshotOutcome
+from driftwatch.watchers.check import CheckReport
 
-from .classify import classify
-from .config import SourceConfig, load_settings
-from .digest import digest_since
+from . import app as use_cases
+from .app import Driftwatch, NullNotifier
+from .config import load_settings
 from .loopback import LoopbackServer
 from .paths import data_file
-from .store import Store
-from .timeutil import utcnow
+from .timeutil import Clock, utcnow
 
 DEFAULT_DEMO_DB = "data/demo.db"
 
@@ -67,11 +65,37 @@ def _fresh(path: Path) -> None:
             candidate.unlink()
 
 
-def _demo_settings(folder: Path):
-    """A config with one workspace, "acme", whose attested file the demo rewrites."""
+DEMO_CONFIG = """\
+[[sources]]
+name = "demo-enterprise-release-notes"
+kind = "release_notes"
+url = "{base}/en/articles/10128477-chatgpt-enterprise-edu-release-notes"
+vendor = "OpenAI"
+product = "ChatGPT Enterprise"
+
+[[sources]]
+name = "demo-codex-changelog"
+kind = "feed"
+url = "{base}/codex/changelog/rss.xml"
+vendor = "OpenAI"
+product = "Codex"
+
+[[workspaces]]
+name = "acme"
+attested = "acme-attested.toml"
+
+[fetch]
+retries = 0
+timeout = 10
+"""
+
+
+def _demo_app(folder: Path, base_url: str, db_path: Path, clock: Clock) -> tuple[Driftwatch, Path]:
+    """The demo's own config (its loopback sources, one workspace "acme") and no Slack."""
     config = folder / "driftwatch.toml"
-    config.write_text('[[workspaces]]\nname = "acme"\nattested = "acme-attested.toml"\n')
-    return load_settings(str(config), env={}), folder / "acme-attested.toml"
+    config.write_text(DEMO_CONFIG.format(base=base_url.rstrip("/")))
+    settings = load_settings(str(config), env={"DRIFTWATCH_DB": str(db_path)})
+    return Driftwatch(settings, notifier=NullNotifier(), clock=clock), folder / "acme-attested.toml"
 
 
 def run_demo(db_path: str | Path = DEFAULT_DEMO_DB, *, step: Callable[[str], None] = lambda _m: None) -> DemoResult:
@@ -81,64 +105,42 @@ def run_demo(db_path: str | Path = DEFAULT_DEMO_DB, *, step: Callable[[str], Non
     _fresh(db_path)
     samples = data_file("samples")
     scratch = tempfile.TemporaryDirectory(prefix="driftwatch-demo-")
-    settings, attested = _demo_settings(Path(scratch.name))
     snapshots: list[SnapshotOutcome] = []
     clock = SimulatedClock(utcnow().replace(microsecond=0) - dt.timedelta(days=14))
-    store = Store.open(db_path, clock=clock)
     checks: list[CheckReport] = []
     try:
-        with LoopbackServer() as server, Fetcher(retries=0, timeout=10) as fetcher:
-            page_url = server.serve(
-                "/en/articles/enterprise-release-notes",
-                (samples / "release-notes-v1.html").read_bytes(),
-                "text/html; charset=utf-8",
-            )
-            feed_url = server.serve(
-                "/codex/changelog/rss.xml",
-                (samples / "codex-changelog.xml").read_bytes(),
-                "application/rss+xml",
-            )
-            sources = [
-                SourceConfig(name="demo-enterprise-release-notes", kind="release_notes", url=page_url,
-                             vendor="OpenAI", product="ChatGPT Enterprise"),
-                SourceConfig(name="demo-codex-changelog", kind="feed", url=feed_url,
-                             vendor="OpenAI", product="Codex"),
-            ]
-            step(f"First check of {len(sources)} sources served from {server.base_url}")
-            checks.append(run_check(store, sources, fetcher, classify))
+        with LoopbackServer() as server:
+            page = (samples / "release-notes-v1.html").read_bytes()
+            server.serve("/en/articles/10128477-chatgpt-enterprise-edu-release-notes", page, "text/html; charset=utf-8")
+            server.serve("/codex/changelog/rss.xml", (samples / "codex-changelog.xml").read_bytes(),
+                         "application/rss+xml")
+            dw, attested = _demo_app(Path(scratch.name), server.base_url, db_path, clock)
+            names = [source.name for source in dw.settings.sources]
+            step(f"First check of {len(names)} sources served from {server.base_url}")
+            checks.append(use_cases.check_sources(dw, names, snapshots=False).report)
             step("Snapshot of workspace acme from the admin's attested settings")
             attested.write_bytes((samples / "workspace-settings-v1.toml").read_bytes())
-            snapshots.append(take_snapshot(store, settings, settings.workspace("acme")))
+            snapshots += use_cases.take_snapshots(dw, "acme")
 
             clock.advance(days=1)
-            first = digest_since(store, None, store.now())
-            store.record_digest(period_start=None, period_end=first.period_end, status="built",
-                                summary=first.as_dict())
+            with dw.store() as store:
+                first = use_cases.build_digest(dw, store)
+                store.record_digest(period_start=None, period_end=first["period_end"], status="built",
+                                    summary=first)
 
             clock.advance(days=6)
             step("A week later the vendor adds and edits entries; the feed is unchanged (304)")
-            server.serve(
-                "/en/articles/enterprise-release-notes",
-                (samples / "release-notes-v2.html").read_bytes(),
-                "text/html; charset=utf-8",
-            )
-            checks.append(run_check(store, sources, fetcher, classify))
+            server.serve("/en/articles/10128477-chatgpt-enterprise-edu-release-notes", (samples / "release-notes-v2.html").read_bytes(),
+                         "text/html; charset=utf-8")
+            checks.append(use_cases.check_sources(dw, names, snapshots=False).report)
             step("A new attestation: two settings drifted")
             attested.write_bytes((samples / "workspace-settings-v2.toml").read_bytes())
-            snapshots.append(take_snapshot(store, settings, settings.workspace("acme")))
+            snapshots += use_cases.take_snapshots(dw, "acme")
 
             clock.advance(days=7)
-            last = store.last_digest()
-            since = last["period_end"] if last else None
-            digest = digest_since(store, since, store.now())
-            posture = _posture(store, settings)
+            with dw.store() as store:
+                digest = use_cases.build_digest(dw, store)
+                posture = use_cases.posture_report(dw, store, "acme")
     finally:
-        store.close()
         scratch.cleanup()
-    return DemoResult(db_path, checks, snapshots, first.as_dict(), digest.as_dict(), posture)
-
-
-def _posture(store: Store, settings) -> dict[str, Any]:
-    from .posture.report import posture_report
-
-    return posture_report(settings, store.snapshots("acme", 1)[0], "acme", store.clock().date())
+    return DemoResult(db_path, checks, snapshots, first, digest, posture)

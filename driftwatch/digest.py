@@ -6,13 +6,10 @@ is shown happens here, without Slack or SQL, so it is tested as plain code.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import SEVERITY_ORDER
-
-SEVERITIES_DESC = ("high", "medium", "low", "info")
+from .models import SEVERITIES_DESC, is_open, public_change, severity_rank
 
 
 @dataclass
@@ -36,41 +33,9 @@ class Digest:
             "counts": self.counts,
             "carried_over": self.carried_over,
             "informational": self.informational,
-            "items": [digest_item(item) for item in listed],
+            "items": [public_change(item) for item in listed],
             "not_listed": len(self.items) - len(listed),
         }
-
-
-def _listed(value: Any) -> list[Any]:
-    if isinstance(value, str):
-        return json.loads(value) if value.startswith("[") else []
-    return list(value or [])
-
-
-def digest_item(change: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": change["ref"],
-        "kind": change["kind"],
-        "source": change.get("source"),
-        "workspace": change.get("workspace"),
-        "title": change["title"],
-        "date": change.get("date"),
-        "link": change.get("link"),
-        "severity": change.get("severity") or "info",
-        "categories": _listed(change.get("categories")),
-        "reasons": _listed(change.get("reasons")),
-        "detected_at": change["detected_at"],
-        "carried_over": bool(change.get("carried_over")),
-        "acked_by": change.get("acked_by"),
-    }
-
-
-def is_open(change: dict[str, Any], now: str) -> bool:
-    """Unacknowledged and not snoozed past ``now``."""
-    if change.get("acked_by"):
-        return False
-    until = change.get("snoozed_until")
-    return not (until and until > now)
 
 
 def build_digest(
@@ -101,7 +66,7 @@ def build_digest(
             continue
         items.append({**change, "carried_over": not fresh})
     items.sort(
-        key=lambda c: (-SEVERITY_ORDER.get(c.get("severity") or "info", 0), c["carried_over"], c["id"])
+        key=lambda c: (-severity_rank(c.get("severity")), c["carried_over"], c["id"])
     )
     counts = {sev: sum(1 for c in items if (c.get("severity") or "info") == sev) for sev in SEVERITIES_DESC[:3]}
     return Digest(period_start, now, items, counted or 0, counts)

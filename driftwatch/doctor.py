@@ -9,7 +9,6 @@ from .config import Settings
 from .migrations import latest_version
 from .store import Store, StoreError
 
-NEEDED_SCOPES = ("chat:write", "commands", "channels:history")
 
 
 @dataclass
@@ -90,7 +89,9 @@ def _slack(settings: Settings) -> list[Check]:
     out = [Check("slack auth.test", True, f"bot {auth.get('user')} in team {auth.get('team')}")]
     granted = {s.strip() for s in (auth.headers.get("x-oauth-scopes") or auth.headers.get("X-OAuth-Scopes") or "").split(",") if s.strip()}
     if granted:
-        missing = [s for s in NEEDED_SCOPES if s not in granted]
+        from driftwatch.bot.ids import BOT_SCOPES
+
+        missing = [s for s in BOT_SCOPES if s not in granted]
         out.append(Check("slack scopes", not missing, "missing: " + ", ".join(missing) if missing else "ok",
                          "add the scopes from manifest.yml and reinstall the app" if missing else ""))
     channel = settings.config.slack.channel or ""

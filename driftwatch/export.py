@@ -12,36 +12,12 @@ import io
 import json
 from typing import Any, Iterable
 
-from .store import Store, _decode
+from .models import public_change
+from .store import Store
 
 SCHEMA = "driftwatch.export.v1"
 KINDS = ("changes", "acks", "snapshots", "fetches")
 CSV_COLUMNS = ("schema", "type", "id", "at", "source", "workspace", "severity", "title", "actor", "data")
-
-
-def public_change(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored change in the shape the CLI and the export promise."""
-    return {
-        "id": row["ref"],
-        "kind": row["kind"],
-        "source": row.get("source"),
-        "workspace": row.get("workspace"),
-        "control_id": row.get("control_id"),
-        "title": row["title"],
-        "summary": row.get("summary"),
-        "date": row.get("date"),
-        "link": row.get("link"),
-        "detected_at": row["detected_at"],
-        "security_relevant": bool(row.get("security_relevant")),
-        "severity": row.get("severity"),
-        "categories": row.get("categories") or [],
-        "reasons": row.get("reasons") or [],
-        "acked_by": row.get("acked_by"),
-        "acked_at": row.get("acked_at"),
-        "ack_note": row.get("ack_note"),
-        "ack_via": row.get("ack_via"),
-        "snoozed_until": row.get("snoozed_until"),
-    }
 
 
 def records(store: Store, *, since: str, what: Iterable[str], after: dict[str, int] | None = None) -> list[dict[str, Any]]:
@@ -50,30 +26,22 @@ def records(store: Store, *, since: str, what: Iterable[str], after: dict[str, i
     out: list[dict[str, Any]] = []
     wanted = set(what)
     if "changes" in wanted:
-        rows = store.db.query("select * from changes where detected_at >= ? and id > ? order by id",
-                              [since, after.get("changes", 0)])
-        for row in store._with_ack_state([_decode(r) for r in rows]):
+        for row in store.export_changes(since, after.get("changes", 0)):
             out.append({"schema": SCHEMA, "type": "change", "seq": row["id"], "at": row["detected_at"],
                         **public_change(row)})
     if "acks" in wanted:
-        sql = ("select acks.*, changes.ref from acks join changes on changes.id = acks.change_id "
-               "where acks.at >= ? and acks.id > ? order by acks.id")
-        for row in store.db.query(sql, [since, after.get("acks", 0)]):
+        for row in store.export_acks(since, after.get("acks", 0)):
             out.append({"schema": SCHEMA, "type": "ack", "seq": row["id"], "id": f"ack-{row['id']}", "at": row["at"],
                         "change": row["ref"], "action": row["action"], "actor": row["actor"], "via": row["via"],
                         "note": row["note"], "snooze_until": row["snooze_until"]})
     if "snapshots" in wanted:
-        rows = store.db.query("select * from snapshots where taken_at >= ? and id > ? order by id",
-                              [since, after.get("snapshots", 0)])
-        for row in map(_decode, rows):
+        for row in store.export_snapshots(since, after.get("snapshots", 0)):
             out.append({"schema": SCHEMA, "type": "snapshot", "seq": row["id"], "id": f"snapshot-{row['id']}",
                         "at": row["taken_at"], "workspace": row["workspace"], "complete": bool(row["complete"]),
                         "errors": row.get("errors") or {}, "settings": row.get("settings") or {},
                         "provenance": row.get("provenance") or {}})
     if "fetches" in wanted:
-        rows = store.db.query("select * from fetches where started_at >= ? and id > ? order by id",
-                              [since, after.get("fetches", 0)])
-        for row in rows:
+        for row in store.export_fetches(since, after.get("fetches", 0)):
             out.append({"schema": SCHEMA, "type": "fetch", "seq": row["id"], "id": f"fetch-{row['id']}",
                         "at": row["started_at"], "source": row["source"], "status_code": row["status_code"],
                         "bytes": row["bytes"], "duration_ms": row["duration_ms"], "outcome": row["outcome"],

@@ -366,5 +366,10 @@ def schema_version(db: Database) -> int:
     return len(migrations.applied(db))
 
 
+def registered() -> list[str]:
+    """Every migration this driftwatch knows, in order (all are pending on an empty database)."""
+    return [m.name for m in migrations.pending(Database(memory=True))]
+
+
 def latest_version() -> int:
-    return len(migrations._migrations)
+    return len(registered())

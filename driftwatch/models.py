@@ -7,7 +7,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-SEVERITY_ORDER = {"high": 3, "medium": 2, "low": 1, "info": 0}
+# The one severity order: every comparison, sort and threshold goes through it.
+SEVERITIES = ("info", "low", "medium", "high")
+SEVERITY_ORDER = {name: rank for rank, name in enumerate(SEVERITIES)}
+SEVERITIES_DESC = tuple(reversed(SEVERITIES))
+
+
+def severity_rank(severity: str | None) -> int:
+    return SEVERITY_ORDER.get(severity or "info", 0)
+
+
+def at_least(severity: str | None, floor: str) -> bool:
+    return severity_rank(severity) >= SEVERITY_ORDER[floor]
 
 CHANGE_KINDS = (
     "new_entry",
@@ -21,6 +32,14 @@ CHANGE_KINDS = (
     "source_failing",
 )
 SOURCE_HEALTH_KINDS = ("source_broken", "source_failing", "source_recovered")
+
+# Fields of a change every face shows: `check --json`, `changes --json`, `item`, the digest,
+# the export and the slash commands all use this projection (fields may be added, never renamed).
+PUBLIC_CHANGE_FIELDS = (
+    "id", "kind", "source", "workspace", "control_id", "title", "summary", "date", "link",
+    "detected_at", "security_relevant", "severity", "categories", "reasons",
+    "acked_by", "acked_at", "ack_note", "ack_via", "snoozed_until",
+)
 
 
 def normalise_title(title: str) -> str:
@@ -86,3 +105,42 @@ class NewChange:
     link: str | None = None
     classification: Classification | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+def public_change(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored change (a decoded ``changes`` row) in the one shape every face promises."""
+    out: dict[str, Any] = {
+        "id": row["ref"],
+        "kind": row["kind"],
+        "source": row.get("source"),
+        "workspace": row.get("workspace"),
+        "control_id": row.get("control_id"),
+        "title": row["title"],
+        "summary": row.get("summary"),
+        "date": row.get("date"),
+        "link": row.get("link"),
+        "detected_at": row.get("detected_at"),
+        "security_relevant": bool(row.get("security_relevant")),
+        "severity": row.get("severity") or "info",
+        "categories": list(row.get("categories") or []),
+        "reasons": list(row.get("reasons") or []),
+        "acked_by": row.get("acked_by"),
+        "acked_at": row.get("acked_at"),
+        "ack_note": row.get("ack_note"),
+        "ack_via": row.get("ack_via"),
+        "snoozed_until": row.get("snoozed_until"),
+    }
+    if "carried_over" in row:
+        out["carried_over"] = bool(row["carried_over"])
+    return out
+
+
+def is_open(change: dict[str, Any], now: str) -> bool:
+    """Unacknowledged and not snoozed past ``now``: the one rule for the digest and App Home.
+
+    A snooze hides a change only until it ends; then the change is open again.
+    """
+    if change.get("acked_by"):
+        return False
+    until = change.get("snoozed_until")
+    return not (until and until > now)

@@ -1,14 +1,18 @@
 """The digest cadence: every N weeks on a weekday at a local time, anchored to a date (pure).
 
-Periods are counted from an anchor date, never from ISO week numbers, so a
-53-week year cannot shift the fortnight. The same function tells the worker
-when to run and tells ``digest --post`` which period it is posting.
+Periods are counted from an anchor date, never from ISO week numbers, so a 53-week
+year cannot shift the fortnight. The worker runs the digest on APScheduler's
+``CalendarIntervalTrigger``, and the period a digest belongs to is read off the very
+same trigger, so "when it runs" and "which period it posts" cannot disagree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Iterator
 from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.calendarinterval import CalendarIntervalTrigger
 
 from .config import WEEKDAYS, SlackConfig
 
@@ -24,22 +28,33 @@ def first_slot(config: SlackConfig) -> dt.datetime:
     return dt.datetime(anchor.year, anchor.month, anchor.day, hour, minute, tzinfo=zone)
 
 
-def _slot(config: SlackConfig, index: int) -> dt.datetime:
-    start = first_slot(config)
-    local = start.replace(tzinfo=None) + dt.timedelta(weeks=config.digest_every_weeks * index)
-    return local.replace(tzinfo=start.tzinfo)  # wall-clock time stays put across DST
+def digest_trigger(config: SlackConfig, start: dt.date | None = None) -> CalendarIntervalTrigger:
+    """The digest's trigger; from the anchor unless ``start`` (a date on the cadence) is given."""
+    first = first_slot(config)
+    return CalendarIntervalTrigger(weeks=config.digest_every_weeks, hour=first.hour, minute=first.minute,
+                                   start_date=start or first.date(), timezone=config.timezone)
+
+
+def _fire_times(config: SlackConfig) -> Iterator[dt.datetime]:
+    trigger = digest_trigger(config)
+    now = first_slot(config)
+    fire = trigger.get_next_fire_time(None, now)
+    while fire is not None:
+        yield fire
+        fire = trigger.get_next_fire_time(fire, fire)
 
 
 def current_period(config: SlackConfig, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """(start, end) of the digest period containing ``now``; start is the latest slot <= now."""
-    start = first_slot(config)
-    weeks = config.digest_every_weeks
-    index = max(0, int((now - start).total_seconds() // (weeks * 7 * 86400)))
-    while _slot(config, index) > now and index > 0:
-        index -= 1
-    while _slot(config, index + 1) <= now:
-        index += 1
-    return _slot(config, index), _slot(config, index + 1)
+    """(start, end) of the digest period containing ``now``; start is the latest fire time <= now.
+
+    Before the first fire time, the first period is the one about to start.
+    """
+    times = _fire_times(config)
+    start = next(times)
+    end = next(times)
+    while end <= now:
+        start, end = end, next(times)
+    return start, end
 
 
 def next_slot(config: SlackConfig, now: dt.datetime) -> dt.datetime:

@@ -13,7 +13,7 @@ import sqlite3
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from sqlite_utils import Database
 
@@ -39,19 +39,24 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+ChangeObserver = Callable[["Store", int, NewChange], None]
+
+
 class Store:
     def __init__(self, db: Database, path: Path | None, clock: Clock = utcnow) -> None:
         self.db = db
         self.path = path
         self.clock = clock
-        self.alert_channel: str | None = None
-        self.alert_floor: int | None = None
+        self._observers: list[ChangeObserver] = []
 
-    def enable_alerts(self, channel: str, floor: str) -> None:
-        """Queue a Slack alert with every change at or above ``floor`` (in the same transaction)."""
-        from .models import SEVERITY_ORDER
+    def on_change(self, observer: ChangeObserver) -> None:
+        """Call ``observer(store, change_id, change)`` for every change stored from now on.
 
-        self.alert_channel, self.alert_floor = channel, SEVERITY_ORDER[floor]
+        It runs inside the transaction that stores the change, so whatever it writes (an
+        outbox row, say) lands with the change or not at all. The application layer attaches
+        its notifier here on every store it opens; the store itself knows nothing of Slack.
+        """
+        self._observers.append(observer)
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -84,7 +89,7 @@ class Store:
         return store
 
     def migrate(self) -> None:
-        known = {m.name for m in schema.migrations._migrations}
+        known = set(schema.registered())
         try:
             applied = {m.name for m in schema.migrations.applied(self.db)}
             unknown = applied - known
@@ -337,20 +342,9 @@ class Store:
         if not cursor.rowcount:
             return None  # this dedupe key is already stored
         change_id = int(cursor.lastrowid)
-        self._queue_alert(change_id, change)
+        for observer in self._observers:
+            observer(self, change_id, change)
         return f"DW-{change_id}"
-
-    def _queue_alert(self, change_id: int, change: NewChange) -> None:
-        from .models import SEVERITY_ORDER, SOURCE_HEALTH_KINDS
-
-        if self.alert_channel is None or self.alert_floor is None or change.classification is None:
-            return
-        if change.kind in SOURCE_HEALTH_KINDS:
-            self.enqueue("source_alert", f"source_alert:{change_id}", channel=self.alert_channel, change_id=change_id)
-            return
-        result = change.classification
-        if result.security_relevant and SEVERITY_ORDER.get(result.severity, 0) >= self.alert_floor:
-            self.enqueue("alert", f"alert:{change_id}", channel=self.alert_channel, change_id=change_id)
 
     def _classification_fields(self, result: Classification) -> dict[str, Any]:
         return {
@@ -475,8 +469,7 @@ class Store:
     def digest_candidates(self, since: str | None) -> list[dict[str, Any]]:
         """Security-relevant changes detected after ``since`` plus earlier ones not currently acked.
 
-        Lean on purpose (it runs over the whole history): only the columns a digest shows, and
-        ``categories`` / ``reasons`` left as JSON text for :func:`driftwatch.digest.digest_item`.
+        Lean on purpose (it runs over the whole history): only the columns a digest shows.
         """
         columns = ", ".join(f"c.{name}" for name in self.DIGEST_COLUMNS)
         sql = f"""
@@ -489,7 +482,7 @@ class Store:
             where c.security_relevant = 1 and (c.detected_at > :since or a.action is null or a.action != 'ack')
             order by c.id
         """
-        rows = list(self.db.query(sql, {"since": since or ""}))
+        rows = [_decode(row) for row in self.db.query(sql, {"since": since or ""})]
         return self._with_ack_state(rows)
 
     def informational_count(self, since: str | None) -> int:
@@ -693,6 +686,74 @@ class Store:
         """
         rows = [_decode(r) for r in self.db.query(sql, {"q": query, "limit": limit, "raw": text.strip()})]
         return self._with_ack_state(rows)
+
+    # --- upkeep -----------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """A cheap read that fails when the database cannot be read (for /healthz)."""
+        self.db.execute("select 1").fetchone()
+
+    def prune_bodies(self, cutoff: str) -> int:
+        """Drop raw page bodies fetched before ``cutoff``, keeping each source's newest (replay needs it)."""
+        with self.transaction():
+            self.db.execute(
+                "update fetches set body_id = null where body_id in (select id from bodies where fetched_at < ? "
+                "and id not in (select max(id) from bodies group by source))", [cutoff])
+            cursor = self.db.execute(
+                "delete from bodies where fetched_at < ? and id not in (select max(id) from bodies group by source)",
+                [cutoff])
+        return cursor.rowcount
+
+    def optimize(self) -> None:
+        self.db.execute("PRAGMA optimize")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # --- reclassification -------------------------------------------------------------------
+
+    def changes_to_reclassify(self, version: str, *, everything: bool = False,
+                              kinds: tuple[str, ...] = ("new_entry", "edited_entry")) -> list[tuple[dict[str, Any], str]]:
+        """Entry changes (with their entry's text) not yet rated by classifier ``version``."""
+        where = f"c.kind in ({','.join('?' for _ in kinds)})"
+        params: list[Any] = list(kinds)
+        if not everything:
+            where += " and (c.classifier_version is null or c.classifier_version != ?)"
+            params.append(version)
+        sql = (f"select c.*, e.body as entry_body from changes c left join entries e on e.id = c.entry_id "
+               f"where {where} order by c.id")
+        out = []
+        for row in self.db.query(sql, params):
+            decoded = _decode(row)
+            body = decoded.pop("entry_body")
+            out.append((decoded, body if body is not None else decoded.get("summary") or ""))
+        return out
+
+    # --- export (rows past a cursor, oldest first) -------------------------------------------
+
+    def export_changes(self, since: str, after: int = 0) -> list[dict[str, Any]]:
+        rows = self.db.query("select * from changes where detected_at >= ? and id > ? order by id", [since, after])
+        return self._with_ack_state([_decode(r) for r in rows])
+
+    def export_acks(self, since: str, after: int = 0) -> list[dict[str, Any]]:
+        sql = ("select acks.*, changes.ref from acks join changes on changes.id = acks.change_id "
+               "where acks.at >= ? and acks.id > ? order by acks.id")
+        return list(self.db.query(sql, [since, after]))
+
+    def export_snapshots(self, since: str, after: int = 0) -> list[dict[str, Any]]:
+        rows = self.db.query("select * from snapshots where taken_at >= ? and id > ? order by id", [since, after])
+        return [_decode(r) for r in rows]
+
+    def export_fetches(self, since: str, after: int = 0) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from fetches where started_at >= ? and id > ? order by id",
+                                  [since, after]))
+
+    # --- outbox bookkeeping --------------------------------------------------------------------
+
+    def mark_outbox_sent(self, row_id: int, *, ts: str | None, channel: str | None) -> None:
+        self.db["outbox"].update(row_id, {"status": "sent", "sent_at": self.now(), "ts": ts,
+                                          "channel": channel, "last_error": None})
+
+    def digest_messages_waiting(self, digest_id: int) -> int:
+        return self.db["outbox"].count_where("digest_id = ? and status in ('pending', 'sending')", [digest_id])
 
 
 def _decode_outbox(row: dict[str, Any]) -> dict[str, Any]:

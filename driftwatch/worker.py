@@ -9,7 +9,6 @@ so a kill at any point leaves a consistent database that the next run picks up.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import logging
 import os
 import random
@@ -23,9 +22,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.calendarinterval import CalendarIntervalTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from filelock import FileLock, Timeout
 
+from . import app as use_cases
+from .app import Driftwatch
 from .config import Settings, parse_duration
-from .schedule import first_slot, next_slot, period_key
+from . import schedule
+from .schedule import next_slot, period_key
 from .store import Store
 from .timeutil import iso, utcnow
 
@@ -39,40 +42,35 @@ class WorkerLocked(Exception):
 
 @contextmanager
 def worker_lock(db_path: Path) -> Iterator[Path]:
-    """Only one worker per database; the kernel drops the lock when the process dies."""
+    """Only one worker per database; the OS drops the lock when the process dies."""
     path = Path(str(db_path) + ".worker.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+")
+    lock = FileLock(path, blocking=False)
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "unknown"
-        handle.close()
+        lock.acquire()
+    except Timeout:
+        holder = _read_pid(Path(str(path) + ".pid"))
         raise WorkerLocked(
             f"another driftwatch worker is already running against {db_path} (pid {holder}); "
             "only one may run per database"
         ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()))
-    handle.flush()
+    pid_file = Path(str(path) + ".pid")
+    pid_file.write_text(str(os.getpid()))
     try:
         yield path
     finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
+        lock.release()
+
+
+def _read_pid(path: Path) -> str:
+    try:
+        return path.read_text().strip() or "unknown"
+    except OSError:
+        return "unknown"
 
 
 def slack_ready(settings: Settings) -> bool:
     return bool(settings.secrets.get("SLACK_BOT_TOKEN") and settings.config.slack.channel)
-
-
-def open_store(settings: Settings) -> Store:
-    store = Store.open(settings.db_path)
-    if slack_ready(settings):
-        store.enable_alerts(settings.config.slack.channel or "", settings.config.slack.alert_severity)
-    return store
 
 
 class Jobs:
@@ -80,34 +78,18 @@ class Jobs:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.app = Driftwatch(settings)
         self.stopping = threading.Event()  # set on SIGTERM: queued jobs do not start
 
     def check(self, name: str) -> None:
         if self.stopping.is_set():
             return
-        from driftwatch.watchers.check import run_check
-        from driftwatch.watchers.fetch import Fetcher
-
-        from .classify import classify
-
-        source = self.settings.source(name)
-        fetch = self.settings.config.fetch
-        with open_store(self.settings) as store, Fetcher(
-            timeout=fetch.timeout, max_bytes=fetch.max_bytes, retries=fetch.retries, backoff=fetch.backoff,
-            max_retry_after=fetch.max_retry_after, user_agent=fetch.user_agent,
-        ) as fetcher:
-            run_check(store, [source], fetcher, classify, alert_after_failures=fetch.alert_after_failures,
-                      summaries=False)
-        self.deliver()
+        use_cases.check_sources(self.app, [name], summaries=False)
 
     def snapshot(self, name: str) -> None:
-        from driftwatch.watchers.snapshot import take_snapshot
-
         if self.stopping.is_set():
             return
-        with open_store(self.settings) as store:
-            take_snapshot(store, self.settings, self.settings.workspace(name))
-        self.deliver()
+        use_cases.take_snapshots(self.app, name)
 
     def digest(self) -> None:
         if self.stopping.is_set():
@@ -115,64 +97,42 @@ class Jobs:
         if not slack_ready(self.settings):
             log.warning("digest skipped: Slack is not configured (SLACK_BOT_TOKEN and [slack] channel)")
             return
-        from driftwatch.bot.service import SlackService, make_client
-
-        with open_store(self.settings) as store:
+        with self.app.store() as store:
             run_id = store.start_run("digest")
         try:
-            result = SlackService(make_client(self.settings), self.settings).post_digest(max_wait=0)
+            result = use_cases.post_digest(self.app, max_wait=0)
         except Exception as exc:  # the run record must not stay "running"; the scheduler logs it
-            with open_store(self.settings) as store:
+            with self.app.store() as store:
                 store.finish_run(run_id, "failed", {"error": str(exc)[:500]})
             raise
-        with open_store(self.settings) as store:
+        with self.app.store() as store:
             store.finish_run(run_id, "ok", {"status": result["status"], "period": result["period"]})
         log.info("digest %s for period %s", result["status"], result["period"])
 
     def deliver(self) -> None:
-        if not slack_ready(self.settings):
-            return
-        from driftwatch.bot.service import SlackService, make_client
-
-        report = SlackService(make_client(self.settings), self.settings).deliver()
-        if report.sent or report.failed or report.retried:
-            with open_store(self.settings) as store:
+        report = self.app.notifier.deliver(0)
+        if report and (report.get("sent") or report.get("failed") or report.get("retried")):
+            with self.app.store() as store:
                 run_id = store.start_run("deliver")
-                store.finish_run(run_id, "ok", report.as_dict())
+                store.finish_run(run_id, "ok", report)
 
     def maintenance(self) -> None:
-        with open_store(self.settings) as store:
+        with self.app.store() as store:
             run_id = store.start_run("maintenance")
-            removed = prune_bodies(store, self.settings.config.storage.keep_bodies_days)
-            store.db.execute("PRAGMA optimize")
-            store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cutoff = iso(store.clock() - dt.timedelta(days=self.settings.config.storage.keep_bodies_days))
+            removed = store.prune_bodies(cutoff)
+            store.optimize()
             store.finish_run(run_id, "ok", {"bodies_removed": removed})
 
 
-def prune_bodies(store: Store, keep_days: int) -> int:
-    """Drop raw page bodies past retention, always keeping each source's newest (replay needs it)."""
-    cutoff = iso(store.clock() - dt.timedelta(days=keep_days))
-    with store.transaction():
-        store.db.execute(
-            "update fetches set body_id = null where body_id in (select id from bodies where fetched_at < ? "
-            "and id not in (select max(id) from bodies group by source))", [cutoff])
-        cursor = store.db.execute(
-            "delete from bodies where fetched_at < ? and id not in (select max(id) from bodies group by source)",
-            [cutoff])
-    return cursor.rowcount
-
-
 def digest_trigger(settings: Settings, now: dt.datetime | None = None) -> CalendarIntervalTrigger:
-    """Every N weeks at the configured local time, counted from an anchor date (not ISO weeks).
+    """The digest's own trigger, started at the next slot of its cadence.
 
-    The trigger starts at the next slot of that cadence (a past start date would only
-    produce "missed run" noise); catching up a missed period is :func:`digest_due`'s job.
+    A past start date would only produce "missed run" noise; catching up a missed
+    period is :func:`digest_due`'s job.
     """
     slack = settings.config.slack
-    start = first_slot(slack)
-    following = next_slot(slack, now or utcnow())
-    return CalendarIntervalTrigger(weeks=slack.digest_every_weeks, hour=start.hour, minute=start.minute,
-                                   start_date=following.date(), timezone=slack.timezone)
+    return schedule.digest_trigger(slack, start=next_slot(slack, now or utcnow()).date())
 
 
 def build_scheduler(settings: Settings, jobs: Jobs, *, misfire_grace: int = 3600) -> BlockingScheduler:
@@ -211,10 +171,10 @@ def digest_due(settings: Settings, store: Store, now: dt.datetime) -> bool:
 def run_worker(settings: Settings, *, misfire_grace: int = 3600,
                on_ready: Callable[[BlockingScheduler], Any] | None = None) -> None:
     with worker_lock(settings.db_path):
-        Store.open(settings.db_path).close()  # migrations run on start
         jobs = Jobs(settings)
+        jobs.app.open_store().close()  # migrations run on start
         scheduler = build_scheduler(settings, jobs, misfire_grace=misfire_grace)
-        with open_store(settings) as store:
+        with jobs.app.store() as store:
             if digest_due(settings, store, utcnow()):
                 scheduler.add_job(jobs.digest, id="digest-catch-up", name="digest (catch up)")
 
@@ -235,14 +195,14 @@ def run_worker(settings: Settings, *, misfire_grace: int = 3600,
 def run_once(settings: Settings) -> None:
     """Every job once, in order, under the same lock: for cron, and for tests of crash recovery."""
     with worker_lock(settings.db_path):
-        Store.open(settings.db_path).close()
         jobs = Jobs(settings)
+        jobs.app.open_store().close()
         for source in settings.sources:
             if source.enabled:
                 jobs.check(source.name)
         for workspace in settings.config.workspaces:
             jobs.snapshot(workspace.name)
-        with open_store(settings) as store:
+        with jobs.app.store() as store:
             due = digest_due(settings, store, utcnow())
         if due:
             jobs.digest()

@@ -111,7 +111,9 @@ def test_reclassify_updates_stored_changes(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["reclassify", "--json"], env={"DRIFTWATCH_DB": str(db)})
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout) == {"reclassified": 1, "severity_changed": 1}
+    summary = json.loads(result.stdout)
+    assert (summary["reclassified"], summary["severity_changed"]) == (1, 1)
+    assert summary["moved"] == [{"id": "DW-1", "title": "Agent mode on by default", "old": "info", "new": "high"}]
     again = json.loads(runner.invoke(cli, ["reclassify", "--json"], env={"DRIFTWATCH_DB": str(db)}).stdout)
     assert again["reclassified"] == 0  # already current
     with Store.open(db) as store:

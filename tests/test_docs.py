@@ -22,3 +22,35 @@ def test_the_two_setup_commands() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert "pip install --quiet -e '.[test]'" in ci and "\npytest" in ci
+
+
+def test_cli_reference_is_generated_from_help() -> None:
+    """Regenerate with `python -m driftwatch._clidoc README.md` after changing a command."""
+    from driftwatch import _clidoc
+
+    assert _clidoc.current(README) == _clidoc.render(), "README CLI reference is stale: run python -m driftwatch._clidoc README.md"
+
+
+def test_stale_reference_is_detected(monkeypatch) -> None:
+    import click
+
+    from driftwatch import _clidoc
+    from driftwatch.cli import cli
+
+    extra = click.Option(["--brand-new-flag"], is_flag=True, help="Something the README never heard of.")
+    monkeypatch.setattr(cli.commands["changes"], "params", [*cli.commands["changes"].params, extra])
+    assert "--brand-new-flag" in _clidoc.render()
+    assert _clidoc.current(README) != _clidoc.render()
+
+
+def test_every_command_and_option_is_documented() -> None:
+    from driftwatch import _clidoc
+    from driftwatch.cli import cli
+
+    reference = _clidoc.current(README)
+    for path, command in _clidoc._commands(cli, "driftwatch"):
+        assert f"#### {path}" in reference
+        for param in command.params:
+            for opt in getattr(param, "opts", []):
+                if opt.startswith("-"):
+                    assert opt in reference, (path, opt)

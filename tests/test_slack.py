@@ -178,6 +178,7 @@ def test_manifest_matches_the_app() -> None:
     assert commands == [ids.COMMAND]
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"chat:write", "commands"} <= scopes and "chat:write.public" not in scopes and "admin" not in scopes
+    assert scopes == set(ids.BOT_SCOPES)  # what doctor checks is exactly what the manifest asks for
     assert {"app_home_opened", "message.channels"} <= set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
 
@@ -240,12 +241,12 @@ def test_hostile_text_reaches_slack_escaped(env, web) -> None:
     page = ('<div class="article-content"><h1>March 2, 2026</h1><h2>Hi &lt;!channel&gt; and &lt;@U123&gt;</h2>'
             '<p>Write actions are now enabled by default &lt;!here&gt; &lt;https://evil.test|click&gt; &amp; more.</p></div>')
     web.page("/hostile", page)
-    with store_of(env) as store, Fetcher(retries=0) as fetcher:
+    with env["service"].app.open_store() as store, Fetcher(retries=0) as fetcher:
         report = run_check(store, [SourceConfig(name="hostile", kind="release_notes", url=web.url("/hostile"))],
                            fetcher, classify)
     assert report.changes and "<!channel>" in report.changes[0]["title"]  # stored as the vendor wrote it
     post_digest(env)
-    env["service"].post_alerts()
+    env["service"].flush()
     sent = json.dumps([c.params for c in env["fake"].of("chat.postMessage")])
     for raw in ("<!channel>", "<!here>", "<@U123>", "<https://evil.test|click>"):
         assert raw not in sent
@@ -452,17 +453,20 @@ def test_app_home_shows_posture_open_changes_and_sources(env) -> None:
     assert ids.ACK in text
 
 
+def alert_posts(env) -> list:
+    return [c for c in env["fake"].of("chat.postMessage") if "rotating_light" in c.params.get("text", "")]
+
+
 def test_alerts_are_posted_once(env, web) -> None:
-    assert env["service"].post_alerts() == []  # the fixture's changes are medium at most
+    env["service"].flush()
+    assert alert_posts(env) == []  # the fixture's changes are medium at most
     web.page("/hot", '<div class="article-content"><h1>March 3, 2026</h1><h2>Agent mode for everyone</h2>'
                      '<p>Agent mode is now enabled by default for all members.</p></div>')
-    with store_of(env) as store, Fetcher(retries=0) as fetcher:
-        run_check(store, [SourceConfig(name="hot", kind="release_notes", url=web.url("/hot"))], fetcher, classify)
-    first = env["service"].post_alerts()
-    assert len(first) == 1
-    assert env["service"].post_alerts() == []
-    alerts = [c for c in env["fake"].of("chat.postMessage") if "rotating_light" in c.params.get("text", "")]
-    assert len(alerts) == len(first)
+    for _ in range(2):  # the second check finds nothing new
+        with env["service"].app.open_store() as store, Fetcher(retries=0) as fetcher:
+            run_check(store, [SourceConfig(name="hot", kind="release_notes", url=web.url("/hot"))], fetcher, classify)
+        env["service"].flush()
+    assert len(alert_posts(env)) == 1
 
 
 def test_digest_lists_at_most_the_configured_number_of_items(env) -> None:
@@ -474,3 +478,24 @@ def test_digest_lists_at_most_the_configured_number_of_items(env) -> None:
     assert len(env["fake"].of("chat.postMessage")) == 3  # parent + 2 replies
     parent = json.dumps(env["fake"].of("chat.postMessage")[0].params["blocks"])
     assert "more open changes are not listed" in parent
+
+
+def test_a_snooze_hides_a_change_until_it_ends_in_app_home_and_the_digest(env) -> None:
+    from driftwatch import app as use_cases
+    from driftwatch.bot.listeners import home
+
+    dw = env["service"].app
+    with dw.store() as store:
+        target = next(c for c in store.changes() if c.get("severity") in ("high", "medium"))["ref"]
+
+    def shown() -> tuple[bool, bool]:
+        in_home = target in json.dumps(home(env["service"]))
+        with dw.store() as store:
+            in_digest = target in [item["id"] for item in use_cases.build_digest(dw, store)["items"]]
+        return in_home, in_digest
+
+    assert shown() == (True, True)
+    use_cases.snooze(dw, target, "1d", actor="UADMIN", via="test")
+    assert shown() == (False, False)
+    env["clock"].now += dt.timedelta(days=2)  # the snooze is over: back in both
+    assert shown() == (True, True)

@@ -32,7 +32,7 @@ def test_create_then_reopen(tmp_path: Path) -> None:
 def test_upgrade_from_older_schema_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     db = Database(path)
-    last = schema.migrations._migrations[-1].name
+    last = schema.registered()[-1]
     schema.migrations.apply(db, stop_before=last)  # the database as an older driftwatch left it
     assert schema.schema_version(db) == schema.latest_version() - 1
     db["sources"].insert({"name": "old", "kind": "feed", "url": "https://e.test/", "status": "ok"})

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable
 
 from driftwatch.config import SourceConfig
-from driftwatch.models import Classification, NewChange, ParsedEntry
+from driftwatch.models import Classification, NewChange, ParsedEntry, public_change
 from driftwatch.store import Store
 
 from .entries import Reconciliation, health, reconcile
@@ -62,22 +62,6 @@ def parse_body(kind: str, body: bytes, url: str, today: dt.date, content_type: s
     if kind == "feed":
         return parse_feed(body, url)
     return parse_release_notes(body, url, today=today, encoding=charset_of(content_type))
-
-
-def change_summary(change: dict[str, Any]) -> dict[str, Any]:
-    """The public shape of a change in ``check --json``."""
-    return {
-        "id": change["ref"],
-        "kind": change["kind"],
-        "source": change["source"],
-        "title": change["title"],
-        "date": change["date"],
-        "categories": change.get("categories") or [],
-        "severity": change.get("severity"),
-        "security_relevant": bool(change.get("security_relevant")),
-        "reasons": change.get("reasons") or [],
-        "link": change.get("link"),
-    }
 
 
 class SourceChecker:
@@ -363,7 +347,7 @@ def run_check(
     finally:
         store.finish_run(run_id, status, {"sources": len(outcomes)})
     refs = [ref for outcome in outcomes for ref in outcome.change_refs]
-    changes = [change_summary(row) for row in store.changes_by_ref(refs)] if summaries else []
+    changes = [public_change(row) for row in store.changes_by_ref(refs)] if summaries else []
     return CheckReport(outcomes, changes)
 
 

@@ -6,12 +6,10 @@ import json
 from itertools import islice
 from typing import Any, Iterator, TextIO
 
-from driftwatch.store import Store
 
 from .model import Classifier
 
 CHUNK = 2000
-ENTRY_KINDS = ("new_entry", "edited_entry")
 
 
 def _parse(number: int, line: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -45,23 +43,3 @@ def classify_lines(classifier: Classifier, stream: TextIO) -> Iterator[tuple[int
                 continue
             result = next(results)
             yield number, {"id": item["id"], **result.as_dict()}, None
-
-
-def reclassify_store(store: Store, classifier: Classifier, *, everything: bool = False) -> dict[str, int]:
-    """Re-classify stored entry changes from their entry text, in one transaction."""
-    where = f"kind in ({','.join('?' for _ in ENTRY_KINDS)})"
-    params: list[Any] = list(ENTRY_KINDS)
-    if not everything:
-        where += " and (classifier_version is null or classifier_version != ?)"
-        params.append(classifier.version)
-    rows = list(store.db["changes"].rows_where(where, params, order_by="id"))
-    texts: list[tuple[str, str]] = []
-    for row in rows:
-        entry = store.db["entries"].get(row["entry_id"]) if row.get("entry_id") else None
-        texts.append((row["title"], entry["body"] if entry else row.get("summary") or ""))
-    changed = 0
-    with store.transaction():
-        for row, result in zip(rows, classifier.classify_many(texts)):
-            changed += int(row.get("severity") != result.severity)
-            store.set_classification(row["id"], result)
-    return {"reclassified": len(rows), "severity_changed": changed}

@@ -15,6 +15,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, Mapping
 
+import tomlkit
+
 from driftwatch.posture.catalogue import Setting
 from driftwatch.posture.snapshot import CollectorResult, Observation
 from driftwatch.timeutil import iso
@@ -59,30 +61,33 @@ def collect_attested(path: Path, catalogue: Mapping[str, Setting]) -> CollectorR
 
 
 def render_template(catalogue: Mapping[str, Setting], workspace: str | None = None) -> str:
-    """An attested file with every attestable key at its documented default."""
-    lines = [
-        "# driftwatch attested settings" + (f" for workspace {workspace!r}" if workspace else ""),
-        "# Record what the admin UI shows for settings no API can read. Values start at the",
-        "# vendor's documented defaults: check each one in the place named above it, then set",
-        "# attested_by / attested_at and keep this file under change control.",
-        'attested_by = "you@example.com"',
-        f"attested_at = {dt.date.today().isoformat()}",
-        "",
-        "[settings]",
-    ]
+    """An attested file with every attestable key at its documented default.
+
+    Written with tomlkit, so any value (a newline in a default, quotes in a title) stays
+    valid TOML and each key keeps its comment.
+    """
+    doc = tomlkit.document()
+    for line in (
+        "driftwatch attested settings" + (f" for workspace {workspace!r}" if workspace else ""),
+        "Record what the admin UI shows for settings no API can read. Values start at the",
+        "vendor's documented defaults: check each one in the place named above it, then set",
+        "attested_by / attested_at and keep this file under change control.",
+    ):
+        doc.add(tomlkit.comment(line))
+    doc.add("attested_by", "you@example.com")
+    doc.add("attested_at", dt.date.today())
+    doc.add(tomlkit.nl())
+    table = tomlkit.table()
     for key, setting in sorted(catalogue.items()):
         if "attested" not in setting.observed:
             continue
-        lines.append(f"# {setting.title} — {setting.where}")
+        table.add(tomlkit.comment(_one_line(f"{setting.title} — {setting.where}")))
         if setting.values:
-            lines.append(f"# one of: {', '.join(map(repr, setting.values))}")
-        lines.append(f'"{key}" = {_toml(setting.default)}')
-    return "\n".join(lines) + "\n"
+            table.add(tomlkit.comment(_one_line(f"one of: {', '.join(map(repr, setting.values))}")))
+        table.add(key, setting.default)
+    doc.add("settings", table)
+    return tomlkit.dumps(doc)
 
 
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
