@@ -15,7 +15,7 @@ from driftwatch.classify.lexicon import CATEGORIES
 
 from . import ids
 
-SEVERITIES = ("high", "medium", "low", "info")
+from driftwatch.models import SEVERITIES
 SPAN = re.compile(r"^\d+[hdw]$", re.I)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .models import SEVERITIES
 from .paths import data_file
 
 DEFAULT_DB_PATH = "data/driftwatch.db"
 DEFAULT_CONFIG_NAME = "driftwatch.toml"
 
-SEVERITIES = ("info", "low", "medium", "high")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -84,7 +84,7 @@ def _check_name(value: str) -> str:
 Url = Annotated[str, AfterValidator(_check_url)]
 Duration = Annotated[str, AfterValidator(_check_duration)]
 Name = Annotated[str, AfterValidator(_check_name)]
-Severity = Literal["info", "low", "medium", "high"]
+Severity = Literal[SEVERITIES]  # type: ignore[valid-type]  (the one order, from models)
 
 
 class _Section(BaseModel):
