@@ -821,7 +821,8 @@ def status(state: State, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--since", required=True, metavar="DATE", help="From this date (2025-11-20), timestamp, or span (30d).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "ocsf"]), default="jsonl", show_default=True,
+              help="jsonl and csv: driftwatch.export.v1; ocsf: OCSF 1.3 findings as JSON lines.")
 @click.option("--what", default="changes,acks,snapshots,fetches", show_default=True,
               help="Comma-separated record types: changes, acks, snapshots, fetches.")
 @click.option("--follow", is_flag=True, help="Keep running and append new records as they arrive.")
@@ -829,7 +830,7 @@ def status(state: State, as_json: bool) -> None:
 @click.pass_obj
 @handle_errors
 def export(state: State, since: str, fmt: str, what: str, follow: bool, interval: float) -> None:
-    """Write a schema-versioned record stream (driftwatch.export.v1) for a SIEM to stdout."""
+    """Write a schema-versioned record stream (driftwatch.export.v1 or OCSF findings) for a SIEM to stdout."""
     import time as _time
 
     from . import export as exporting
@@ -852,9 +853,10 @@ def export(state: State, since: str, fmt: str, what: str, follow: bool, interval
         while True:
             with state.open_store() as store:
                 batch = exporting.records(store, since=since_iso, what=kinds, after=after)
-            for record in batch:
-                line = write(record)
-                click.echo(line if fmt == "jsonl" else line.rstrip("\r\n"))
+                lines = (exporting.ocsf_lines(store, state.settings, batch) if fmt == "ocsf"
+                         else [write(record) for record in batch])
+            for line in lines:
+                click.echo(line if fmt != "csv" else line.rstrip("\r\n"))
             sys.stdout.flush()
             after = exporting.advance(after, batch)
             if not follow:

@@ -20,7 +20,7 @@ RECOMMENDATIONS: dict[str, str] = {
     "7": "Review OAuth scopes for Microsoft integrations and check macOS app permissions",
     "8": "Review GPT creation and sharing permissions",
     "9": "Subscribe to OpenAI's Enterprise release notes",
-    "api": "API Platform security defaults",
+    "api": "API Platform security defaults worth checking",
 }
 RECOMMENDATION_ORDER = tuple(RECOMMENDATIONS)
 
@@ -34,7 +34,14 @@ def recommendation_key(value: Any) -> str:
 def recommendation_label(value: Any) -> str:
     key = recommendation_key(value)
     title = RECOMMENDATIONS.get(key, "Other controls")
-    return f"API Platform: {title}" if key == "api" else f"{key}. {title}" if key.isdigit() else title
+    return f"{key}. {title}" if key.isdigit() else title
+
+
+def requirement_label(value: Any) -> str:
+    """The recommendation a control implements, as a compliance requirement a SIEM can group by."""
+    key = recommendation_key(value)
+    where = f"recommendation {key}" if key.isdigit() else "API Platform section" if key == "api" else key
+    return f"Securing ChatGPT Enterprise, {where}: {RECOMMENDATIONS.get(key, 'other controls')}"
 
 
 def value_words(value: Any) -> str:
