@@ -377,3 +377,30 @@ def test_the_checker_catches_what_a_record_lacks(demo: dict) -> None:
     del compliance["compliance"]["status"]
     del compliance["compliance"]["standards"]
     assert {"missing compliance.status", "missing required compliance.standards"} <= set(check_record(compliance))
+
+
+def test_incomplete_snapshots_and_several_workspaces(tmp_path: Path) -> None:
+    from driftwatch.config import load_settings
+    from driftwatch.report import build_report, render_html
+
+    config = tmp_path / "driftwatch.toml"
+    config.write_text(f'[storage]\npath = "{tmp_path / "w.db"}"\n[[workspaces]]\nname = "acme"\n'
+                      '[[workspaces]]\nname = "beta"\n')
+    settings = load_settings(str(config), env={})
+    with Store.open(tmp_path / "w.db") as store:
+        seen = {"collector": "attested", "observed_at": store.now()}
+        store.add_snapshot("acme", values={"agent_mode.enabled": "all"}, provenance={"agent_mode.enabled": seen},
+                           complete=False, errors={"compliance": "401 <b>check CHATGPT_COMPLIANCE_API_KEY</b>"},
+                           run_id=None)
+        store.add_snapshot("beta", values={"agent_mode.enabled": "off", "apps.enabled_for_members": True},
+                           provenance={}, complete=True, errors={}, run_id=None)
+        data = build_report(settings, store, workspaces=["acme", "beta"],
+                            since=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1))
+    soup = BeautifulSoup(render_html(data), "lxml")
+    acme = soup.find("tr", attrs={"data-workspace": "acme"})
+    assert "incomplete" in acme.get_text() and "401 <b>check CHATGPT_COMPLIANCE_API_KEY</b>" in acme.get_text()
+    assert acme.find("b") is None
+    totals = {td["data-status"]: int(td.get_text()) for td in soup.select("tr.totals td[data-status]")}
+    assert totals["fail"] == 2 and totals == {s: data["workspaces"][0]["summary"][s] + data["workspaces"][1]["summary"][s]
+                                              for s in ("fail", "unknown", "waived", "pass")}
+    assert len(soup.select("section.workspace")) == 2 and len(soup.select("#timeline svg")) == 2
