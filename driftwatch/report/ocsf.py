@@ -132,12 +132,23 @@ def _previous_snapshot(store: Store, snapshot: dict[str, Any]) -> dict[str, Any]
     return _decode(rows[0]) if rows else None
 
 
-def snapshot_findings(settings: Settings, store: Store, snapshot: dict[str, Any]) -> list[dict[str, Any]]:
-    """Compliance Findings of one snapshot: failing and waived controls, and those it shows fixed."""
+def snapshot_findings(settings: Settings, store: Store, snapshot: dict[str, Any],
+                      seen: dict[int, dict[str, str]] | None = None) -> list[dict[str, Any]]:
+    """Compliance Findings of one snapshot: failing and waived controls, and those it shows fixed.
+
+    ``seen`` caches each evaluated snapshot's statuses, so a stream of consecutive snapshots
+    evaluates each one once instead of twice.
+    """
+    seen = {} if seen is None else seen
     info = _control_info(settings)
     current = evaluate_snapshot(settings, snapshot)
+    seen[snapshot["id"]] = {r.id: r.status for r in current}
     previous = _previous_snapshot(store, snapshot)
-    before = {r.id: r.status for r in evaluate_snapshot(settings, previous)} if previous else {}
+    before: dict[str, str] = {}
+    if previous is not None:
+        if previous["id"] not in seen:
+            seen[previous["id"]] = {r.id: r.status for r in evaluate_snapshot(settings, previous)}
+        before = seen[previous["id"]]
     out = []
     for result in current:
         was = before.get(result.id)
@@ -216,12 +227,13 @@ def detection_finding(change: dict[str, Any], *, activity_id: int, at: str, reco
 def from_export(settings: Settings, store: Store, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """OCSF findings for a batch of ``driftwatch.export.v1`` records (fetches map to none)."""
     out: list[dict[str, Any]] = []
+    seen: dict[int, dict[str, str]] = {}
     for record in records:
         kind = record["type"]
         if kind == "snapshot":
             rows = list(store.db.query("select * from snapshots where id = ?", [record["seq"]]))
             if rows:
-                out.extend(snapshot_findings(settings, store, _decode(rows[0])))
+                out.extend(snapshot_findings(settings, store, _decode(rows[0]), seen))
         elif kind == "change":
             activity = VENDOR_KINDS.get(record["kind"]) or SETTING_KINDS.get(record["kind"])
             if activity:
