@@ -853,7 +853,7 @@ def export(state: State, since: str, fmt: str, what: str, follow: bool, interval
         while True:
             with state.open_store() as store:
                 batch = exporting.records(store, since=since_iso, what=kinds, after=after)
-                lines = (exporting.ocsf_lines(store, state.settings, batch) if fmt == "ocsf"
+                lines = (exporting.ocsf_lines(store, state.settings, batch, kinds) if fmt == "ocsf"
                          else [write(record) for record in batch])
             for line in lines:
                 click.echo(line if fmt != "csv" else line.rstrip("\r\n"))

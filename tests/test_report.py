@@ -356,7 +356,16 @@ def test_ocsf_export_honours_since_and_what(demo: dict) -> None:
     assert all(r["time"] >= cutoff for r in recent)
     assert ocsf_records(demo, "--since", "2999-01-01") == []
     only_changes = ocsf_records(demo, "--since", "30d", "--what", "changes")
-    assert only_changes and {r["class_uid"] for r in only_changes} == {2004}
+    assert {r["class_uid"] for r in only_changes} == {2003, 2004}
+    drift = [r for r in only_changes if r["class_uid"] == 2003]
+    assert drift and all(check_record(r) == [] for r in only_changes)
+    assert {(r["activity_name"], r["compliance"]["status"]) for r in drift} == {("Create", "Fail")}
+    assert {r["metadata"]["uid"] for r in drift} == {r["unmapped"]["driftwatch"]["id"] for r in drift}
+    box = next(r for r in drift if r["compliance"]["control"] == "DW-CTRL-APPS-011")
+    assert box["unmapped"]["driftwatch"]["evidence"][0]["actor"] == "bob@acme.example"
+    assert box["finding_info"]["uid"] == "driftwatch:acme:DW-CTRL-APPS-011", "the same finding as from snapshots"
+    only_snapshots = ocsf_records(demo, "--since", "30d", "--what", "snapshots")
+    assert {r["class_uid"] for r in only_snapshots} == {2003}
     v1 = run("--config", str(demo["config"]), "export", "--since", "30d", "--what", "changes")
     assert all(json.loads(line)["schema"] == "driftwatch.export.v1" for line in v1.stdout.splitlines())
 

@@ -16,7 +16,9 @@ Mapping (documented in the README):
   Suppressed).
 
 Drift items about controls (``control_failing`` / ``control_fixed``) are not exported twice:
-the snapshot's Compliance Findings carry them. Fetches and source health have no finding.
+when snapshots are in the stream their Compliance Findings carry them; with ``--what changes``
+alone each becomes a Compliance Finding (Create or Close). Fetches and source health have no
+finding.
 """
 
 from __future__ import annotations
@@ -80,8 +82,8 @@ def _control_info(_settings: Settings) -> dict[str, tuple[str, int]]:
     return {c.id: (c.rationale, c.version) for c in load_baseline()}
 
 
-def compliance_finding(result: ControlResult, *, workspace: str, snapshot: dict[str, Any], activity_id: int,
-                       info: dict[str, tuple[str, int]]) -> dict[str, Any]:
+def compliance_finding(result: ControlResult, *, workspace: str, at: str, record_uid: str, activity_id: int,
+                       info: dict[str, tuple[str, int]], snapshot: dict[str, Any] | None = None) -> dict[str, Any]:
     fixed = activity_id == 3
     waived = result.status == "waived"
     expected = expected_words(result.rule, result.expected, result.settings)
@@ -95,8 +97,7 @@ def compliance_finding(result: ControlResult, *, workspace: str, snapshot: dict[
     compliance_status = 1 if fixed else 3
     status_id = 4 if fixed else 3 if waived else 1
     rationale, version = info.get(result.id, ("", 1))
-    record = _base(COMPLIANCE_FINDING, activity_id, result.severity, snapshot["taken_at"],
-                   f"snapshot-{snapshot['id']}:{result.id}", "posture")
+    record = _base(COMPLIANCE_FINDING, activity_id, result.severity, at, record_uid, "posture")
     state = "fixed" if fixed else "waived" if waived else "failing"
     record.update({
         "status_id": status_id, "status": STATUS[status_id],
@@ -118,8 +119,9 @@ def compliance_finding(result: ControlResult, *, workspace: str, snapshot: dict[
                       "expected": result.expected}}
             for key in result.settings],
         "unmapped": {"driftwatch": {
-            "schema": "driftwatch.export.v1", "snapshot": f"snapshot-{snapshot['id']}", "state": state,
-            "posture_status": result.status, "complete": bool(snapshot.get("complete")),
+            "schema": "driftwatch.export.v1", "snapshot": f"snapshot-{snapshot['id']}" if snapshot else None,
+            "state": state, "posture_status": result.status,
+            "complete": bool(snapshot.get("complete")) if snapshot else None,
             "evidence": result.evidence, "waiver": result.waiver, "waiver_expired": result.waiver_expired,
         }},
     })
@@ -158,9 +160,42 @@ def snapshot_findings(settings: Settings, store: Store, snapshot: dict[str, Any]
             activity = 3
         else:
             continue
-        out.append(compliance_finding(result, workspace=snapshot["workspace"], snapshot=snapshot,
-                                      activity_id=activity, info=info))
+        out.append(compliance_finding(result, workspace=snapshot["workspace"], at=snapshot["taken_at"],
+                                      record_uid=f"snapshot-{snapshot['id']}:{result.id}", activity_id=activity,
+                                      info=info, snapshot=snapshot))
     return out
+
+
+def _baseline(settings: Settings) -> dict[str, Any]:
+    try:
+        return {c.id: c for c in load_baseline(settings.config.controls)}
+    except KeyError:  # an unknown control in the config: `driftwatch baseline` reports it
+        return {c.id: c for c in load_baseline()}
+
+
+def drift_finding(settings: Settings, change: dict[str, Any]) -> dict[str, Any] | None:
+    """A ``control_failing`` / ``control_fixed`` drift item as a Compliance Finding (Create / Close).
+
+    Used when the export does not include snapshots, whose findings already carry these.
+    """
+    control = _baseline(settings).get(change.get("control_id") or "")
+    if control is None or not change.get("workspace"):
+        return None
+    details = change.get("details") or {}
+    failing = change["kind"] == "control_failing"
+    result = ControlResult(
+        id=control.id, title=control.title, status="fail" if failing else "pass",
+        severity=control.severity, observed=details.get("observed"), expected=details.get("expected"),
+        rule=control.rule, settings=list(control.settings), evidence=list(details.get("evidence") or []),
+        remediation=control.remediation, recommendation=control.recommendation,
+        waiver_expired=details.get("bucket") == "waiver_expired",
+    )
+    record = compliance_finding(result, workspace=change["workspace"], at=change["detected_at"],
+                                record_uid=change["ref"], activity_id=1 if failing else 3,
+                                info=_control_info(settings))
+    record["unmapped"]["driftwatch"].update({"id": change["ref"], "bucket": details.get("bucket"),
+                                             "reasons": list(change.get("reasons") or [])})
+    return record
 
 
 # --- changes -> Detection Findings ------------------------------------------------------------
@@ -224,8 +259,13 @@ def detection_finding(change: dict[str, Any], *, activity_id: int, at: str, reco
 # --- the export stream ----------------------------------------------------------------------
 
 
-def from_export(settings: Settings, store: Store, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """OCSF findings for a batch of ``driftwatch.export.v1`` records (fetches map to none)."""
+def from_export(settings: Settings, store: Store, records: Iterable[dict[str, Any]], *,
+                with_snapshots: bool = True) -> list[dict[str, Any]]:
+    """OCSF findings for a batch of ``driftwatch.export.v1`` records (fetches map to none).
+
+    With snapshots in the stream, controls' findings come from each snapshot (failing, waived,
+    fixed); without them, from the drift items that say a control started failing or was fixed.
+    """
     out: list[dict[str, Any]] = []
     seen: dict[int, dict[str, str]] = {}
     for record in records:
@@ -236,7 +276,11 @@ def from_export(settings: Settings, store: Store, records: Iterable[dict[str, An
                 out.extend(snapshot_findings(settings, store, _decode(rows[0]), seen))
         elif kind == "change":
             activity = VENDOR_KINDS.get(record["kind"]) or SETTING_KINDS.get(record["kind"])
-            if activity:
+            if record["kind"] in ("control_failing", "control_fixed") and not with_snapshots:
+                finding = drift_finding(settings, store.change(record["id"]) or {})
+                if finding:
+                    out.append(finding)
+            elif activity:
                 change = store.change(record["id"]) or {}
                 if change:
                     out.append(detection_finding(change, activity_id=activity, at=change["detected_at"],
