@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
@@ -55,6 +56,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "collector": "compliance", "observed_at": store.now(), "actor": "carol@acme.example",
             "ip": "203.0.113.9", "event_id": "evt_fix_agent", "detail": "WORKSPACE_TOGGLE_FEATURE"}}
         store.add_snapshot("acme", values=values, provenance=provenance, complete=True, errors={}, run_id=None)
+        store.add_setting_events("acme", [SimpleNamespace(
+            collector="compliance", event_id="evt_box_<1>", key="apps.box.write_actions", value=True,
+            observed_at="2025-11-21T16:00:00Z", actor="dave<script>@acme.example", ip="198.51.100.7",
+            detail="APP_SET_ENABLED_ACTIONS"), SimpleNamespace(
+            collector="compliance", event_id="evt_fix_agent", key="agent_mode.enabled", value="off",
+            observed_at=store.now(), actor="carol@acme.example", ip="203.0.113.9", detail="WORKSPACE_TOGGLE_FEATURE")])
     finally:
         store.close()
     config = folder / "driftwatch.toml"
@@ -155,6 +162,10 @@ def test_control_rows_say_what_is_expected_in_words_with_evidence_and_waivers(de
     assert "203.0.113.9" in evidence and "evt_fix_agent" in evidence
     box = soup.find("tr", attrs={"data-control": "DW-CTRL-APPS-011"})
     assert box["data-status"] == "fail" and "attested by bob@acme.example" in box.get_text(" ", strip=True)
+    audit = box.select_one(".audit").get_text(" ", strip=True)
+    assert "Audit log: set to on by dave<script>@acme.example" in audit
+    assert "198.51.100.7" in audit and "evt_box_<1>" in audit and "APP_SET_ENABLED_ACTIONS" in audit
+    assert agent.select_one(".audit") is None, "an event already shown as evidence is not repeated"
     assert "Observed: on" in box.get_text(" ", strip=True) and "Expected: off" in box.get_text(" ", strip=True)
     retention = soup.find("tr", attrs={"data-control": "DW-CTRL-DATA-003"})
     assert "anything but infinite" in retention.get_text()

@@ -8,6 +8,7 @@ both come from :func:`driftwatch.posture.report.posture_report`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
@@ -82,13 +83,47 @@ def waiver_view(control: dict[str, Any], today: dt.date) -> dict[str, Any] | Non
             "expiring": (not expired and days_left is not None and days_left <= EXPIRING_DAYS)}
 
 
-def control_view(control: dict[str, Any], today: dt.date) -> dict[str, Any]:
+def audit_events(store: Store, workspace: str) -> dict[str, dict[str, Any]]:
+    """The newest audit-log event per setting, whichever collector stored it."""
+    sql = """
+        select * from setting_events e
+        where workspace = :ws and id = (
+            select id from setting_events e2 where e2.workspace = e.workspace and e2.key = e.key
+            order by observed_at desc, id desc limit 1)
+    """
+    out = {}
+    for row in store.db.query(sql, {"ws": workspace}):
+        try:
+            row["value"] = json.loads(row["value"]) if row["value"] is not None else None
+        except ValueError:
+            pass
+        out[row["key"]] = row
+    return out
+
+
+def audit_lines(control: dict[str, Any], events: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Audit-log changes of the control's settings not already shown as its evidence."""
+    shown = {e.get("event_id") for e in control.get("evidence") or [] if e.get("event_id")}
+    lines = []
+    for key in control.get("settings") or []:
+        event = events.get(key)
+        if event and event.get("event_id") not in shown:
+            lines.append({"setting": key, "value": value_words(event.get("value")), "actor": event.get("actor"),
+                          "at": when(event.get("observed_at")), "ip": event.get("ip"),
+                          "event_id": event.get("event_id"), "collector": event.get("collector"),
+                          "detail": event.get("detail")})
+    return lines
+
+
+def control_view(control: dict[str, Any], today: dt.date,
+                 events: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     settings = list(control.get("settings") or [])
     return {
         **control,
         "expected_words": expected_words(control.get("rule"), control.get("expected"), settings),
         "observed_words": value_words(control.get("observed")),
         "evidence_lines": evidence_lines(control.get("evidence") or []),
+        "audit_lines": audit_lines(control, events or {}),
         "waiver_view": waiver_view(control, today),
     }
 
@@ -195,7 +230,8 @@ def build_report(settings: Settings, store: Store, *, workspaces: list[str], sin
     for name in workspaces:
         latest = store.snapshots(name, 1)
         report = posture_report(settings, latest[0] if latest else None, name, today)
-        controls = [control_view(c, today) for c in report["controls"]]
+        events = audit_events(store, name)
+        controls = [control_view(c, today, events) for c in report["controls"]]
         posture.append({**report, "taken": when(report.get("taken_at")), "groups": grouped(controls),
                         "timeline": timeline(settings, store, name, since, now),
                         "expired_waivers": sum(1 for c in controls if (c["waiver_view"] or {}).get("expired"))})
