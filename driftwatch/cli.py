@@ -866,7 +866,6 @@ def export(state: State, since: str, fmt: str, what: str, follow: bool, interval
         return
 
 
-
 # --- report ---------------------------------------------------------------------------------
 
 
@@ -922,6 +921,7 @@ def report(state: State, workspace: str | None, since: str | None, html_path: st
                   markup=False)
     out.print(f"Wrote {written} (period from {summary['since']}; {summary['vendor_open']} open vendor changes, "
               f"{summary['drift_events']} drift events)", markup=False)
+
 
 # --- demo -----------------------------------------------------------------------------------
 
