@@ -424,3 +424,34 @@ def test_incomplete_snapshots_and_several_workspaces(tmp_path: Path) -> None:
     assert totals["fail"] == 2 and totals == {s: data["workspaces"][0]["summary"][s] + data["workspaces"][1]["summary"][s]
                                               for s in ("fail", "unknown", "waived", "pass")}
     assert len(soup.select("section.workspace")) == 2 and len(soup.select("#timeline svg")) == 2
+
+
+def test_ocsf_follow_appends_findings_as_they_are_stored(demo: dict, tmp_path: Path) -> None:
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    copy = tmp_path / "follow.db"
+    with sqlite3.connect(demo["db"]) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    config = tmp_path / "follow.toml"
+    config.write_text(demo["config"].read_text().replace(str(demo["db"]), str(copy)))
+    env = {**os.environ, "DRIFTWATCH_CONFIG": str(config)}
+    follow = subprocess.Popen([sys.executable, "-m", "driftwatch", "export", "--format", "ocsf", "--since",
+                               "2000-01-01", "--what", "acks", "--follow", "--interval", "0.2"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = json.loads(follow.stdout.readline())
+        assert first["finding_info"]["uid"] == f"driftwatch:{demo['acked']}" and first["status"] == "Resolved"
+        with Store.open(copy) as store:
+            hostile = store.change(demo["hostile"])
+            store.record_ack(hostile["id"], action="snooze", actor="U0SNOOZE", via="slack",
+                             snooze_until="2999-01-01T00:00:00Z")
+        line = json.loads(follow.stdout.readline())
+        assert line["finding_info"]["uid"] == f"driftwatch:{demo['hostile']}"
+        assert (line["activity_name"], line["status"]) == ("Update", "Suppressed") and check_record(line) == []
+    finally:
+        follow.send_signal(signal.SIGINT)
+        follow.wait(timeout=10)
