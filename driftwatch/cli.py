@@ -773,7 +773,8 @@ def status(state: State, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--since", required=True, metavar="DATE", help="From this date (2025-11-20), timestamp, or span (30d).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "ocsf"]), default="jsonl", show_default=True,
+              help="jsonl and csv: driftwatch.export.v1; ocsf: OCSF 1.3 findings as JSON lines.")
 @click.option("--what", default="changes,acks,snapshots,fetches", show_default=True,
               help="Comma-separated record types: changes, acks, snapshots, fetches.")
 @click.option("--follow", is_flag=True, help="Keep running and append new records as they arrive.")
@@ -781,7 +782,7 @@ def status(state: State, as_json: bool) -> None:
 @click.pass_obj
 @handle_errors
 def export(state: State, since: str, fmt: str, what: str, follow: bool, interval: float) -> None:
-    """Write a schema-versioned record stream (driftwatch.export.v1) for a SIEM to stdout."""
+    """Write a schema-versioned record stream (driftwatch.export.v1 or OCSF findings) for a SIEM to stdout."""
     import time as _time
 
     from . import export as exporting
@@ -804,9 +805,10 @@ def export(state: State, since: str, fmt: str, what: str, follow: bool, interval
         while True:
             with state.open_store() as store:
                 batch = exporting.records(store, since=since_iso, what=kinds, after=after)
-            for record in batch:
-                line = write(record)
-                click.echo(line if fmt == "jsonl" else line.rstrip("\r\n"))
+                lines = (exporting.ocsf_lines(store, state.settings, batch, kinds) if fmt == "ocsf"
+                         else [write(record) for record in batch])
+            for line in lines:
+                click.echo(line if fmt != "csv" else line.rstrip("\r\n"))
             sys.stdout.flush()
             after = exporting.advance(after, batch)
             if not follow:
@@ -814,6 +816,63 @@ def export(state: State, since: str, fmt: str, what: str, follow: bool, interval
             _time.sleep(interval)
     except KeyboardInterrupt:
         return
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--workspace", metavar="NAME", help="Only this workspace (default: every configured one).")
+@click.option("--since", metavar="DATE", default=None,
+              help="Period start: a date (2025-11-20), timestamp or span (30d). Default: 90 days before today.")
+@click.option("--html", "html_path", required=True, metavar="PATH", help="Write the report to this HTML file.")
+@json_option
+@click.pass_obj
+@handle_errors
+def report(state: State, workspace: str | None, since: str | None, html_path: str, as_json: bool) -> None:
+    """Write the posture report: one self-contained HTML file to read, print or attach."""
+    import datetime as _dt
+
+    from .report import build_report, render_html, report_workspaces, write_html
+    from .timeutil import iso, parse_since, utcnow
+
+    try:
+        if since:
+            start = parse_since(since)
+        else:
+            today = utcnow().date() - _dt.timedelta(days=90)
+            start = _dt.datetime(today.year, today.month, today.day, tzinfo=_dt.timezone.utc)
+    except ValueError as exc:
+        raise UsageProblem(f"--since: {exc}") from None
+    target = Path(html_path)
+    if target.is_dir():
+        raise UsageProblem(f"--html: {html_path} is a directory; give a file name such as report.html")
+    if not target.parent.is_dir():
+        raise Failure(f"--html: folder {str(target.parent)!r} does not exist")
+    with state.open_store() as store:
+        try:
+            names = report_workspaces(state.settings, store, workspace)
+        except LookupError as exc:
+            raise UsageProblem(f"--workspace: {exc.args[0]}") from None
+        data = build_report(state.settings, store, workspaces=names, since=start)
+    try:
+        written = write_html(target, render_html(data))
+    except OSError as exc:
+        raise Failure(f"cannot write {html_path}: {exc.strerror or exc}") from None
+    summary = {"html": str(written), "since": iso(start), "generated_at": data["generated_at"],
+               "workspaces": [{"workspace": ws["workspace"], "taken_at": ws["taken_at"], "complete": ws["complete"],
+                               "summary": ws["summary"]} for ws in data["workspaces"]],
+               "vendor_changes": len(data["vendor_changes"]), "vendor_open": data["vendor_open"],
+               "drift_events": len(data["drift_events"])}
+    if as_json:
+        emit_json(summary)
+        return
+    for ws in summary["workspaces"]:
+        c = ws["summary"]
+        out.print(f"{ws['workspace']}: fail {c['fail']}  unknown {c['unknown']}  waived {c['waived']}  pass {c['pass']}",
+                  markup=False)
+    out.print(f"Wrote {written} (period from {summary['since']}; {summary['vendor_open']} open vendor changes, "
+              f"{summary['drift_events']} drift events)", markup=False)
 
 
 # --- demo -----------------------------------------------------------------------------------

@@ -77,3 +77,11 @@ def to_csv(record: dict[str, Any]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer).writerow(row)
     return buffer.getvalue()
+
+
+def ocsf_lines(store: Store, settings: Any, batch: list[dict[str, Any]], what: Iterable[str] = KINDS) -> list[str]:
+    """``--format ocsf``: the batch as OCSF 1.3 findings, one JSON object a line."""
+    from .report.ocsf import from_export
+
+    findings = from_export(settings, store, batch, with_snapshots="snapshots" in set(what))
+    return [json.dumps(r, ensure_ascii=False, sort_keys=True) for r in findings]

@@ -746,6 +746,48 @@ class Store:
         return list(self.db.query("select * from fetches where started_at >= ? and id > ? order by id",
                                   [since, after]))
 
+    # --- reports ---------------------------------------------------------------------------
+
+    def newest_setting_events(self, workspace: str) -> dict[str, dict[str, Any]]:
+        """The newest audit-log event per setting key, whichever collector stored it."""
+        sql = """
+            select * from setting_events e
+            where workspace = :ws and id = (
+                select id from setting_events e2 where e2.workspace = e.workspace and e2.key = e.key
+                order by observed_at desc, id desc limit 1)
+        """
+        out = {}
+        for row in self.db.query(sql, {"ws": workspace}):
+            try:
+                row["value"] = json.loads(row["value"]) if row["value"] is not None else None
+            except ValueError:
+                pass
+            out[row["key"]] = row
+        return out
+
+    def snapshots_since(self, workspace: str, since: str) -> list[dict[str, Any]]:
+        rows = self.db.query("select * from snapshots where workspace = ? and taken_at >= ? order by id",
+                             [workspace, since])
+        return [_decode(r) for r in rows]
+
+    def snapshot(self, snapshot_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("select * from snapshots where id = ?", [snapshot_id]))
+        return _decode(rows[0]) if rows else None
+
+    def snapshot_before(self, workspace: str, snapshot_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("select * from snapshots where workspace = ? and id < ? order by id desc limit 1",
+                                  [workspace, snapshot_id]))
+        return _decode(rows[0]) if rows else None
+
+    def snapshot_workspaces(self) -> list[str]:
+        return [r["workspace"] for r in self.db.query("select distinct workspace from snapshots order by workspace")]
+
+    def changes_of_kinds_since(self, since: str, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+        marks = ",".join("?" for _ in kinds)
+        rows = self.db.query(f"select * from changes where detected_at >= ? and kind in ({marks}) order by id",
+                             [since, *kinds])
+        return self._with_ack_state([_decode(r) for r in rows])
+
     # --- outbox bookkeeping --------------------------------------------------------------------
 
     def mark_outbox_sent(self, row_id: int, *, ts: str | None, channel: str | None) -> None:
