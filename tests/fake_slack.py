@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from driftwatch.bot.ids import BOT_SCOPES
+
 from .fakeweb import FakeWeb, Reply, Seen
 
 BOT_TOKEN = "xoxb-test-bot-token-0001"
@@ -107,7 +109,7 @@ class FakeSlack:
         if method == "auth.test":
             reply = self._ok({"url": "https://acme.slack.test/", "team": "Acme", "user": "driftwatch",
                               "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"})
-            reply.headers["x-oauth-scopes"] = "chat:write,commands,channels:history,groups:history,usergroups:read"
+            reply.headers["x-oauth-scopes"] = ",".join(BOT_SCOPES)  # what manifest.yml asks for
             return reply
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
