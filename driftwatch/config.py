@@ -107,6 +107,8 @@ class FetchConfig(_Section):
     max_retry_after: float = Field(default=120.0, ge=0)
     user_agent: str | None = None
     alert_after_failures: int = Field(default=3, ge=1)
+    browser_path: str | None = None  # Chromium for fetch = "browser" sources; found on PATH when unset
+    proxy: Url | None = None  # send every fetch (HTTP and browser) through this proxy
 
 
 class SourceConfig(_Section):
@@ -117,6 +119,7 @@ class SourceConfig(_Section):
     enabled: bool = True
     vendor: str | None = None
     product: str | None = None
+    fetch: Literal["http", "browser"] = "http"  # "browser": render in headless Chromium (JavaScript pages)
 
     @property
     def interval_seconds(self) -> int:

@@ -362,6 +362,12 @@ def m008_index_entry_text_once(db: Database) -> None:
                "INSERT INTO changes_fts (rowid, title, summary) VALUES (new.rowid, new.title, new.summary); END")
 
 
+@migrations()
+def m009_watchers_moved_url(db: Database) -> None:
+    """Where a source's configured URL permanently redirects to (301/308), fetched instead."""
+    db["sources"].add_column("moved_url", str)
+
+
 def schema_version(db: Database) -> int:
     return len(migrations.applied(db))
 

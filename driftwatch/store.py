@@ -169,7 +169,7 @@ class Store:
         if existing is None:
             table.insert({"name": name, "kind": kind, "url": url, "status": "new"})
         elif existing["url"] != url or existing["kind"] != kind:
-            table.update(name, {"kind": kind, "url": url, "etag": None, "last_modified": None})
+            table.update(name, {"kind": kind, "url": url, "etag": None, "last_modified": None, "moved_url": None})
         return self.source(name) or {}
 
     def source(self, name: str) -> dict[str, Any] | None:
@@ -183,7 +183,7 @@ class Store:
             r["source"]: r
             for r in self.db.query(
                 "select source, max(started_at) as last_checked_at, "
-                "max(case when outcome != 'error' then started_at end) as last_success_at "
+                "max(case when outcome not in ('error', 'blocked') then started_at end) as last_success_at "
                 "from fetches group by source"
             )
         }

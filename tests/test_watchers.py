@@ -201,3 +201,279 @@ def test_replay_reparses_stored_bodies_offline(store: Store, web) -> None:
     assert outcome.status == "ok" and outcome.entries == 5 and outcome.new == 0
     with pytest.raises(LookupError):
         replay_source(store, notes("http://127.0.0.1:9/x", "never-fetched"), classify)
+
+
+# --- never stuck -------------------------------------------------------------------------------
+
+KEYBOARD = "<h2>New keyboard shortcuts</h2>\n  <p>Press ? to see them.</p>"
+
+
+def test_removed_entry_that_comes_back_is_restored_not_new(store: Store, web) -> None:
+    source = notes(web.page("/notes", CURRENT, etag=False))
+    check(store, source)
+    web.page("/notes", CURRENT.replace(KEYBOARD, ""), etag=False)
+    check(store, source)
+    assert check(store, source).sources[0].removed == 1
+    gone = next(e for e in store.entries("notes", status=None) if e["title"] == "New keyboard shortcuts")
+    assert gone["status"] == "removed"
+
+    web.page("/notes", CURRENT, etag=False)
+    back = check(store, source)  # used to fail: UNIQUE constraint failed: entries.source, entries.entry_key
+    outcome = back.sources[0]
+    assert (outcome.status, outcome.new, outcome.restored, outcome.entries) == ("ok", 0, 1, 5)
+    assert outcome.as_dict()["restored"] == 1
+    assert [c["kind"] for c in back.changes] == ["restored_entry"]
+    row = store.db["entries"].get(gone["id"])
+    assert (row["status"], row["missing_count"], row["removed_at"]) == ("live", 0, None)
+    assert store.db["entries"].count == 5
+
+    # Still the same entry afterwards: an edit continues its versions, nothing is stuck.
+    web.page("/notes", CURRENT.replace("Press ? to see them.", "Press ? to list them."), etag=False)
+    edited = check(store, source)
+    assert edited.sources[0].status == "ok" and [c["kind"] for c in edited.changes] == ["edited_entry"]
+    assert [v["version"] for v in store.entry_versions(gone["id"])] == [1, 2]
+
+
+def test_entry_restored_with_new_text_is_one_change_and_a_new_version(store: Store, web) -> None:
+    source = notes(web.page("/notes", CURRENT, etag=False))
+    check(store, source)
+    web.page("/notes", CURRENT.replace(KEYBOARD, ""), etag=False)
+    check(store, source)
+    check(store, source)
+    web.page("/notes", CURRENT.replace("Press ? to see them.", "Press ? or / to see them."), etag=False)
+    back = check(store, source)
+    assert [c["kind"] for c in back.changes] == ["restored_entry"]
+    assert (back.sources[0].restored, back.sources[0].edited, back.sources[0].new) == (1, 0, 0)
+    entry = next(e for e in store.entries("notes") if e["title"] == "New keyboard shortcuts")
+    versions = store.entry_versions(entry["id"])
+    assert [v["version"] for v in versions] == [1, 2]
+    assert "+Press ? or / to see them." in versions[1]["diff"]
+
+
+def test_feed_item_that_comes_back_is_restored(store: Store, web) -> None:
+    feed = fixture_text("feed-rss.xml")
+    source = notes(web.page("/feed.xml", feed, "application/rss+xml", etag=False), "feed", "feed")
+    first = check(store, source).sources[0]
+    start = feed.index("<item>")
+    first_item = feed[start:feed.index("</item>", start) + len("</item>")]
+    web.page("/feed.xml", feed.replace(first_item, ""), "application/rss+xml", etag=False)
+    check(store, source)
+    assert check(store, source).sources[0].removed == 1
+    web.page("/feed.xml", feed, "application/rss+xml", etag=False)
+    back = check(store, source).sources[0]
+    assert (back.status, back.restored, back.new, back.entries) == ("ok", 1, 0, first.entries)
+
+
+class FailsOn:
+    """A classifier that breaks on one title, as a bug would half way through a source."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+
+    def __call__(self, title: str, body: str):
+        if title == self.title:
+            raise RuntimeError("model exploded\nsecond line of detail")
+        return classify(title, body)
+
+
+def test_unexpected_error_in_one_source_is_its_error_and_the_others_go_on(store: Store, web, caplog) -> None:
+    bad = notes(web.page("/notes", CURRENT), "bad")
+    good = notes(web.page("/feed.xml", fixture_text("feed-rss.xml"), "application/rss+xml"), "good", "feed")
+    with Fetcher(retries=0) as fetcher:
+        report = run_check(store, [bad, good], fetcher, FailsOn("Audit log export"))
+    by_name = {s.name: s for s in report.sources}
+    assert by_name["good"].status == "ok" and by_name["good"].new > 0
+    failed = by_name["bad"]
+    assert failed.status == "error" and failed.error.startswith("unexpected error: RuntimeError: model exploded")
+    assert "\n" not in failed.error and failed.as_dict()["error"] == failed.error
+    # Nothing of the failed source is half-written: no entries, no body, no change; one error fetch.
+    assert store.count_entries("bad") == 0 and store.db["bodies"].count_where("source = 'bad'") == 0
+    assert store.db["changes"].count_where("source = 'bad'") == 0
+    fetches = list(store.db["fetches"].rows_where("source = 'bad'"))
+    assert [(f["outcome"], f["error"]) for f in fetches] == [("error", failed.error)]
+    assert store.source("bad")["status"] == "error" and store.source("bad")["etag"] is None
+    assert any("bad" in r.getMessage() and "model exploded" in r.getMessage() for r in caplog.records)
+    assert list(store.db["runs"].rows)[-1]["status"] == "ok"
+
+    retried = check(store, bad)  # the next check retries from scratch (no validators were kept)
+    assert retried.sources[0].status == "ok" and retried.sources[0].new == 5
+    assert web.hits("/notes")[-1].headers.get("if-none-match") is None
+
+
+def test_check_json_reports_restored(tmp_path, web) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from driftwatch.cli import cli
+
+    url = web.page("/notes", CURRENT, etag=False)
+    config = tmp_path / "driftwatch.toml"
+    config.write_text(f'[storage]\npath = "dw.db"\n[[sources]]\nname = "notes"\nkind = "release_notes"\nurl = "{url}"\n')
+    runner = CliRunner()
+
+    def run() -> dict:
+        result = runner.invoke(cli, ["--config", str(config), "check", "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    run()
+    web.page("/notes", CURRENT.replace(KEYBOARD, ""), etag=False)
+    run()
+    run()
+    web.page("/notes", CURRENT, etag=False)
+    data = run()
+    assert data["sources"][0]["restored"] == 1 and data["sources"][0]["new"] == 0
+    assert [c["kind"] for c in data["changes"]] == ["restored_entry"]
+
+
+# --- blocked -----------------------------------------------------------------------------------
+
+CHALLENGE = (b"<!DOCTYPE html><html><head><title>Just a moment...</title>"
+             b"<script>window._cf_chl_opt={cType: 'managed'};</script></head><body>"
+             b"<p>Enable JavaScript and cookies to continue</p></body></html>")
+
+
+def test_403_blocks_the_source_then_one_change_when_it_ends(store: Store, web) -> None:
+    source = notes(web.page("/notes", CURRENT, etag=False))
+    check(store, source)
+    web.route("/notes", Reply(403, b"Forbidden", {"Content-Type": "text/plain"}))
+    blocked = check(store, source)
+    outcome = blocked.sources[0]
+    assert outcome.status == "blocked" and outcome.entries == 5
+    assert outcome.error.startswith("HTTP 403 from 127.0.0.1") and 'remedy: set fetch = "browser"' in outcome.error
+    assert [c["kind"] for c in blocked.changes] == ["source_blocked"]
+    assert any("remedy" in r for r in blocked.changes[0]["reasons"])
+    row = store.source("notes")
+    assert row["status"] == "blocked" and "remedy" in row["status_reason"]
+    assert len(web.hits("/notes")) == 2  # a refusal is not retried
+
+    for _ in range(3):  # still blocked: no more changes, no removals, never broken, never "failing"
+        again = check(store, source)
+        assert again.sources[0].status == "blocked" and again.changes == []
+    assert store.count_entries("notes") == 5
+    assert all(e["missing_count"] == 0 for e in store.entries("notes"))
+    assert store.db["fetches"].count_where("outcome = 'blocked'") == 4
+
+    web.page("/notes", CURRENT, etag=False)
+    back = check(store, source)
+    assert back.sources[0].status == "ok"
+    assert [c["kind"] for c in back.changes] == ["source_recovered"]
+    assert "no longer blocked" in back.changes[0]["title"]
+    assert store.source("notes")["status"] == "ok" and store.source("notes")["consecutive_failures"] == 0
+
+
+def test_challenge_page_blocks_with_any_status_and_is_not_retried(store: Store, web) -> None:
+    ok_challenge = web.route("/a", Reply(200, CHALLENGE, {"Content-Type": "text/html"}))
+    unavailable = web.route("/b", Reply(503, CHALLENGE, {"Content-Type": "text/html"}))
+    feed = web.route("/c.xml", Reply(200, CHALLENGE, {"Content-Type": "text/html"}))
+    sleeps: list[float] = []
+    report = check(store, notes(ok_challenge, "a"), notes(unavailable, "b"), notes(feed, "c", "feed"),
+                   sleeps=sleeps)
+    assert [s.status for s in report.sources] == ["blocked", "blocked", "blocked"]
+    assert "bot-challenge page" in report.sources[0].error and "HTTP 503" in report.sources[1].error
+    assert len(web.hits("/b")) == 1 and sleeps == []
+    assert sorted(c["kind"] for c in report.changes) == ["source_blocked"] * 3
+    assert store.db["bodies"].count == 0  # a challenge page is not the source's page
+
+
+def test_empty_app_shell_is_blocked_not_broken(store: Store, web) -> None:
+    shell = (b'<!doctype html><html><head><title>Notes</title><script src="/app.js"></script></head>'
+             b'<body><div id="root"></div></body></html>')
+    url = web.page("/notes", shell)
+    outcome = check(store, notes(url)).sources[0]
+    assert outcome.status == "blocked" and "empty app shell" in outcome.error and 'fetch = "browser"' in outcome.error
+
+
+def test_blocked_then_broken_then_ok(store: Store, web) -> None:
+    source = notes(web.page("/notes", CURRENT, etag=False))
+    check(store, source)
+    web.route("/notes", Reply(401))
+    assert [c["kind"] for c in check(store, source).changes] == ["source_blocked"]
+    web.page("/notes", "<html><body><main><h1>Sign in to continue</h1><p>Use SSO.</p></main></body></html>")
+    broken = check(store, source)
+    assert broken.sources[0].status == "broken" and [c["kind"] for c in broken.changes] == ["source_broken"]
+    web.page("/notes", CURRENT)
+    assert [c["kind"] for c in check(store, source).changes] == ["source_recovered"]
+
+
+def test_sources_command_shows_blocked(tmp_path, web) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from driftwatch.cli import cli
+
+    url = web.route("/notes", Reply(403, CHALLENGE, {"Content-Type": "text/html"}))
+    config = tmp_path / "driftwatch.toml"
+    config.write_text(f'[storage]\npath = "dw.db"\n[[sources]]\nname = "notes"\nkind = "release_notes"\nurl = "{url}"\n')
+    runner = CliRunner()
+    checked = json.loads(runner.invoke(cli, ["--config", str(config), "check", "--json"]).stdout)
+    assert checked["sources"][0]["status"] == "blocked" and "remedy" in checked["sources"][0]["error"]
+    listed = json.loads(runner.invoke(cli, ["--config", str(config), "sources", "--json"]).stdout)
+    assert listed["sources"][0]["status"] == "blocked" and "bot-challenge" in listed["sources"][0]["reason"]
+    assert listed["sources"][0]["last_success_at"] is None
+
+
+# --- redirects and validators ------------------------------------------------------------------
+
+
+def test_permanent_redirect_moves_the_source_once(store: Store, web) -> None:
+    web.route("/old", Reply(308, b"", {"Location": "/new"}))
+    web.page("/new", CURRENT)
+    source = notes(web.url("/old"))
+    first = check(store, source)
+    assert first.sources[0].status == "ok" and first.sources[0].new == 5
+    moved = [c for c in first.changes if c["kind"] == "source_moved"]
+    assert len(moved) == 1 and moved[0]["link"] == web.url("/new")
+    assert store.source("notes")["moved_url"] == web.url("/new")
+    assert store.source("notes")["url"] == web.url("/old")  # the configured URL is kept
+
+    second = check(store, source)
+    assert second.sources[0].status == "unchanged" and second.changes == []
+    assert len(web.hits("/old")) == 1  # fetched at its new address, with its validators
+    assert web.hits("/new")[-1].headers.get("if-none-match")
+
+    # The operator points the config somewhere else: the move no longer applies.
+    web.page("/other", CURRENT)
+    check(store, notes(web.url("/other")))
+    assert store.source("notes")["moved_url"] is None
+
+
+def test_temporary_redirect_is_not_a_move(store: Store, web) -> None:
+    web.route("/old", Reply(301, b"", {"Location": "/tmp"}))
+    web.route("/tmp", Reply(302, b"", {"Location": "/now"}))
+    web.route("/t", Reply(307, b"", {"Location": "/now"}))
+    web.page("/now", CURRENT)
+    report = check(store, notes(web.url("/old"), "perm-then-temp"), notes(web.url("/t"), "temp"))
+    moved = {c["source"]: c for c in report.changes if c["kind"] == "source_moved"}
+    assert list(moved) == ["perm-then-temp"] and moved["perm-then-temp"]["link"] == web.url("/tmp")
+    assert store.source("temp")["moved_url"] is None
+
+
+def test_304_without_etag_keeps_the_previous_etag(store: Store, web) -> None:
+    feed = fixture_text("feed-rss.xml").encode()
+    seen: list[str | None] = []
+
+    def answer(request) -> Reply:
+        seen.append(request.headers.get("if-none-match"))
+        if request.headers.get("if-none-match") == '"v1"':
+            return Reply(304, b"", etag=False)  # like the vendor: a 304 with no ETag header
+        return Reply(200, feed, {"Content-Type": "application/rss+xml", "ETag": '"v1"'}, etag=False)
+
+    web.handle("/feed.xml", answer)
+    source = notes(web.url("/feed.xml"), "feed", "feed")
+    assert check(store, source).sources[0].status == "ok"
+    for _ in range(2):
+        assert check(store, source).sources[0].status == "unchanged"
+        assert store.source("feed")["etag"] == '"v1"'
+    assert seen == [None, '"v1"', '"v1"']
+
+
+def test_broken_page_is_refetched_in_full(store: Store, web) -> None:
+    source = notes(web.page("/notes", CURRENT))
+    check(store, source)
+    web.page("/notes", "<html><body><main><h1>Sign in</h1><p>Use SSO.</p></main></body></html>")
+    assert check(store, source).sources[0].status == "broken"
+    assert check(store, source).sources[0].status == "broken"
+    assert web.hits("/notes")[-1].headers.get("if-none-match") is None
