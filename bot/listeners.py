@@ -199,7 +199,7 @@ def answer(service: SlackService, request: Request, *, user: str, trigger_id: st
             last = store.last_digest()
             since = last["period_end"] if last else None
             digest = digest_since(store, since, store.now()).as_dict(limit=settings.config.slack.digest_max_items)
-            _text, parent = blocks.digest_parent(digest, [], [s for s in store.sources() if s["status"] == "broken"])
+            _text, parent = blocks.digest_parent(digest, [], [s for s in store.sources() if s["status"] in ("broken", "blocked")])
             return parent
         if request.name == "attest":
             names = [w.name for w in settings.config.workspaces]

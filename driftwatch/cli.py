@@ -165,6 +165,7 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
     with open_store(settings) as store, Fetcher(
         timeout=fetch.timeout, max_bytes=fetch.max_bytes, retries=fetch.retries,
         backoff=fetch.backoff, max_retry_after=fetch.max_retry_after, user_agent=fetch.user_agent,
+        proxy=fetch.proxy, browser_path=fetch.browser_path,
     ) as fetcher, Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         console=err, transient=True, disable=as_json or not err.is_terminal,

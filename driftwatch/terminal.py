@@ -14,7 +14,7 @@ from rich.text import Text
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "dark_orange", "low": "yellow", "info": "dim"}
 STATUS_STYLE = {
-    "ok": "green", "unchanged": "dim green", "broken": "bold red", "error": "red", "new": "cyan",
+    "ok": "green", "unchanged": "dim green", "broken": "bold red", "blocked": "bold magenta", "error": "red", "new": "cyan",
     "pass": "green", "fail": "bold red", "unknown": "yellow", "waived": "magenta",
 }
 

@@ -95,6 +95,7 @@ class Jobs:
         with open_store(self.settings) as store, Fetcher(
             timeout=fetch.timeout, max_bytes=fetch.max_bytes, retries=fetch.retries, backoff=fetch.backoff,
             max_retry_after=fetch.max_retry_after, user_agent=fetch.user_agent,
+            proxy=fetch.proxy, browser_path=fetch.browser_path,
         ) as fetcher:
             run_check(store, [source], fetcher, classify, alert_after_failures=fetch.alert_after_failures,
                       summaries=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 
 import pytest
 
@@ -477,3 +478,59 @@ def test_broken_page_is_refetched_in_full(store: Store, web) -> None:
     assert check(store, source).sources[0].status == "broken"
     assert check(store, source).sources[0].status == "broken"
     assert web.hits("/notes")[-1].headers.get("if-none-match") is None
+
+
+def test_default_pack_is_todays_openai_sources() -> None:
+    from driftwatch.config import default_sources
+
+    pack = default_sources()
+    assert all(s.vendor == "OpenAI" and s.product for s in pack)
+    by_url = {s.url: s for s in pack}
+    assert set(by_url) == {
+        "https://help.openai.com/en/articles/10128477-chatgpt-enterprise-edu-release-notes",
+        "https://help.openai.com/en/articles/6825453-chatgpt-release-notes",
+        "https://help.openai.com/en/articles/11391654-chatgpt-business-release-notes",
+        "https://learn.chatgpt.com/docs/changelog/rss.xml",
+        "https://developers.openai.com/api/docs/changelog",
+        "https://status.openai.com/history.atom",
+        "https://community.openai.com/c/announcements/6.rss",
+        "https://openai.com/news/rss.xml",
+    }
+    kinds = {s.name: s.kind for s in pack}
+    assert kinds["codex-changelog"] == "feed" and kinds["openai-api-changelog"] == "release_notes"
+    assert by_url["https://learn.chatgpt.com/docs/changelog/rss.xml"].name == "codex-changelog"  # entries kept
+    assert all(s.fetch == "http" for s in pack)  # plain HTTP/1.1 first; the browser is the fallback
+
+
+def test_blocked_start_and_end_reach_slack_once_each(tmp_path, web) -> None:
+    from click.testing import CliRunner
+
+    from driftwatch.cli import cli
+
+    from .fake_slack import BOT_TOKEN, FakeSlack
+
+    fake = FakeSlack(web)
+    url = web.page("/notes", CURRENT, etag=False)
+    config = tmp_path / "driftwatch.toml"
+    config.write_text(f'[storage]\npath = "dw.db"\n[fetch]\nretries = 0\n[slack]\nchannel = "C1"\n'
+                      f'[[sources]]\nname = "notes"\nkind = "release_notes"\nurl = "{url}"\n')
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": fake.base_url}
+    runner = CliRunner()
+
+    def run() -> None:
+        result = runner.invoke(cli, ["--config", str(config), "check", "--json"], env=env)
+        assert result.exit_code == 0, result.output
+
+    run()
+    before = len(fake.messages)
+    web.route("/notes", Reply(403, CHALLENGE, {"Content-Type": "text/html"}))
+    run()
+    run()
+    web.page("/notes", CURRENT, etag=False)
+    run()
+    texts = [m["text"] for m in list(fake.messages.values())[before:]]
+    blocked = [t for t in texts if "is blocked" in t]
+    assert len(blocked) == 1 and "HTTP 403" in blocked[0]
+    assert len([t for t in texts if "no longer blocked" in t]) == 1
+    card = json.dumps([m for m in fake.messages.values() if "is blocked" in m["text"]][0].get("blocks"))
+    assert "remedy" in card and "fetch = \\\"browser\\\"" in card
