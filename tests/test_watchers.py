@@ -375,7 +375,10 @@ def test_challenge_page_blocks_with_any_status_and_is_not_retried(store: Store, 
     assert "bot-challenge page" in report.sources[0].error and "HTTP 503" in report.sources[1].error
     assert len(web.hits("/b")) == 1 and sleeps == []
     assert sorted(c["kind"] for c in report.changes) == ["source_blocked"] * 3
-    assert store.db["bodies"].count == 0  # a challenge page is not the source's page
+    fetches = {f["source"]: f for f in store.db["fetches"].rows}
+    assert {name: f["outcome"] for name, f in fetches.items()} == {"a": "blocked", "b": "blocked", "c": "blocked"}
+    assert fetches["a"]["body_id"] is not None  # the wall a 200 showed is kept, to look at
+    assert store.count_entries("a") == 0 and store.source("a")["etag"] is None
 
 
 def test_empty_app_shell_is_blocked_not_broken(store: Store, web) -> None:
@@ -534,3 +537,11 @@ def test_blocked_start_and_end_reach_slack_once_each(tmp_path, web) -> None:
     assert len([t for t in texts if "no longer blocked" in t]) == 1
     card = json.dumps([m for m in fake.messages.values() if "is blocked" in m["text"]][0].get("blocks"))
     assert "remedy" in card and "fetch = \\\"browser\\\"" in card
+
+
+def test_proxy_carries_every_fetch(store: Store, web) -> None:
+    # The loopback server plays the proxy: it sees the absolute URL of a host that does not exist.
+    web.route("http://notes.example.test/notes", Reply(200, CURRENT.encode(), {"Content-Type": "text/html"}))
+    outcome = check(store, notes("http://notes.example.test/notes"), proxy=web.base_url).sources[0]
+    assert outcome.status == "ok" and outcome.new == 5
+    assert web.hits("http://notes.example.test/notes")[0].headers["host"] == "notes.example.test"

@@ -63,7 +63,8 @@ MARKUP_MARKERS = (
     "px-captcha",
     "_incapsula_resource",
 )
-_PRESCAN = tuple(m.encode() for m in (*CHALLENGE_TITLES, *CHALLENGE_PHRASES, *MARKUP_MARKERS, "captcha"))
+_PRESCAN = tuple(m.encode() for m in (*CHALLENGE_PHRASES, *MARKUP_MARKERS))
+_TITLE = re.compile(rb"<title[^>]*>\s*(?:" + b"|".join(re.escape(t.encode()) for t in CHALLENGE_TITLES) + rb")")
 _MARKER_ATTRIBUTES = ("class", "id", "src", "action", "href", "data-sitekey", "name")
 _SPACE = re.compile(r"\s+")
 
@@ -110,7 +111,7 @@ def challenge_marker(body: bytes, content_type: str | None = None) -> str | None
     if not body or len(body) > MAX_CHALLENGE_BYTES or not looks_like_html(body, content_type):
         return None
     lowered = body.lower()
-    if not any(marker in lowered for marker in _PRESCAN):
+    if not _TITLE.search(lowered, 0, 65536) and not any(marker in lowered for marker in _PRESCAN):
         return None  # the common case, decided without parsing
     doc = _parse(body)
     if doc is None:

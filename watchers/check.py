@@ -159,7 +159,9 @@ class SourceChecker:
                 "error": result.error,
             }
             moved = self._moved(source, state, result, run_id)
-            block = self._block_of(result)
+            # Refusals and challenges served as errors; a challenge served as 2xx shows up
+            # below as a page without entries (so a page that parses never pays for the test).
+            block = self._block_of(result) if result.status_code and result.status_code >= 400 else None
             if block is not None:
                 store.record_fetch(source.name, run_id, outcome="blocked", **{**fetch_fields, "error": block.reason})
                 return self._blocked(source, state, block, run_id, moved)
@@ -186,10 +188,12 @@ class SourceChecker:
                 outcome = self._failed(source, state, reason, run_id)
                 outcome.change_refs[:0] = moved
                 return outcome
+            block = self._wall_instead_of_page(result) if not parsed.entries else None
+            if block is not None:
+                store.record_fetch(source.name, run_id, outcome="blocked", body_id=body_id,
+                                   **{**fetch_fields, "error": block.reason})
+                return self._blocked(source, state, block, run_id, moved)
             store.record_fetch(source.name, run_id, outcome="changed", body_id=body_id, **fetch_fields)
-            shell = empty_app_shell(result.body, result.content_type, via=result.via) if not parsed.entries else None
-            if shell is not None:
-                return self._blocked(source, state, shell, run_id, moved)
             outcome = self.apply_parse(source, parsed, run_id)
             outcome.change_refs[:0] = moved
             if outcome.status == "ok":
@@ -202,6 +206,10 @@ class SourceChecker:
             return None
         host = urlsplit(result.final_url or result.url).hostname or ""
         return detect_block(result.status_code, result.body, result.content_type, host=host, via=result.via)
+
+    def _wall_instead_of_page(self, result: FetchResult) -> Block | None:
+        """A page without entries that is a challenge page or an empty app shell."""
+        return self._block_of(result) or empty_app_shell(result.body, result.content_type, via=result.via)
 
     def _same_rendered_page(self, source: SourceConfig, state: dict[str, Any], result: FetchResult) -> bool:
         """A rendered page has no conditional GET: the same bytes as the last good parse are unchanged."""
