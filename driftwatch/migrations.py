@@ -363,9 +363,9 @@ def m008_index_entry_text_once(db: Database) -> None:
 
 
 @migrations()
-def m009_watchers_moved_url(db: Database) -> None:
-    """Where a source's configured URL permanently redirects to (301/308), fetched instead."""
-    db["sources"].add_column("moved_url", str)
+def m009_watchers_moved_from(db: Database) -> None:
+    """The configured URL of a source that moved permanently (301/308); ``url`` is the new one."""
+    db["sources"].add_column("moved_from", str)
 
 
 def schema_version(db: Database) -> int:

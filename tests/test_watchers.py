@@ -430,8 +430,8 @@ def test_permanent_redirect_moves_the_source_once(store: Store, web) -> None:
     assert first.sources[0].status == "ok" and first.sources[0].new == 5
     moved = [c for c in first.changes if c["kind"] == "source_moved"]
     assert len(moved) == 1 and moved[0]["link"] == web.url("/new")
-    assert store.source("notes")["moved_url"] == web.url("/new")
-    assert store.source("notes")["url"] == web.url("/old")  # the configured URL is kept
+    assert store.source("notes")["url"] == web.url("/new")
+    assert store.source("notes")["moved_from"] == web.url("/old")  # the configured URL is kept
 
     second = check(store, source)
     assert second.sources[0].status == "unchanged" and second.changes == []
@@ -441,7 +441,7 @@ def test_permanent_redirect_moves_the_source_once(store: Store, web) -> None:
     # The operator points the config somewhere else: the move no longer applies.
     web.page("/other", CURRENT)
     check(store, notes(web.url("/other")))
-    assert store.source("notes")["moved_url"] is None
+    assert store.source("notes")["url"] == web.url("/other") and store.source("notes")["moved_from"] is None
 
 
 def test_temporary_redirect_is_not_a_move(store: Store, web) -> None:
@@ -452,7 +452,7 @@ def test_temporary_redirect_is_not_a_move(store: Store, web) -> None:
     report = check(store, notes(web.url("/old"), "perm-then-temp"), notes(web.url("/t"), "temp"))
     moved = {c["source"]: c for c in report.changes if c["kind"] == "source_moved"}
     assert list(moved) == ["perm-then-temp"] and moved["perm-then-temp"]["link"] == web.url("/tmp")
-    assert store.source("temp")["moved_url"] is None
+    assert store.source("temp")["url"] == web.url("/t") and store.source("temp")["moved_from"] is None
 
 
 def test_304_without_etag_keeps_the_previous_etag(store: Store, web) -> None:
@@ -545,3 +545,22 @@ def test_proxy_carries_every_fetch(store: Store, web) -> None:
     outcome = check(store, notes("http://notes.example.test/notes"), proxy=web.base_url).sources[0]
     assert outcome.status == "ok" and outcome.new == 5
     assert web.hits("http://notes.example.test/notes")[0].headers["host"] == "notes.example.test"
+
+
+def test_sources_command_shows_where_a_moved_source_is_fetched(tmp_path, web) -> None:
+    from click.testing import CliRunner
+
+    from driftwatch.cli import cli
+
+    web.route("/old", Reply(301, b"", {"Location": "/new"}))
+    web.page("/new", CURRENT)
+    config = tmp_path / "driftwatch.toml"
+    config.write_text(f'[storage]\npath = "dw.db"\n[[sources]]\nname = "notes"\nkind = "release_notes"\n'
+                      f'url = "{web.url("/old")}"\n')
+    runner = CliRunner()
+    checked = json.loads(runner.invoke(cli, ["--config", str(config), "check", "--json"]).stdout)
+    assert [c["kind"] for c in checked["changes"]].count("source_moved") == 1
+    listed = json.loads(runner.invoke(cli, ["--config", str(config), "sources", "--json"]).stdout)
+    assert listed["sources"][0]["url"] == web.url("/new")
+    again = json.loads(runner.invoke(cli, ["--config", str(config), "check", "--json"]).stdout)
+    assert again["changes"] == [] and again["sources"][0]["status"] == "unchanged"

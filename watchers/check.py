@@ -86,8 +86,8 @@ def unique_by_key(entries: list[ParsedEntry]) -> list[ParsedEntry]:
 
 def fetch_source(fetcher: Fetcher, source: SourceConfig, state: dict[str, Any]) -> FetchResult:
     """Fetch a source where it lives now (after a permanent redirect) the way it is configured."""
-    same_url = state.get("url") == source.url
-    target = (state.get("moved_url") if same_url else None) or source.url
+    same_url = (state.get("moved_from") or state.get("url")) == source.url
+    target = (state.get("url") if same_url else None) or source.url
     # A broken source is fetched in full: only a parse can show that it works again.
     validators = same_url and state.get("status") != "broken"
     return fetcher.fetch_page(
@@ -422,10 +422,10 @@ class SourceChecker:
                run_id: int | None) -> list[str]:
         """A permanent redirect (301/308): fetch the new URL from now on, and say so once."""
         target = result.permanent_redirect
-        current = state.get("moved_url") or source.url
+        current = state.get("url") or source.url
         if not target or target == current:
             return []
-        self.store.update_source(source.name, moved_url=target)
+        self.store.update_source(source.name, url=target, moved_from=state.get("moved_from") or source.url)
         ref = self.store.add_change(
             NewChange(
                 kind="source_moved",
