@@ -35,12 +35,13 @@ def plain(value: Any) -> Text:
 
 def check_table(sources: Iterable[dict[str, Any]], title: str = "Sources") -> Table:
     table = Table(title=title, title_justify="left")
-    for column in ("source", "status", "entries", "new", "edited", "removed", "error"):
-        table.add_column(column, justify="right" if column in ("entries", "new", "edited", "removed") else "left")
+    counts = ("entries", "new", "edited", "removed", "restored")
+    for column in ("source", "status", *counts, "error"):
+        table.add_column(column, justify="right" if column in counts else "left", overflow="fold")
     for row in sources:
         table.add_row(
             plain(row["name"]), status_text(row["status"]), plain(row["entries"]), plain(row["new"]),
-            plain(row["edited"]), plain(row["removed"]), plain(row.get("error") or ""),
+            plain(row["edited"]), plain(row["removed"]), plain(row.get("restored", 0)), plain(row.get("error") or ""),
         )
     return table
 

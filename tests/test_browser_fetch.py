@@ -140,3 +140,17 @@ def test_doctor_says_when_the_browser_is_missing(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(config), "doctor", "--offline", "--json"])
     checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
     assert checks["browser"]["ok"] is True and "not needed" in checks["browser"]["detail"]
+
+
+def test_proxy_credentials_come_from_the_environment_only(tmp_path: Path) -> None:
+    from driftwatch.config import load_settings
+
+    with pytest.raises(ConfigError) as info:
+        validate_config({"fetch": {"proxy": "http://user:hunter2@proxy.test:3128"}}, "driftwatch.toml")
+    assert "DRIFTWATCH_PROXY" in str(info.value) and "hunter2" not in str(info.value)
+    settings = load_settings(None, env={"DRIFTWATCH_PROXY": "http://user:hunter2@proxy.test:3128"})
+    assert settings.config.fetch.proxy == "http://user:hunter2@proxy.test:3128"
+    assert "hunter2" not in repr(settings.secrets)
+    with pytest.raises(ConfigError) as bad:
+        load_settings(None, env={"DRIFTWATCH_PROXY": "socks9://user:hunter2@x"})
+    assert "hunter2" not in str(bad.value)

@@ -91,7 +91,12 @@ class BrowserSession:
 
         browser = self._start()
         started = time.monotonic()
-        context = browser.new_context(user_agent=self.user_agent, accept_downloads=False, service_workers="block")
+        try:
+            context = browser.new_context(user_agent=self.user_agent, accept_downloads=False,
+                                          service_workers="block")
+        except PlaywrightError as exc:  # the browser died: start a new one on the next try
+            self.close()
+            raise RetryLater(f"browser failed, restarting it: {_first_line(exc)}") from None
         try:
             page = context.new_page()
             page.route("**/*", self._route)
