@@ -140,7 +140,7 @@ class BrowserSession:
 
 
 def _permanent_target(requested: str, response: Any) -> str | None:
-    chain = []
+    chain: list[Any] = []
     request = response.request
     while request is not None:
         chain.insert(0, request)

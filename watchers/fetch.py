@@ -20,17 +20,16 @@ from driftwatch import __version__
 from .blocked import challenge_marker
 from .retrying import RetryLater, parse_retry_after, retrying
 
-DEFAULT_USER_AGENT = (
-    f"driftwatch/{__version__} (security change watcher; +https://github.com/driftwatch/driftwatch)"
-)
 if TYPE_CHECKING:
     from .browser_fetch import BrowserSession
 
+DEFAULT_USER_AGENT = (
+    f"driftwatch/{__version__} (security change watcher; +https://github.com/driftwatch/driftwatch)"
+)
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 PERMANENT_REDIRECTS = {301, 308}
 # Error pages are kept (bounded) so that a bot-challenge page can be told from a plain failure.
 ERROR_BODY_BYTES = 256_000
-FETCH_METHODS = ("http", "browser")
 
 
 class FetchError(Exception):
