@@ -564,3 +564,14 @@ def test_sources_command_shows_where_a_moved_source_is_fetched(tmp_path, web) ->
     assert listed["sources"][0]["url"] == web.url("/new")
     again = json.loads(runner.invoke(cli, ["--config", str(config), "check", "--json"]).stdout)
     assert again["changes"] == [] and again["sources"][0]["status"] == "unchanged"
+
+
+def test_feed_repeating_a_guid_does_not_get_stuck(store: Store, web) -> None:
+    feed = fixture_text("feed-rss.xml")
+    start = feed.index("<item>")
+    item = feed[start:feed.index("</item>", start) + len("</item>")]
+    twice = feed.replace(item, item + item.replace("Connector for ticket trackers", "Connector for ticket trackers (copy)"))
+    source = notes(web.page("/feed.xml", twice, "application/rss+xml", etag=False), "feed", "feed")
+    for _ in range(2):
+        outcome = check(store, source).sources[0]
+        assert outcome.status == "ok" and outcome.entries == 2
