@@ -154,3 +154,14 @@ def test_proxy_credentials_come_from_the_environment_only(tmp_path: Path) -> Non
     with pytest.raises(ConfigError) as bad:
         load_settings(None, env={"DRIFTWATCH_PROXY": "socks9://user:hunter2@x"})
     assert "hunter2" not in str(bad.value)
+
+
+def test_feed_through_the_browser_is_read_as_served(store: Store, web, chromium: Path) -> None:
+    from .conftest import fixture_text
+
+    url = web.page("/feed.xml", fixture_text("feed-rss.xml"), "application/rss+xml")
+    source = SourceConfig(name="feed", kind="feed", url=url, fetch="browser")
+    with Fetcher(retries=0, timeout=20) as fetcher:
+        outcome = run_check(store, [source], fetcher, classify).sources[0]
+    assert outcome.status == "ok" and outcome.new == 2
+    assert sorted(e["guid"] for e in store.entries("feed")) == ["fx-100", "fx-101"]

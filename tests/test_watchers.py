@@ -575,3 +575,29 @@ def test_feed_repeating_a_guid_does_not_get_stuck(store: Store, web) -> None:
     for _ in range(2):
         outcome = check(store, source).sources[0]
         assert outcome.status == "ok" and outcome.entries == 2
+
+
+def test_block_that_ends_with_a_304_is_one_recovery(store: Store, web) -> None:
+    source = notes(web.page("/notes", CURRENT))
+    check(store, source)
+    web.route("/notes", Reply(403, CHALLENGE, {"Content-Type": "text/html"}))
+    assert [c["kind"] for c in check(store, source).changes] == ["source_blocked"]
+    web.page("/notes", CURRENT)  # the same page as before the block: its ETag still matches
+    back = check(store, source)
+    assert back.sources[0].status == "unchanged" and [c["kind"] for c in back.changes] == ["source_recovered"]
+    assert store.source("notes")["status"] == "ok"
+
+
+def test_doctor_names_a_blocked_source_with_its_remedy(tmp_path, web) -> None:
+    from click.testing import CliRunner
+
+    from driftwatch.cli import cli
+
+    url = web.route("/notes", Reply(403, CHALLENGE, {"Content-Type": "text/html"}))
+    config = tmp_path / "driftwatch.toml"
+    config.write_text(f'[storage]\npath = "dw.db"\n[[sources]]\nname = "notes"\nkind = "release_notes"\nurl = "{url}"\n')
+    result = CliRunner().invoke(cli, ["--config", str(config), "doctor", "--json"])
+    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    assert result.exit_code == 1 and checks["source notes"]["ok"] is False
+    assert checks["source notes"]["detail"].startswith("blocked: HTTP 403")
+    assert 'fetch = "browser"' in checks["source notes"]["fix"]

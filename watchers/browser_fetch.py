@@ -125,8 +125,13 @@ class BrowserSession:
         result.final_url = page.url
         result.headers = {k.lower(): v for k, v in response.headers.items()}
         result.permanent_redirect = _permanent_target(result.url, response)
-        body = page.content().encode("utf-8")
-        result.content_type = "text/html; charset=utf-8"  # the DOM, serialised by us
+        served_as = result.headers.get("content-type") or ""
+        if "html" in served_as.lower() or not served_as:
+            body = page.content().encode("utf-8")
+            result.content_type = "text/html; charset=utf-8"  # the DOM after its scripts, serialised by us
+        else:  # a feed or other data: scripts do not run on it, so the bytes as served
+            body = response.body()
+            result.content_type = served_as
         host = urlsplit(page.url).hostname or ""
         if response.status >= 400:
             result.body = body[:256_000]
