@@ -41,6 +41,13 @@ def test_challenge_pages_are_blocked_with_any_status(page: bytes) -> None:
         assert 'fetch = "browser"' in block.remedy and "proxy" in block.remedy and "mirror" in block.remedy
 
 
+def test_short_page_about_a_captcha_is_a_challenge() -> None:
+    page = b"<html><body><h1>One more thing</h1><p>Solve the CAPTCHA below to see this page.</p></body></html>"
+    assert challenge_marker(page) == "a captcha"
+    assert challenge_marker(b'<html><body><div class="cf-challenge-running"></div></body></html>') == (
+        "cf-challenge in the markup")
+
+
 def test_cloudflare_page_names_what_gave_it_away() -> None:
     assert challenge_marker(CLOUDFLARE) == "page title 'just a moment...'"
     assert detect_block(403, CLOUDFLARE, host="h").reason.startswith("HTTP 403 from h (access refused) with a bot-challenge")
@@ -68,8 +75,9 @@ def test_a_real_page_that_embeds_a_captcha_or_mentions_one_is_not_a_challenge() 
         "</main>", '</main><form class="newsletter"><div class="g-recaptcha" data-sitekey="k"></div></form>'
         + "<p>" + "Long text about our product. " * 80 + "</p>")
     assert detect_block(200, with_widget.encode(), "text/html") is None
-    mention = b"<html><body><h1>March 1, 2026</h1><h2>Sign-up</h2><p>We replaced hCaptcha with our own check.</p></body></html>"
-    assert detect_block(200, mention, "text/html") is None
+    mention = notes.replace("Press ? to see them.", "Press ? to see them. We replaced hCaptcha and the g-recaptcha "
+                            "widget with our own check. " + "More about the release. " * 70)
+    assert detect_block(200, mention.encode(), "text/html") is None
 
 
 def test_a_feed_about_captchas_is_not_a_challenge() -> None:

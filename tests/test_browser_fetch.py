@@ -89,13 +89,20 @@ def test_browser_fetch_blocked_and_size_cap(store: Store, web, chromium: Path) -
                                          {"Content-Type": "text/html"}))
     big = web.route("/big", Reply(200, b"<html><body><p>" + b"x" * 300_000 + b"</p></body></html>",
                                   {"Content-Type": "text/html"}))
+    import socket
+
+    with socket.socket() as free:  # a port nobody listens on
+        free.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{free.getsockname()[1]}/notes"
     sources = [SourceConfig(name="wall", kind="release_notes", url=challenge, fetch="browser"),
-               SourceConfig(name="big", kind="release_notes", url=big, fetch="browser")]
+               SourceConfig(name="big", kind="release_notes", url=big, fetch="browser"),
+               SourceConfig(name="down", kind="release_notes", url=refused, fetch="browser")]
     with Fetcher(retries=0, timeout=20, max_bytes=200_000) as fetcher:
         report = run_check(store, sources, fetcher, classify)
     by_name = {s.name: s for s in report.sources}
     assert by_name["wall"].status == "blocked" and "browser was refused too" in by_name["wall"].error
     assert by_name["big"].status == "error" and "too large" in by_name["big"].error
+    assert by_name["down"].status == "error" and "network error (browser)" in by_name["down"].error
 
 
 def test_missing_browser_is_the_source_error_with_the_fix(store: Store, web, tmp_path: Path) -> None:

@@ -601,3 +601,10 @@ def test_doctor_names_a_blocked_source_with_its_remedy(tmp_path, web) -> None:
     assert result.exit_code == 1 and checks["source notes"]["ok"] is False
     assert checks["source notes"]["detail"].startswith("blocked: HTTP 403")
     assert 'fetch = "browser"' in checks["source notes"]["fix"]
+
+
+def test_short_page_whose_entry_mentions_a_captcha_is_not_blocked(store: Store, web) -> None:
+    page = ("<html><body><div class='article-content'><h1>March 1, 2026</h1><h2>Sign-up check</h2>"
+            "<p>We replaced hCaptcha with our own check.</p></div></body></html>")
+    outcome = check(store, notes(web.page("/notes", page))).sources[0]
+    assert outcome.status == "ok" and outcome.new == 1  # only pages without entries are tested for walls

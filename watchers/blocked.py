@@ -63,7 +63,7 @@ MARKUP_MARKERS = (
     "px-captcha",
     "_incapsula_resource",
 )
-_PRESCAN = tuple(m.encode() for m in (*CHALLENGE_PHRASES, *MARKUP_MARKERS))
+_PRESCAN = tuple(m.encode() for m in (*CHALLENGE_PHRASES, *MARKUP_MARKERS, "captcha"))
 _TITLE = re.compile(rb"<title[^>]*>\s*(?:" + b"|".join(re.escape(t.encode()) for t in CHALLENGE_TITLES) + rb")")
 _MARKER_ATTRIBUTES = ("class", "id", "src", "action", "href", "data-sitekey", "name")
 _SPACE = re.compile(r"\s+")
@@ -92,7 +92,11 @@ def remedy_for(via: str) -> str:
 
 def detect_block(status_code: int | None, body: bytes, content_type: str | None = None, *,
                  host: str = "", via: str = "http") -> Block | None:
-    """A refusal (401/403) or a challenge page served with any status, else None."""
+    """A refusal (401/403) or a challenge page served with any status, else None.
+
+    Meant for error answers and for pages that yielded no entries: there a short page about
+    a captcha is a wall; a page whose entries parse is never tested.
+    """
     challenge = challenge_marker(body, content_type)
     where = f" from {host}" if host else ""
     if status_code in BLOCKING_STATUSES:
@@ -128,7 +132,9 @@ def challenge_marker(body: bytes, content_type: str | None = None) -> str | None
     for phrase in CHALLENGE_PHRASES:
         if phrase in lowered_text:
             return repr(phrase)
-    return f"{markup} in the markup" if markup else None
+    if markup:
+        return f"{markup} in the markup"
+    return "a captcha" if b"captcha" in lowered else None  # little text, and it is about a captcha
 
 
 def empty_app_shell(body: bytes, content_type: str | None = None, *, via: str = "http") -> Block | None:
