@@ -608,3 +608,31 @@ def test_short_page_whose_entry_mentions_a_captcha_is_not_blocked(store: Store, 
             "<p>We replaced hCaptcha with our own check.</p></div></body></html>")
     outcome = check(store, notes(web.page("/notes", page))).sources[0]
     assert outcome.status == "ok" and outcome.new == 1  # only pages without entries are tested for walls
+
+
+def test_a_source_that_fails_half_way_is_rolled_back_whole(store: Store, web) -> None:
+    import datetime as dt
+
+    from driftwatch.timeutil import iso
+
+    now = [dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)]
+    store.clock = lambda: now[0]
+    source = notes(web.page("/notes", CURRENT))
+    check(store, source)
+    before = {e["id"]: dict(e) for e in store.entries("notes")}
+    row_before = store.source("notes")
+    bodies = store.db["bodies"].count
+
+    now[0] += dt.timedelta(hours=6)
+    edited = CURRENT.replace("<h2>Audit log export</h2>", "<h2>Audit log export</h2><p>Now as CSV too.</p>")
+    web.page("/notes", edited)
+    with Fetcher(retries=0) as fetcher:  # seen entries are touched, the body stored, then the classifier fails
+        outcome = run_check(store, [source], fetcher, FailsOn("Audit log export")).sources[0]
+    assert outcome.status == "error" and "model exploded" in outcome.error
+    assert {e["id"]: dict(e) for e in store.entries("notes")} == before  # last_seen_at untouched too
+    assert store.db["bodies"].count == bodies and store.source("notes")["etag"] == row_before["etag"]
+    assert store.db["entry_versions"].count == 5
+    assert store.source("notes")["last_checked_at"] == iso(now[0])  # the failure itself is recorded
+
+    retried = check(store, source)
+    assert retried.sources[0].status == "ok" and retried.sources[0].edited == 1
