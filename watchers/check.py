@@ -173,9 +173,6 @@ class SourceChecker:
             if result.not_modified or self._same_rendered_page(source, state, result):
                 store.record_fetch(source.name, run_id, outcome="unchanged", **fetch_fields)
                 return self._unchanged(source, state, result, run_id, moved)
-            body_id = store.latest_body_id(source.name, result.sha256) or store.store_body(
-                source.name, result.final_url or source.url, result.content_type, result.body, result.sha256
-            )
             try:
                 parsed = parse_body(source.kind, result.body, result.final_url or source.url, self.today,
                                     result.content_type)
@@ -183,23 +180,29 @@ class SourceChecker:
                 reason = one_line(f"parser error: {type(exc).__name__}: {exc}")
                 log.error("source %s: %s", source.name, reason)
                 log.debug("parser failed for %s", source.name, exc_info=True)
-                store.record_fetch(source.name, run_id, outcome="error", body_id=body_id,
+                store.record_fetch(source.name, run_id, outcome="error", body_id=self._keep_body(source, result),
                                    **{**fetch_fields, "error": reason})
                 outcome = self._failed(source, state, reason, run_id)
                 outcome.change_refs[:0] = moved
                 return outcome
             block = self._wall_instead_of_page(result) if not parsed.entries else None
-            if block is not None:
-                store.record_fetch(source.name, run_id, outcome="blocked", body_id=body_id,
-                                   **{**fetch_fields, "error": block.reason})
+            if block is not None:  # not the source's page: not kept, so replay never sees it
+                store.record_fetch(source.name, run_id, outcome="blocked", **{**fetch_fields, "error": block.reason})
                 return self._blocked(source, state, block, run_id, moved)
-            store.record_fetch(source.name, run_id, outcome="changed", body_id=body_id, **fetch_fields)
+            store.record_fetch(source.name, run_id, outcome="changed", body_id=self._keep_body(source, result),
+                               **fetch_fields)
             outcome = self.apply_parse(source, parsed, run_id)
             outcome.change_refs[:0] = moved
             if outcome.status == "ok":
                 # Validators only for a page that parsed: a broken page is fetched in full again.
                 store.update_source(source.name, etag=result.etag, last_modified=result.last_modified)
             return outcome
+
+    def _keep_body(self, source: SourceConfig, result: FetchResult) -> int:
+        """The raw body for replay, stored once however often the same bytes come back."""
+        return self.store.latest_body_id(source.name, result.sha256) or self.store.store_body(
+            source.name, result.final_url or source.url, result.content_type, result.body, result.sha256
+        )
 
     def _block_of(self, result: FetchResult) -> Block | None:
         if result.status_code is None:
