@@ -636,3 +636,14 @@ def test_a_source_that_fails_half_way_is_rolled_back_whole(store: Store, web) ->
 
     retried = check(store, source)
     assert retried.sources[0].status == "ok" and retried.sources[0].edited == 1
+
+
+def test_slack_source_lists_show_blocked_sources() -> None:
+    from driftwatch.bot import blocks
+
+    row = {"name": "help", "status": "blocked", "status_reason": "HTTP 403 from h <!channel>; remedy: x",
+           "last_success_at": None}
+    listed = json.dumps(blocks.sources_blocks([row]))
+    assert ":no_entry:" in listed and "blocked" in listed and "&lt;!channel&gt;" in listed
+    home = json.dumps(blocks.home_view([], [], [row, {**row, "name": "ok-one", "status": "ok"}]))
+    assert "1 healthy, 1 need attention" in home and "remedy" in home
