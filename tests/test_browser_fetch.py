@@ -15,6 +15,7 @@ from driftwatch.store import Store
 from driftwatch.watchers.check import run_check
 from driftwatch.watchers.fetch import Fetcher
 
+from .conftest import fixture_text
 from .fakeweb import Reply
 
 # The page holds no entry at all: its script asks /data.json for them and builds the
@@ -83,7 +84,7 @@ def test_browser_fetch_parses_entries_built_by_javascript(store: Store, web, chr
         assert changed.sources[0].status == "ok" and changed.sources[0].new == 1
 
 
-def test_browser_fetch_blocked_and_size_cap(store: Store, web, chromium: Path) -> None:
+def test_browser_fetch_blocked_size_cap_refused_and_feed(store: Store, web, chromium: Path) -> None:
     challenge = web.route("/wall", Reply(403, b"<html><head><title>Just a moment...</title></head><body>"
                                               b"<p>Enable JavaScript and cookies to continue</p></body></html>",
                                          {"Content-Type": "text/html"}))
@@ -96,13 +97,18 @@ def test_browser_fetch_blocked_and_size_cap(store: Store, web, chromium: Path) -
         refused = f"http://127.0.0.1:{free.getsockname()[1]}/notes"
     sources = [SourceConfig(name="wall", kind="release_notes", url=challenge, fetch="browser"),
                SourceConfig(name="big", kind="release_notes", url=big, fetch="browser"),
-               SourceConfig(name="down", kind="release_notes", url=refused, fetch="browser")]
+               SourceConfig(name="down", kind="release_notes", url=refused, fetch="browser"),
+               SourceConfig(name="feed", kind="feed", fetch="browser",
+                            url=web.page("/feed.xml", fixture_text("feed-rss.xml"), "application/rss+xml"))]
     with Fetcher(retries=0, timeout=20, max_bytes=200_000) as fetcher:
         report = run_check(store, sources, fetcher, classify)
     by_name = {s.name: s for s in report.sources}
     assert by_name["wall"].status == "blocked" and "browser was refused too" in by_name["wall"].error
     assert by_name["big"].status == "error" and "too large" in by_name["big"].error
     assert by_name["down"].status == "error" and "network error (browser)" in by_name["down"].error
+    # A feed is read as served (scripts do not run on it), not as the browser's XML viewer.
+    assert by_name["feed"].status == "ok" and by_name["feed"].new == 2
+    assert sorted(e["guid"] for e in store.entries("feed")) == ["fx-100", "fx-101"]
 
 
 def test_missing_browser_is_the_source_error_with_the_fix(store: Store, web, tmp_path: Path) -> None:
@@ -163,12 +169,19 @@ def test_proxy_credentials_come_from_the_environment_only(tmp_path: Path) -> Non
     assert "hunter2" not in str(bad.value)
 
 
-def test_feed_through_the_browser_is_read_as_served(store: Store, web, chromium: Path) -> None:
-    from .conftest import fixture_text
-
-    url = web.page("/feed.xml", fixture_text("feed-rss.xml"), "application/rss+xml")
-    source = SourceConfig(name="feed", kind="feed", url=url, fetch="browser")
-    with Fetcher(retries=0, timeout=20) as fetcher:
-        outcome = run_check(store, [source], fetcher, classify).sources[0]
-    assert outcome.status == "ok" and outcome.new == 2
-    assert sorted(e["guid"] for e in store.entries("feed")) == ["fx-100", "fx-101"]
+def test_check_command_renders_browser_sources_with_the_configured_chromium(tmp_path: Path, web,
+                                                                            chromium: Path) -> None:
+    url = serve_app(web)
+    config = tmp_path / "driftwatch.toml"
+    config.write_text(f'[storage]\npath = "dw.db"\n[fetch]\nretries = 0\nbrowser_path = "{chromium}"\n'
+                      f'user_agent = "dw-cli-test"\n'
+                      f'[[sources]]\nname = "js"\nkind = "release_notes"\nurl = "{url}"\nfetch = "browser"\n')
+    result = CliRunner().invoke(cli, ["--config", str(config), "check", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["sources"][0]["status"] == "ok" and report["sources"][0]["new"] == 3
+    assert [c["kind"] for c in report["changes"]] == ["new_entry"] * 3
+    assert web.hits("/data.json")[-1].headers["user-agent"] == "dw-cli-test"
+    doctor = CliRunner().invoke(cli, ["--config", str(config), "doctor", "--offline", "--json"])
+    checks = {c["name"]: c for c in json.loads(doctor.stdout)["checks"]}
+    assert checks["browser"]["ok"] is True and str(chromium) in checks["browser"]["detail"]
