@@ -647,3 +647,16 @@ def test_slack_source_lists_show_blocked_sources() -> None:
     assert ":no_entry:" in listed and "blocked" in listed and "&lt;!channel&gt;" in listed
     home = json.dumps(blocks.home_view([], [], [row, {**row, "name": "ok-one", "status": "ok"}]))
     assert "1 healthy, 1 need attention" in home and "remedy" in home
+
+
+def test_source_that_moves_later_is_one_change_and_keeps_its_entries(store: Store, web) -> None:
+    source = notes(web.page("/old", CURRENT))
+    check(store, source)
+    web.route("/old", Reply(301, b"", {"Location": web.url("/new")}))
+    web.page("/new", CURRENT)
+    moved = check(store, source)
+    assert [c["kind"] for c in moved.changes] == ["source_moved"]
+    assert moved.sources[0].status == "unchanged" and moved.sources[0].entries == 5
+    assert store.source("notes")["url"] == web.url("/new")
+    assert check(store, source).changes == []
+    assert store.db["entries"].count == 5
