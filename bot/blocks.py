@@ -175,7 +175,8 @@ def digest_parent(digest: dict[str, Any], posture: list[dict[str, Any]], broken_
         blocks.append(section("*Posture*\n" + "\n".join(posture_lines)))
     if broken_sources:
         blocks.append(section("*Broken sources*\n" + "\n".join(
-            f":warning: {escape(s['name'])}: {escape(s.get('status_reason') or s.get('status'))}" for s in broken_sources)))
+            f":warning: {escape(s['name'])} ({escape(s.get('status'))}): {escape(s.get('status_reason') or s.get('status'))}"
+            for s in broken_sources)))
     for workspace in stale_attestations:
         blocks.append(context(f":memo: *{escape(workspace)}* has not been attested in the last 30 days: "
                               f"`/driftwatch attest {escape(workspace)}`"))
@@ -263,7 +264,8 @@ def posture_blocks(report: dict[str, Any], area: str | None = None, limit: int =
 def sources_blocks(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     lines = []
     for s in sources:
-        icon = {"ok": ":large_green_circle:", "broken": ":red_circle:", "error": ":warning:"}.get(s["status"], ":white_circle:")
+        icon = {"ok": ":large_green_circle:", "broken": ":red_circle:", "blocked": ":no_entry:",
+                "error": ":warning:"}.get(s["status"], ":white_circle:")
         line = f"{icon} *{escape(s['name'])}* {escape(s['status'])} · last success {escape(s.get('last_success_at') or 'never')}"
         if s.get("status_reason"):
             line += f"\n      {escape(s['status_reason'])}"
@@ -313,7 +315,7 @@ def home_view(postures: list[dict[str, Any]], open_changes: list[dict[str, Any]]
     if shown < len(open_changes):
         blocks.append(context(f"{len(open_changes) - shown} more: `/driftwatch changes`"))
     blocks.append({"type": "divider"})
-    broken = [s for s in sources if s["status"] in ("broken", "error")]
+    broken = [s for s in sources if s["status"] in ("broken", "blocked", "error")]
     blocks.append(section("*Sources* · " + (f"{len(sources) - len(broken)} healthy, {len(broken)} need attention"
                                             if sources else "none checked yet")))
     for s in broken[: max(0, MAX_HOME_BLOCKS - len(blocks))]:

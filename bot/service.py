@@ -135,7 +135,7 @@ class SlackService:
 
     def render_parent(self, store: Store, digest: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         return blocks.digest_parent(
-            digest["summary"], self.posture_summary(store), [s for s in store.sources() if s["status"] == "broken"],
+            digest["summary"], self.posture_summary(store), [s for s in store.sources() if s["status"] in ("broken", "blocked")],
             stale_attestations=self.stale_attestations(store))
 
     # --- the application, with this service as its delivery ---------------------------------

@@ -97,7 +97,7 @@ def _digest(asked: Asked) -> Blocks:
     limit = asked.service.settings.config.slack.digest_max_items
     with asked.service.store() as store:
         digest = use_cases.build_digest(asked.service.app, store, limit=limit)
-        broken = [s for s in store.sources() if s["status"] == "broken"]
+        broken = [s for s in store.sources() if s["status"] in ("broken", "blocked")]
     _text, parent = blocks.digest_parent(digest, [], broken)
     return parent
 

@@ -29,10 +29,16 @@ def _commands(group: click.Group, prefix: str) -> list[tuple[str, click.Command]
     return out
 
 
+def _top_context() -> click.Context:
+    """The context ``driftwatch`` itself runs in (its settings: -h, width), at a fixed width."""
+    from .cli import cli
+
+    settings = {**cli.context_settings, "terminal_width": WIDTH, "max_content_width": WIDTH}
+    return click.Context(cli, info_name="driftwatch", **settings)
+
+
 def _help(path: str, command: click.Command) -> str:
-    parent = click.Context(click.Command("driftwatch"), info_name="driftwatch", terminal_width=WIDTH,
-                           max_content_width=WIDTH)
-    ctx = click.Context(command, info_name=path.split(" ", 1)[1], parent=parent, terminal_width=WIDTH,
+    ctx = click.Context(command, info_name=path.split(" ", 1)[1], parent=_top_context(), terminal_width=WIDTH,
                         max_content_width=WIDTH)
     return command.get_help(ctx).replace(f"Usage: driftwatch {path.split(' ', 1)[1]}", f"Usage: {path}")
 
@@ -41,8 +47,8 @@ def render() -> str:
     from .cli import cli
 
     commands = _commands(cli, "driftwatch")
-    top = click.Context(cli, info_name="driftwatch", terminal_width=WIDTH, max_content_width=WIDTH)
-    lines = [START, "", "```", cli.get_help(top).rstrip(), "```", "", "| Command | What it does |", "|---|---|"]
+    lines = [START, "", "```", cli.get_help(_top_context()).rstrip(), "```", "", "| Command | What it does |",
+             "|---|---|"]
     for path, command in commands:
         summary = command.get_short_help_str(limit=200).replace("|", "\\|")
         lines.append(f"| [`{path}`](#{path.replace(' ', '-')}) | {summary} |")

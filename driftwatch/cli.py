@@ -300,7 +300,9 @@ def sources(state: State, as_json: bool) -> None:
     for source in settings.sources:
         row = known.get(source.name, {})
         rows.append({
-            "name": source.name, "kind": source.kind, "url": source.url, "interval": source.interval,
+            "name": source.name, "kind": source.kind, "interval": source.interval,
+            # where it is fetched: a permanent redirect of the configured URL moved it
+            "url": row["url"] if row.get("moved_from") == source.url else source.url,
             "status": row.get("status", "new"), "reason": row.get("status_reason"),
             "entries": row.get("entry_count", 0), "last_checked_at": row.get("last_checked_at"),
             "last_success_at": row.get("last_success_at"),

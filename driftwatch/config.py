@@ -81,6 +81,13 @@ def _check_name(value: str) -> str:
     return value
 
 
+def _check_proxy(value: str) -> str:
+    _check_url(value)
+    if urlsplit(value).password is not None or "@" in urlsplit(value).netloc:
+        raise ValueError("no credentials in the config file: put a proxy URL with a password in $DRIFTWATCH_PROXY")
+    return value
+
+
 Url = Annotated[str, AfterValidator(_check_url)]
 Duration = Annotated[str, AfterValidator(_check_duration)]
 Name = Annotated[str, AfterValidator(_check_name)]
@@ -107,6 +114,8 @@ class FetchConfig(_Section):
     max_retry_after: float = Field(default=120.0, ge=0)
     user_agent: str | None = None
     alert_after_failures: int = Field(default=3, ge=1)
+    browser_path: str | None = None  # Chromium for fetch = "browser" sources; found on PATH when unset
+    proxy: Annotated[str, AfterValidator(_check_proxy)] | None = None  # every fetch (HTTP, browser) through it
 
 
 class SourceConfig(_Section):
@@ -117,6 +126,7 @@ class SourceConfig(_Section):
     enabled: bool = True
     vendor: str | None = None
     product: str | None = None
+    fetch: Literal["http", "browser"] = "http"  # "browser": render in headless Chromium (JavaScript pages)
 
     @property
     def interval_seconds(self) -> int:
@@ -194,6 +204,7 @@ SECRET_ENV = (
     "SLACK_APP_TOKEN",
     "CHATGPT_COMPLIANCE_API_KEY",
     "OPENAI_ADMIN_KEY",
+    "DRIFTWATCH_PROXY",  # a proxy URL may carry a password: masked in logs like the keys
 )
 
 
@@ -362,6 +373,13 @@ def load_settings(
         _check_url(slack_api_url)
     except ValueError as exc:
         raise ConfigError(f"$SLACK_API_URL: {exc}") from None
+
+    if env.get("DRIFTWATCH_PROXY"):
+        try:
+            _check_url(env["DRIFTWATCH_PROXY"])
+        except ValueError:
+            raise ConfigError("$DRIFTWATCH_PROXY: not a valid http(s) URL") from None  # never echo it
+        config = config.model_copy(update={"fetch": config.fetch.model_copy(update={"proxy": env["DRIFTWATCH_PROXY"]})})
 
     _check_control_ids(config, str(config_path) if config_path else "built-in defaults")
     sources = list(config.sources) or default_sources()

@@ -26,6 +26,7 @@ def run_doctor(settings: Settings, *, network: bool = True) -> list[Check]:
     checks = [Check("config", True, str(settings.config_path or "built-in defaults (no config file)"))]
     checks.append(_database(settings))
     checks += _secrets(settings)
+    checks.append(_browser(settings))
     if network:
         checks += _slack(settings)
         checks += _sources(settings)
@@ -106,15 +107,41 @@ def _slack(settings: Settings) -> list[Check]:
     return out
 
 
+def _browser(settings: Settings) -> Check:
+    """Sources with fetch = "browser" need Playwright and a Chromium on this host (local check)."""
+    from .browser import find_chromium, unavailable_reason
+
+    needing = [s.name for s in settings.sources if s.enabled and s.fetch == "browser"]
+    configured = settings.config.fetch.browser_path
+    if not needing:
+        return Check("browser", True, 'not needed by this config (no source has fetch = "browser")')
+    reason = unavailable_reason(configured)
+    if reason:
+        return Check("browser", False, f"missing for {', '.join(needing)}: {reason}",
+                     "pip install 'driftwatch[browser]' and install Chromium from the OS packages "
+                     "(apt-get install chromium), or set [fetch] browser_path")
+    return Check("browser", True, f"{find_chromium(configured)} for {', '.join(needing)}")
+
+
 def _sources(settings: Settings) -> list[Check]:
+    from urllib.parse import urlsplit
+
+    from driftwatch.watchers.blocked import detect_block
     from driftwatch.watchers.fetch import Fetcher
 
     out = []
-    with Fetcher(timeout=10, retries=0, max_bytes=settings.config.fetch.max_bytes) as fetcher:
+    fetch = settings.config.fetch
+    with Fetcher(timeout=10, retries=0, max_bytes=fetch.max_bytes, user_agent=fetch.user_agent,
+                 proxy=fetch.proxy, browser_path=fetch.browser_path) as fetcher:
         for source in settings.sources:
             if not source.enabled:
                 continue
-            result = fetcher.fetch(source.url)
+            result = fetcher.fetch_page(source.url, via=source.fetch)
+            block = detect_block(result.status_code, result.body, result.content_type,
+                                 host=urlsplit(source.url).hostname or "", via=source.fetch)
+            if block is not None:
+                out.append(Check(f"source {source.name}", False, f"blocked: {block.reason}", block.remedy))
+                continue
             out.append(Check(f"source {source.name}", result.ok,
                              f"HTTP {result.status_code} in {result.duration_ms} ms" if result.ok else str(result.error),
                              "" if result.ok else "check the URL and that this host can reach it (proxy, firewall)"))

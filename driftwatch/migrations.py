@@ -362,6 +362,12 @@ def m008_index_entry_text_once(db: Database) -> None:
                "INSERT INTO changes_fts (rowid, title, summary) VALUES (new.rowid, new.title, new.summary); END")
 
 
+@migrations()
+def m009_watchers_moved_from(db: Database) -> None:
+    """The configured URL of a source that moved permanently (301/308); ``url`` is the new one."""
+    db["sources"].add_column("moved_from", str)
+
+
 def schema_version(db: Database) -> int:
     return len(migrations.applied(db))
 

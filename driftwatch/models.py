@@ -24,14 +24,17 @@ CHANGE_KINDS = (
     "new_entry",
     "edited_entry",
     "removed_entry",
+    "restored_entry",
     "source_broken",
+    "source_blocked",
+    "source_moved",
     "source_recovered",
     "control_failing",
     "control_fixed",
     "setting_changed",
     "source_failing",
 )
-SOURCE_HEALTH_KINDS = ("source_broken", "source_failing", "source_recovered")
+SOURCE_HEALTH_KINDS = ("source_broken", "source_blocked", "source_failing", "source_recovered", "source_moved")
 
 # Fields of a change every face shows: `check --json`, `changes --json`, `item`, the digest,
 # the export and the slash commands all use this projection (fields may be added, never renamed).

@@ -168,13 +168,17 @@ class Store:
     # --- sources ----------------------------------------------------------------------------
 
     def sync_source(self, name: str, kind: str, url: str) -> dict[str, Any]:
-        """Make sure a configured source has a row; a changed URL resets its validators."""
+        """Make sure a configured source has a row; a changed URL resets its validators.
+
+        ``url`` is where the source is fetched: after a permanent redirect the new address,
+        with the configured one kept in ``moved_from`` (a new configured URL forgets the move).
+        """
         table = self.db["sources"]
         existing = self.source(name)
         if existing is None:
             table.insert({"name": name, "kind": kind, "url": url, "status": "new"})
-        elif existing["url"] != url or existing["kind"] != kind:
-            table.update(name, {"kind": kind, "url": url, "etag": None, "last_modified": None})
+        elif (existing.get("moved_from") or existing["url"]) != url or existing["kind"] != kind:
+            table.update(name, {"kind": kind, "url": url, "etag": None, "last_modified": None, "moved_from": None})
         return self.source(name) or {}
 
     def source(self, name: str) -> dict[str, Any] | None:
@@ -188,7 +192,7 @@ class Store:
             r["source"]: r
             for r in self.db.query(
                 "select source, max(started_at) as last_checked_at, "
-                "max(case when outcome != 'error' then started_at end) as last_success_at "
+                "max(case when outcome not in ('error', 'blocked') then started_at end) as last_success_at "
                 "from fetches group by source"
             )
         }

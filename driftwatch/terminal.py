@@ -14,7 +14,7 @@ from rich.text import Text
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "dark_orange", "low": "yellow", "info": "dim"}
 STATUS_STYLE = {
-    "ok": "green", "unchanged": "dim green", "broken": "bold red", "error": "red", "new": "cyan",
+    "ok": "green", "unchanged": "dim green", "broken": "bold red", "blocked": "bold magenta", "error": "red", "new": "cyan",
     "pass": "green", "fail": "bold red", "unknown": "yellow", "waived": "magenta",
 }
 
@@ -35,12 +35,13 @@ def plain(value: Any) -> Text:
 
 def check_table(sources: Iterable[dict[str, Any]], title: str = "Sources") -> Table:
     table = Table(title=title, title_justify="left")
-    for column in ("source", "status", "entries", "new", "edited", "removed", "error"):
-        table.add_column(column, justify="right" if column in ("entries", "new", "edited", "removed") else "left")
+    counts = ("entries", "new", "edited", "removed", "restored")
+    for column in ("source", "status", *counts, "error"):
+        table.add_column(column, justify="right" if column in counts else "left", overflow="fold")
     for row in sources:
         table.add_row(
             plain(row["name"]), status_text(row["status"]), plain(row["entries"]), plain(row["new"]),
-            plain(row["edited"]), plain(row["removed"]), plain(row.get("error") or ""),
+            plain(row["edited"]), plain(row["removed"]), plain(row.get("restored", 0)), plain(row.get("error") or ""),
         )
     return table
 

@@ -40,7 +40,7 @@ def test_every_data_command_prints_only_json(tmp_path: Path, web) -> None:
 
     report = json_of(run("check", "--json"))
     assert {s["name"]: s["status"] for s in report["sources"]} == {"notes": "ok", "feed": "ok"}
-    assert set(report["sources"][0]) == {"name", "status", "entries", "new", "edited", "removed", "error"}
+    assert set(report["sources"][0]) == {"name", "status", "entries", "new", "edited", "removed", "restored", "error"}
     assert report["changes"] and all(c["id"].startswith("DW-") for c in report["changes"])
     assert {"id", "kind", "source", "title", "date", "categories", "severity"} <= set(report["changes"][0])
 

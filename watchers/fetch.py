@@ -11,18 +11,25 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import httpx
 
 from driftwatch import __version__
 
+from .blocked import challenge_marker
 from .retrying import RetryLater, parse_retry_after, retrying
+
+if TYPE_CHECKING:
+    from .browser_fetch import BrowserSession
 
 DEFAULT_USER_AGENT = (
     f"driftwatch/{__version__} (security change watcher; +https://github.com/driftwatch/driftwatch)"
 )
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+PERMANENT_REDIRECTS = {301, 308}
+# Error pages are kept (bounded) so that a bot-challenge page can be told from a plain failure.
+ERROR_BODY_BYTES = 256_000
 
 
 class FetchError(Exception):
@@ -42,6 +49,8 @@ class FetchResult:
     error: str | None = None
     final_url: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    permanent_redirect: str | None = None  # where ``url`` permanently moved (301/308), if it did
+    via: str = "http"  # or "browser": rendered, no conditional GET
 
     @property
     def ok(self) -> bool:
@@ -70,8 +79,15 @@ class Fetcher:
         user_agent: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        proxy: str | None = None,
+        browser_path: str | None = None,
     ) -> None:
+        self.timeout = timeout
         self.max_bytes = max_bytes
+        self.user_agent = user_agent or DEFAULT_USER_AGENT
+        self.proxy = proxy
+        self.browser_path = browser_path
+        self._browser: "BrowserSession | None" = None
         self.retries = retries
         self.backoff = backoff
         self.max_retry_after = max_retry_after
@@ -81,22 +97,63 @@ class Fetcher:
             follow_redirects=True,
             max_redirects=5,
             headers={
-                "User-Agent": user_agent or DEFAULT_USER_AGENT,
+                "User-Agent": self.user_agent,
                 "Accept": "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
                 "application/xml;q=0.9,*/*;q=0.8",
             },
             transport=transport,
+            proxy=proxy,
             trust_env=False,
         )
 
     def close(self) -> None:
         self.client.close()
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
 
     def __enter__(self) -> "Fetcher":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def fetch_page(self, url: str, *, via: str = "http", etag: str | None = None,
+                   last_modified: str | None = None) -> FetchResult:
+        """Fetch a source the way it is configured: plain HTTP, or rendered in a browser."""
+        if via == "browser":
+            return self.fetch_rendered(url)
+        return self.fetch(url, etag=etag, last_modified=last_modified)
+
+    def fetch_rendered(self, url: str) -> FetchResult:
+        """Render ``url`` in headless Chromium (same timeout, size cap, User-Agent and retries)."""
+        result = FetchResult(url=url, via="browser")
+        started = time.monotonic()
+        policy = retrying(retries=self.retries, backoff=self.backoff, max_retry_after=self.max_retry_after,
+                          sleep=self.sleep)
+        try:
+            for attempt in policy:
+                with attempt:
+                    result.attempts = attempt.retry_state.attempt_number
+                    self.browser().render(url, result)
+        except RetryLater as exc:
+            result.error = f"{exc} (gave up after {result.attempts} attempts)"
+        except FetchError as exc:
+            result.error = str(exc)
+        finally:
+            result.duration_ms = int((time.monotonic() - started) * 1000)
+        return result
+
+    def browser(self) -> "BrowserSession":
+        """One browser per fetcher, started on first use and closed with the fetcher."""
+        if self._browser is None:
+            from .browser_fetch import BrowserSession
+
+            self._browser = BrowserSession(
+                timeout=self.timeout, max_bytes=self.max_bytes, user_agent=self.user_agent,
+                browser_path=self.browser_path, proxy=self.proxy,
+            )
+        return self._browser
 
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
         """GET ``url`` with validators; never raises for network or HTTP trouble."""
@@ -123,17 +180,24 @@ class Fetcher:
         return result
 
     def _attempt(self, url: str, headers: dict[str, str], result: FetchResult) -> None:
+        result.body, result.content_type = b"", None
         try:
             with self.client.stream("GET", url, headers=headers) as response:
                 result.status_code = response.status_code
                 result.final_url = str(response.url)
                 result.headers = {k.lower(): v for k, v in response.headers.items()}
-                if response.status_code in RETRY_STATUSES:
+                result.permanent_redirect = permanent_target(url, response)
+                if response.status_code >= 400:
+                    self._keep_error_page(response, result)
+                if response.status_code in RETRY_STATUSES and not challenge_marker(result.body, result.content_type):
                     raise RetryLater(
                         f"HTTP {response.status_code} from {response.url.host}",
                         parse_retry_after(response.headers.get("Retry-After")),
                     )
                 if response.status_code == 304:
+                    # A 304 may carry no validators at all: the caller keeps the ones it sent.
+                    result.etag = response.headers.get("ETag")
+                    result.last_modified = response.headers.get("Last-Modified")
                     return
                 if response.status_code >= 400:
                     raise FetchError(f"HTTP {response.status_code} from {response.url.host}")
@@ -166,3 +230,35 @@ class Fetcher:
             raise RetryLater(f"network error: {exc or type(exc).__name__}") from None
         except httpx.DecodingError as exc:
             raise FetchError(f"cannot decode response body: {exc}") from None
+
+    def _keep_error_page(self, response: httpx.Response, result: FetchResult) -> None:
+        """The start of an error response, so that a challenge page can be recognised (a retry
+        would only meet the same wall)."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= ERROR_BODY_BYTES:
+                    break
+        except (httpx.TransportError, httpx.DecodingError):
+            pass  # the status alone still tells the story
+        result.body = b"".join(chunks)[:ERROR_BODY_BYTES]
+        result.content_type = response.headers.get("Content-Type")
+
+
+def permanent_target(requested: str, response: httpx.Response) -> str | None:
+    """Where ``requested`` moved for good: the end of the leading run of 301/308 hops.
+
+    ``/a`` -301-> ``/b`` -302-> ``/c`` moved to ``/b``: the temporary hop may change again.
+    """
+    target = None
+    hops = [*response.history, response]
+    for hop, following in zip(hops, hops[1:]):
+        if hop.status_code not in PERMANENT_REDIRECTS:
+            break
+        target = str(following.request.url)
+    if target is None or target == requested:
+        return None
+    return target

@@ -52,7 +52,8 @@ class Driftwatch:
 
         fetch = self.settings.config.fetch
         return Fetcher(timeout=fetch.timeout, max_bytes=fetch.max_bytes, retries=fetch.retries,
-                       backoff=fetch.backoff, max_retry_after=fetch.max_retry_after, user_agent=fetch.user_agent)
+                       backoff=fetch.backoff, max_retry_after=fetch.max_retry_after, user_agent=fetch.user_agent,
+                       proxy=fetch.proxy, browser_path=fetch.browser_path)
 
     @property
     def classifier(self) -> Any:
