@@ -20,7 +20,12 @@ CSV_COLUMNS = ("schema", "type", "id", "at", "source", "workspace", "severity", 
 
 
 def public_change(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored change in the shape the CLI and the export promise."""
+    """A stored change in the shape the CLI and the export promise.
+
+    ``actor``, ``actor_type``, ``changed_at`` and ``actor_ip`` say who changed the setting when an
+    audit event explains the change (null otherwise).
+    """
+    details = row.get("details") if isinstance(row.get("details"), dict) else {}
     return {
         "id": row["ref"],
         "kind": row["kind"],
@@ -41,6 +46,10 @@ def public_change(row: dict[str, Any]) -> dict[str, Any]:
         "ack_note": row.get("ack_note"),
         "ack_via": row.get("ack_via"),
         "snoozed_until": row.get("snoozed_until"),
+        "actor": details.get("actor"),
+        "actor_type": details.get("actor_type"),
+        "changed_at": details.get("changed_at"),
+        "actor_ip": details.get("actor_ip"),
     }
 
 
@@ -104,7 +113,8 @@ def csv_header() -> str:
 def to_csv(record: dict[str, Any]) -> str:
     data = {k: v for k, v in record.items() if k != "seq"}
     row = [data.get("schema"), data.get("type"), data.get("id"), data.get("at"), data.get("source"),
-           data.get("workspace"), data.get("severity"), data.get("title"), data.get("actor") or data.get("acked_by"),
+           data.get("workspace"), data.get("severity"), data.get("title"),
+           data.get("acked_by") if data.get("type") == "change" else data.get("actor"),
            json.dumps(data, ensure_ascii=False, sort_keys=True)]
     buffer = io.StringIO()
     csv.writer(buffer).writerow(row)
