@@ -19,6 +19,12 @@ CHANGE_KINDS = (
     "control_fixed",
     "setting_changed",
     "source_failing",
+    "audit_event",  # an audit event that is an inventory change (GPT published, domain added ...)
+    "audit_unmapped",  # an audit action no mapping knows (once per action)
+    "audit_file_failed",  # a Compliance log file not applied after its attempts (once per file)
+    "audit_lines_skipped",  # lines of a log file that were not JSON events (once per file)
+    "setting_new",  # a setting name the vendor reports and the catalogue does not know
+    "rule_changed",  # a waiver, an override or a baseline version changed
 )
 SOURCE_HEALTH_KINDS = ("source_broken", "source_failing", "source_recovered")
 

@@ -71,19 +71,19 @@ class FakeCompliance:
 
     def add_file(self, file_id: str, end_time: str, events: list[dict[str, Any]], *, corrupt: bool = False,
                  bad_lines: list[str] = (), fail_downloads: int = 0) -> None:
-        """A log file; ``corrupt`` lists a wrong sha256, ``bad_lines`` are appended as they are (not
-        JSON), ``fail_downloads`` makes the signed URL answer 404 that many times."""
+        """A log file; ``corrupt`` serves bytes that do not match the listed sha256 (until repaired),
+        ``bad_lines`` are appended as they are (not JSON), ``fail_downloads`` makes the signed URL
+        answer 404 that many times."""
         body = "".join(json.dumps(e) + "\n" for e in events).encode()
         body += "".join(line + "\n" for line in bad_lines).encode()
-        sha = hashlib.sha256(body if not corrupt else body + b"x").hexdigest()
-        self.files.append({"id": file_id, "end_time": end_time, "body": body, "sha": sha,
-                           "fail_downloads": fail_downloads})
+        self.files.append({"id": file_id, "end_time": end_time, "body": body, "sha": hashlib.sha256(body).hexdigest(),
+                           "fail_downloads": fail_downloads, "corrupt": corrupt})
         self.files.sort(key=lambda f: f["end_time"])
 
     def repair(self, file_id: str) -> None:
-        """The listing now gives the right checksum (the platform fixed the file)."""
+        """The file downloads intact from now on."""
         entry = self.file(file_id)
-        entry["sha"] = hashlib.sha256(entry["body"]).hexdigest()
+        entry["corrupt"] = False
         entry["fail_downloads"] = 0
 
     def file(self, file_id: str) -> dict[str, Any]:
@@ -140,10 +140,11 @@ class FakeCompliance:
         if entry["fail_downloads"]:
             entry["fail_downloads"] -= 1
             return Reply(404, b"<Error><Code>NoSuchKey</Code></Error>", {"Content-Type": "application/xml"}, etag=False)
+        body = entry["body"] + (b'{"event_id": "injected"}\n' if entry["corrupt"] else b"")
         if file_id in self.stall:
             self.stalled.set()
-            return Reply(200, entry["body"], {"Content-Type": "application/jsonl"}, delay=self.stall[file_id], etag=False)
-        return Reply(200, entry["body"], {"Content-Type": "application/jsonl"}, etag=False)
+            return Reply(200, body, {"Content-Type": "application/jsonl"}, delay=self.stall[file_id], etag=False)
+        return Reply(200, body, {"Content-Type": "application/jsonl"}, etag=False)
 
 
 @dataclass

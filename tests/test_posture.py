@@ -40,7 +40,7 @@ class Clock:
 def setup(tmp_path: Path, workspace_toml: str, *, env: dict[str, str] | None = None, extra: str = ""):
     (tmp_path / "acme.toml").write_text(ATTESTED)
     config = tmp_path / "driftwatch.toml"
-    config.write_text(f'[[workspaces]]\nname = "acme"\n{workspace_toml}\n{extra}')
+    config.write_text(f'[storage]\npath = "p.db"\n[[workspaces]]\nname = "acme"\n{workspace_toml}\n{extra}')
     settings = load_settings(str(config), env=env or {})
     clock = Clock()
     store = Store.open(tmp_path / "p.db", clock=clock)
@@ -227,16 +227,193 @@ def test_bad_key_is_a_clear_error_and_keys_become_unknown(tmp_path: Path, web) -
     assert "CHATGPT_COMPLIANCE_API_KEY" in take_snapshot(store, missing, missing.workspace("acme")).errors["compliance"]
 
 
-def test_sha256_mismatch_is_refused(tmp_path: Path, web) -> None:
+def test_bad_file_between_two_good_ones_is_retried_then_reported_once(tmp_path: Path, web) -> None:
     fake, settings, store, clock = compliance_setup(tmp_path, web)
-    fake.add_file("f-bad", "2026-01-25T00:00:00Z", [audit_event(
-        "ev-x", "WORKSPACE_TOGGLE_FEATURE", {"feature": "agent_mode", "value": True}, at="2026-01-24T00:00:00Z")],
-        corrupt=True)
+    store.enable_alerts("C0ALERTS", "high")
+    box_on = audit_event("ev-1", "APP_SET_ENABLED_ACTIONS",
+                         {"app_id": "connector_box", "app_name": "Box", "enabled_actions": None},
+                         at="2026-01-20T10:00:00Z", email="mallory@acme.example")
+    agent_on = audit_event("ev-x", "WORKSPACE_TOGGLE_FEATURE", {"feature": "agent_mode", "value": True},
+                           at="2026-01-21T09:00:00Z", email="eve@acme.example")
+    odd = audit_event("ev-odd-1", "WORKSPACE_FROBNICATE", {"level": 3}, at="2026-01-22T08:00:00Z")
+    fake.add_file("f-1", "2026-01-20T10:15:00Z", [box_on])
+    fake.add_file("f-2", "2026-01-21T10:15:00Z", [agent_on], corrupt=True)
+    fake.add_file("f-3", "2026-01-22T10:15:00Z", [box_on, odd, audit_event(
+        "ev-2", "WORKSPACE_TOGGLE_FEATURE", {"feature": "codex_device_code_auth", "value": True},
+        at="2026-01-22T09:00:00Z")], bad_lines=['{"event_id": "ev-trunc', "not json at all"])
+
+    first = take_snapshot(store, settings, settings.workspace("acme"))
+    assert "compliance" not in first.errors  # one bad file does not fail the collector
+    assert not first.complete and any("f-2" in gap for gap in first.gaps)
+    assert store.cursor("acme", "compliance") == "2026-01-22T10:15:00Z"  # past the good files (and the bad one)
+    snap = store.snapshots("acme", 1)[0]["settings"]
+    assert snap["apps.box.write_actions"] is True and snap["codex.local.device_code_auth"] is True
+    assert snap["agent_mode.enabled"] == "restricted"  # f-2's event was never applied unverified
+    assert store.db["setting_events"].count_where("event_id = 'ev-x'") == 0
+    assert store.db["setting_events"].count_where("event_id = 'ev-1'") == 1  # in f-1 and f-3: once
+    assert store.db["audit_events"].count_where("event_id = 'ev-1'") == 1
+    f3 = store.audit_file("acme", "compliance", "f-3")
+    assert f3["status"] == "applied" and f3["bad_lines"] == 2 and f3["events"] == 2
+    f2 = store.audit_file("acme", "compliance", "f-2")
+    assert f2["status"] == "retrying" and f2["attempts"] == 1 and "sha256" in f2["reason"]
+    kinds = [c["kind"] for c in store.changes()]
+    assert "audit_file_failed" not in kinds and kinds.count("audit_lines_skipped") == 1
+    assert any("f-3" in w and "2 lines skipped" in w for w in first.warnings)
+
+    listed = len(web.hits(f"/v1/compliance/workspaces/{fake.workspace_id}/logs/f-2"))
+    clock.now += dt.timedelta(hours=1)
+    second = take_snapshot(store, settings, settings.workspace("acme"))
+    assert len(web.hits(f"/v1/compliance/workspaces/{fake.workspace_id}/logs/f-2")) == listed + 1  # retried
+    assert store.audit_file("acme", "compliance", "f-2")["attempts"] == 2
+    assert second.change_refs == []
+    clock.now += dt.timedelta(hours=1)
+    third = take_snapshot(store, settings, settings.workspace("acme"))
+    reported = [store.change(r) for r in third.change_refs]
+    assert [c["kind"] for c in reported] == ["audit_file_failed"]
+    assert "f-2" in reported[0]["title"] and reported[0]["details"]["attempts"] == 3
+    assert store.audit_file("acme", "compliance", "f-2")["status"] == "reported"
+    clock.now += dt.timedelta(hours=1)
+    fourth = take_snapshot(store, settings, settings.workspace("acme"))
+    assert fourth.change_refs == [] and store.audit_file("acme", "compliance", "f-2")["attempts"] == 4  # once
+
+    # status and doctor name the file while it waits
+    runner = CliRunner()
+    status = json.loads(runner.invoke(cli, ["--config", str(settings.config_path), "status", "--json"]).stdout)
+    assert [(f["file_id"], f["status"], f["attempts"]) for f in status["audit_log_files"]] == [("f-2", "reported", 4)]
+    doctor = runner.invoke(cli, ["--config", str(settings.config_path), "doctor", "--offline", "--json"])
+    check = next(c for c in json.loads(doctor.stdout)["checks"] if c["name"] == "audit log files")
+    assert not check["ok"] and "f-2" in check["detail"] and doctor.exit_code == 1
+
+    # the platform repairs the file: its event is applied, once, with who changed it
+    fake.repair("f-2")
+    clock.now += dt.timedelta(hours=1)
+    fifth = take_snapshot(store, settings, settings.workspace("acme"))
+    assert fifth.complete and store.audit_file("acme", "compliance", "f-2")["status"] == "applied"
+    agent = [store.change(r) for r in fifth.change_refs]
+    assert [(c["kind"], c["control_id"]) for c in agent] == [("control_failing", "DW-CTRL-AGT-001")]
+    assert agent[0]["details"]["actor"] == "eve@acme.example"
+    assert store.db["setting_events"].count_where("event_id = 'ev-x'") == 1
+    status = json.loads(runner.invoke(cli, ["--config", str(settings.config_path), "status", "--json"]).stdout)
+    assert status["audit_log_files"] == []
+
+
+def test_unmapped_action_is_stored_and_surfaced_once(tmp_path: Path, web) -> None:
+    fake, settings, store, clock = compliance_setup(tmp_path, web)
+    fake.add_file("f-1", "2026-01-20T10:15:00Z", [
+        audit_event("ev-a", "WORKSPACE_FROBNICATE", {"level": 1}, at="2026-01-20T08:00:00Z"),
+        audit_event("ev-b", "WORKSPACE_FROBNICATE", {"level": 2}, at="2026-01-20T09:00:00Z"),
+        audit_event("ev-c", "WORKSPACE_TOGGLE_FEATURE", {"feature": "canvas_code_network_access", "value": True},
+                    at="2026-01-20T09:30:00Z")])
+    take_snapshot(store, settings, settings.workspace("acme"))
+    fake.add_file("f-2", "2026-01-21T10:15:00Z", [
+        audit_event("ev-d", "WORKSPACE_FROBNICATE", {"level": 3}, at="2026-01-21T08:00:00Z")])
+    clock.now += dt.timedelta(hours=1)
+    take_snapshot(store, settings, settings.workspace("acme"))
+    unmapped = [c for c in store.changes() if c["kind"] == "audit_unmapped"]
+    titles = sorted(c["title"] for c in unmapped)
+    assert titles == [
+        "unmapped audit action WORKSPACE_FROBNICATE, 2 events since 2026-01-20T08:00:00Z in acme",
+        "unmapped audit action WORKSPACE_TOGGLE_FEATURE feature=canvas_code_network_access, 1 events since "
+        "2026-01-20T09:30:00Z in acme",
+    ]
+    stored = [r for r in store.db["audit_events"].rows_where("mapped = 0", order_by="event_id")]
+    assert [r["event_id"] for r in stored] == ["ev-a", "ev-b", "ev-c", "ev-d"]
+    assert json.loads(stored[0]["record"])["action_data"] == {"level": 1}  # kept as received
+    report = json.loads(CliRunner().invoke(cli, ["--config", str(settings.config_path), "posture", "--json"]).stdout)
+    frob = next(a for a in report["unmapped_actions"] if a["action"] == "WORKSPACE_FROBNICATE")
+    assert frob["events"] == 3 and frob["since"] == "2026-01-20T08:00:00Z"
+
+
+def test_settings_actions_of_the_notes_are_mapped(tmp_path: Path, web) -> None:
+    fake, settings, store, clock = compliance_setup(tmp_path, web)
+    events = [
+        audit_event("ev-1", "WORKSPACE_SET_IP_ALLOWLIST", {"allowed_ips": ["198.51.100.0/24"]}, at="2026-01-20T08:00:00Z"),
+        audit_event("ev-2", "WORKSPACE_SET_COMPLIANCE_API_IP_ALLOWLIST", {"allowed_ips": []}, at="2026-01-20T08:01:00Z"),
+        audit_event("ev-3", "WORKSPACE_SET_SHARING_PERMISSION", {"sharing_permission": "anyone_with_link"},
+                    at="2026-01-20T08:02:00Z"),
+        audit_event("ev-4", "DOMAIN_CREATE", {"domain": "acme-partner.example"}, at="2026-01-20T08:03:00Z"),
+        audit_event("ev-5", "WORKSPACE_SET_SYSTEM_INSTRUCTION", {"length": 120}, at="2026-01-20T08:04:00Z"),
+        audit_event("ev-6", "GPT_PUBLISH", {"gpt_name": "Sales helper", "visibility": "public"}, at="2026-01-20T08:05:00Z"),
+        audit_event("ev-7", "UPDATE_SHARING", {"name": "Q3 plan", "visibility": "workspace"}, at="2026-01-20T08:06:00Z"),
+        audit_event("ev-8", "PROJECT_UPDATE_SHARING", {"project_name": "M&A", "visibility": "anyone_with_link"},
+                    at="2026-01-20T08:07:00Z"),
+        audit_event("ev-9", "SKILL_SHARE", {"skill_name": "pdf", "discoverability": "workspace"}, at="2026-01-20T08:08:00Z"),
+        audit_event("ev-10", "SESSION_REVOKE", {"user_email": "bob@acme.example"}, at="2026-01-20T08:09:00Z"),
+    ]
+    fake.add_file("f-1", "2026-01-20T10:15:00Z", events)
+    take_snapshot(store, settings, settings.workspace("acme"))
+    snap = store.snapshots("acme", 1)[0]["settings"]
+    assert snap["workspace.ip_allowlist.enabled"] is True
+    assert snap["workspace.ip_allowlist.ranges"] == ["198.51.100.0/24"]
+    assert snap["compliance.ip_allowlist.enabled"] is False and snap["compliance.ip_allowlist.ranges"] == []
+    assert snap["workspace.sharing_permission"] == "anyone_with_link"
+    assert statuses(settings, store)["DW-CTRL-LOG-003"] == "fail"
+    inventory = {c["details"]["action"]: c for c in store.changes() if c["kind"] == "audit_event"}
+    assert set(inventory) == {"DOMAIN_CREATE", "WORKSPACE_SET_SYSTEM_INSTRUCTION", "GPT_PUBLISH", "UPDATE_SHARING",
+                              "PROJECT_UPDATE_SHARING", "SKILL_SHARE", "SESSION_REVOKE"}
+    assert inventory["GPT_PUBLISH"]["severity"] == "medium"  # published outside the workspace
+    assert inventory["UPDATE_SHARING"]["severity"] == "low"
+    assert inventory["DOMAIN_CREATE"]["title"] == "Domain added to the workspace: acme-partner.example in acme"
+    assert not inventory["SESSION_REVOKE"]["security_relevant"]  # stored, not listed in the digest
+    assert not [c for c in store.changes() if c["kind"] == "audit_unmapped"]
+    published = next(c for c in json.loads(CliRunner().invoke(
+        cli, ["--config", str(settings.config_path), "changes", "--json"]).stdout)["changes"] if c["title"].startswith("GPT"))
+    assert published["actor"] == "admin@acme.example" and published["actor_ip"] == "203.0.113.7"
+
+
+def test_actor_fields_in_changes_item_and_export(tmp_path: Path, web) -> None:
+    fake, settings, store, clock = compliance_setup(tmp_path, web)
+    take_snapshot(store, settings, settings.workspace("acme"))
+    fake.add_file("f-9", "2026-02-01T13:00:00Z", [audit_event(
+        "ev-9", "WORKSPACE_TOGGLE_FEATURE", {"feature": "gpt_publish_external", "value": True},
+        at="2026-02-01T12:30:00Z", email="eve@acme.example", ip="192.0.2.55")])
+    clock.now += dt.timedelta(hours=2)
     outcome = take_snapshot(store, settings, settings.workspace("acme"))
-    assert "sha256" in outcome.errors["compliance"]
-    assert store.db["setting_events"].count == 0
-    assert store.cursor("acme", "compliance") is None  # the file will be fetched again next time
-    assert statuses(settings, store)["DW-CTRL-AGT-001"] == "unknown"
+    [ref] = outcome.change_refs
+    runner = CliRunner()
+    config = ["--config", str(settings.config_path)]
+    listed = next(c for c in json.loads(runner.invoke(cli, [*config, "changes", "--json"]).stdout)["changes"]
+                  if c["id"] == ref)
+    expected = {"actor": "eve@acme.example", "actor_type": "ACCOUNT_USER", "changed_at": "2026-02-01T12:30:00Z",
+                "actor_ip": "192.0.2.55"}
+    assert {k: listed[k] for k in expected} == expected
+    item = json.loads(runner.invoke(cli, [*config, "item", ref, "--json"]).stdout)
+    assert {k: item[k] for k in expected} == expected
+    text = " ".join(runner.invoke(cli, [*config, "item", ref]).stdout.split())  # the terminal wraps lines
+    assert "changed by: eve@acme.example (ACCOUNT_USER) at 2026-02-01T12:30:00Z from 192.0.2.55" in text
+    export = runner.invoke(cli, [*config, "export", "--since", "2026-01-01", "--what", "changes"]).stdout
+    record = next(json.loads(line) for line in export.splitlines() if json.loads(line)["id"] == ref)
+    assert {k: record[k] for k in expected} == expected
+    assert not any("192.0.2.55" in r for r in item["reasons"])  # channel posts show reasons: never the IP
+    assert any("eve@acme.example" in r for r in item["reasons"])
+    # a change no audit event explains carries nulls, not guesses
+    other = next(c for c in json.loads(runner.invoke(cli, [*config, "changes", "--json"]).stdout)["changes"]
+                 if c["kind"] == "control_failing" and c["id"] != ref)
+    assert other["actor"] is None and other["actor_ip"] is None
+
+
+def test_attestation_changed_by_an_audit_event_is_stale(tmp_path: Path, web) -> None:
+    fake, settings, store, clock = compliance_setup(tmp_path, web)
+    fake.add_file("f-1", "2026-01-20T10:15:00Z", [audit_event(
+        "ev-1", "APP_SET_ENABLED_ACTIONS", {"app_name": "Box", "enabled_actions": ["search", "upload_file"]},
+        at="2026-01-20T10:00:00Z", email="mallory@acme.example")])
+    outcome = take_snapshot(store, settings, settings.workspace("acme"))
+    [stale] = outcome.stale_attestations
+    assert stale["setting"] == "apps.box.write_actions" and stale["attested_by"] == "alice@acme.example"
+    assert stale["message"] == "re-attest apps.box.write_actions: changed by mallory@acme.example on 2026-01-20"
+    runner = CliRunner()
+    config = ["--config", str(settings.config_path)]
+    report = json.loads(runner.invoke(cli, [*config, "posture", "--json"]).stdout)
+    assert [s["setting"] for s in report["stale_attestations"]] == ["apps.box.write_actions"]
+    text = " ".join(runner.invoke(cli, [*config, "posture"]).stdout.split())
+    assert "re-attest apps.box.write_actions: changed by mallory@acme.example on 2026-01-20" in text
+    digest = json.loads(runner.invoke(cli, [*config, "digest", "--json"]).stdout)
+    [ws] = digest["posture"]
+    assert ws["stale_attestations"][0]["changed_by"] == "mallory@acme.example" and ws["complete"] is True
+    # attesting again (newer than the event) clears it
+    (tmp_path / "acme.toml").write_text(ATTESTED.replace("2026-01-10T09:00:00Z", "2026-01-25T09:00:00Z"))
+    clock.now += dt.timedelta(hours=1)
+    assert take_snapshot(store, settings, settings.workspace("acme")).stale_attestations == []
 
 
 # --- platform admin collector ----------------------------------------------------------------

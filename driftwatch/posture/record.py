@@ -97,6 +97,7 @@ def record_snapshot(store: Store, settings: Settings, workspace: str, results: l
         with store.transaction():
             refs = record_rules(store, settings)
             for result in results:
+                refs += result.change_refs
                 if result.events:
                     store.add_setting_events(workspace, result.events)
                 if result.unmapped:

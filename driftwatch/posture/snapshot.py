@@ -46,7 +46,8 @@ class CollectorResult:
     events: list[Observation] = field(default_factory=list)  # audit-log deltas, stored and deduped
     gaps: list[str] = field(default_factory=list)  # evidence this run could not see (snapshot incomplete)
     new_settings: list[dict[str, Any]] = field(default_factory=list)  # names the catalogue does not know
-    unmapped: list[dict[str, Any]] = field(default_factory=list)  # audit records no mapping knows
+    unmapped: list[Any] = field(default_factory=list)  # audit events no mapping knows (stored once each)
+    change_refs: list[str] = field(default_factory=list)  # changes already stored while collecting (log files)
 
     @property
     def ok(self) -> bool:

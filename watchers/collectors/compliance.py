@@ -109,10 +109,11 @@ def _ingest_file(client: ApiClient, base: str, ledger: AuditLedger, log: LogFile
         body = download(client, base, log)
     except (FileProblem, CollectorError) as exc:
         outcome = ledger.fail_file(log, str(exc))
+        result.change_refs += outcome.change_refs
         result.warnings.append(f"compliance logs: file {log.file_id} not applied (attempt {outcome.attempts}): {exc}")
         return
     events, bad, detail = parse_jsonl(body, log.file_id)
-    ledger.apply_file(log, events, bad_lines=bad, bad_detail=detail)
+    result.change_refs += ledger.apply_file(log, events, bad_lines=bad, bad_detail=detail).change_refs
     if bad:
         result.warnings.append(f"compliance logs: file {log.file_id}: {detail}; the rest was applied")
 
