@@ -81,7 +81,6 @@ def print_digest(console: Console, digest: dict[str, Any]) -> None:
     console.print(header)
     if not digest["items"]:
         console.print(Text("Nothing security-relevant is open.", style="green"))
-        return
     for item in digest["items"]:
         line = Text.assemble(
             (f"{item['id']:>7} ", "bold"),

@@ -18,6 +18,7 @@ from driftwatch.watchers.collectors.codex_policy import summarise
 from driftwatch.posture.report import evaluate_snapshot
 from driftwatch.watchers.snapshot import take_snapshot
 
+from .fake_anthropic import FakeAnthropic
 from .fake_openai import FakeAdmin, FakeCompliance, audit_event
 
 ATTESTED = """attested_by = "alice@acme.example"
@@ -475,3 +476,241 @@ def test_posture_and_baseline_json(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[controls."DW-CTRL-NOPE-1"]\nseverity = "low"\n')
     assert runner.invoke(cli, ["--config", str(bad), "baseline", "--json"]).exit_code == 2
+
+
+# --- drift as a state machine ------------------------------------------------------------------
+
+
+def failing_attestation(count: int) -> dict[str, bool]:
+    """Attested values that make ``count`` controls fail (single-setting boolean controls)."""
+    catalogue = load_catalogue()
+    values: dict[str, bool] = {}
+    for control in load_baseline(vendor="openai"):
+        key = control.settings[0]
+        if (control.rule == "equals" and isinstance(control.expected, bool) and len(control.settings) == 1
+                and "attested" in catalogue[key].observed and key != "gpts.publish_external"):
+            values[key] = not control.expected
+        if len(values) == count:
+            return values
+    raise AssertionError("not enough controls")
+
+
+def write_attested(path: Path, values: dict[str, bool]) -> None:
+    lines = ['attested_by = "alice@acme.example"', "attested_at = 2026-01-10T09:00:00Z", "[settings]"]
+    lines += [f'"{k}" = {"true" if v else "false"}' for k, v in values.items()]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_outage_neither_repeats_nor_invents_changes(tmp_path: Path) -> None:
+    settings, store, clock = setup(tmp_path, 'attested = "acme.toml"')
+    store.enable_alerts("C0ALERTS", "high")
+    values = {**failing_attestation(20), "gpts.publish_external": False}
+    attested = tmp_path / "acme.toml"
+    write_attested(attested, values)
+    ws = settings.workspace("acme")
+
+    def alerts() -> int:
+        return store.db["outbox"].count_where("kind = 'alert'")
+
+    first = take_snapshot(store, settings, ws)
+    assert first.counts["fail"] == 20 and first.drift["newly_failing"] == 20
+    assert store.db["changes"].count_where("kind = 'control_failing'") == 20  # one per failing control
+    high = alerts()
+    assert high == sum(1 for c in store.changes() if c["severity"] == "high")  # alerted like any other
+
+    attested.unlink()  # the attested file is briefly missing: everything it told us is unknown
+    clock.now += dt.timedelta(hours=1)
+    outage = take_snapshot(store, settings, ws)
+    assert outage.counts["fail"] == 0 and outage.counts["unknown"] >= 21 and not outage.complete
+    assert outage.change_refs == [] and outage.drift["newly_unknown"] == 21
+
+    write_attested(attested, values)  # back
+    clock.now += dt.timedelta(hours=1)
+    back = take_snapshot(store, settings, ws)
+    assert back.counts["fail"] == 20 and back.change_refs == []
+    assert back.drift["still_failing"] == 20 and back.drift["newly_failing"] == 0
+    assert store.db["changes"].count_where("kind = 'control_failing'") == 20 and alerts() == high
+    digest = json.loads(CliRunner().invoke(cli, ["--config", str(settings.config_path), "digest", "--json"]).stdout)
+    assert digest["posture"][0]["newly_failing"] == 0 and digest["posture"][0]["complete"] is True
+
+    # pass -> unknown -> fail is newly failing, once
+    attested.unlink()
+    clock.now += dt.timedelta(hours=1)
+    take_snapshot(store, settings, ws)
+    write_attested(attested, {**values, "gpts.publish_external": True})
+    clock.now += dt.timedelta(hours=1)
+    flipped = take_snapshot(store, settings, ws)
+    assert [(store.change(r)["kind"], store.change(r)["control_id"]) for r in flipped.change_refs] == [
+        ("control_failing", "DW-CTRL-GPT-001")]
+    assert alerts() == high + 1
+    clock.now += dt.timedelta(hours=1)
+    assert take_snapshot(store, settings, ws).change_refs == []
+
+    # fixed, then failing again: a new change
+    write_attested(attested, values)
+    clock.now += dt.timedelta(hours=1)
+    fixed = take_snapshot(store, settings, ws)
+    assert [store.change(r)["kind"] for r in fixed.change_refs] == ["control_fixed"]
+    write_attested(attested, {**values, "gpts.publish_external": True})
+    clock.now += dt.timedelta(hours=1)
+    again = take_snapshot(store, settings, ws)
+    assert [store.change(r)["kind"] for r in again.change_refs] == ["control_failing"]
+    assert store.db["changes"].count_where("control_id = 'DW-CTRL-GPT-001' and kind = 'control_failing'") == 2
+    state = store.control_states("acme")["DW-CTRL-GPT-001"]
+    assert state["status"] == "fail" and state["episode"] == 2 and state["change_ref"] == again.change_refs[0]
+
+
+def test_posture_shows_whether_the_snapshot_was_complete(tmp_path: Path) -> None:
+    settings, store, clock = setup(tmp_path, 'attested = "acme.toml"')
+    take_snapshot(store, settings, settings.workspace("acme"))
+    (tmp_path / "acme.toml").unlink()
+    clock.now += dt.timedelta(hours=1)
+    take_snapshot(store, settings, settings.workspace("acme"))
+    runner = CliRunner()
+    config = ["--config", str(settings.config_path)]
+    report = json.loads(runner.invoke(cli, [*config, "posture", "--json"]).stdout)
+    assert report["complete"] is False and "attested" in report["errors"]
+    text = " ".join(runner.invoke(cli, [*config, "posture"]).stdout.split())
+    assert "INCOMPLETE" in text and "collector attested failed" in text
+    digest = runner.invoke(cli, [*config, "digest"]).stdout
+    assert "INCOMPLETE" in digest
+
+
+# --- Claude Enterprise --------------------------------------------------------------------------
+
+
+def claude_setup(tmp_path: Path, web, key: str | None = None):
+    fake = FakeAnthropic(web)
+    config = tmp_path / "driftwatch.toml"
+    config.write_text(f'[storage]\npath = "p.db"\n[[workspaces]]\nname = "claude"\nvendor = "anthropic"\n'
+                      f'anthropic_organization_id = "{fake.organization_id}"\nanthropic_base_url = "{fake.base_url}"\n')
+    settings = load_settings(str(config), env={"ANTHROPIC_COMPLIANCE_API_KEY": key or fake.key})
+    clock = Clock()
+    return fake, settings, Store.open(tmp_path / "p.db", clock=clock), clock
+
+
+def claude_statuses(settings, store) -> dict[str, str]:
+    snap = store.snapshots("claude", 1)[0]
+    return {r.id: r.status for r in evaluate_snapshot(settings, snap, today=store.clock().date())}
+
+
+def test_claude_collector_not_applicable_new_setting_rate_limit_and_drift(tmp_path: Path, web) -> None:
+    fake, settings, store, clock = claude_setup(tmp_path, web)
+    del fake.settings["web_search_enabled"]  # admins of this organization cannot change it
+    fake.settings["claude_design_enabled"] = True  # a name the catalogue does not know
+    fake.rate_limited = 1
+    sleeps: list[float] = []
+    first = take_snapshot(store, settings, settings.workspace("claude"), sleep=sleeps.append)
+    assert first.complete, first.errors
+    assert sleeps == [2.0]  # Retry-After honoured
+    [hit] = [r for r in web.requests if r.path.endswith("/settings")][-1:]
+    assert hit.headers["x-api-key"] == fake.key and "authorization" not in hit.headers
+    st = claude_statuses(settings, store)
+    assert set(st) == {c.id for c in load_baseline(vendor="anthropic")}  # only Claude controls for a Claude workspace
+    assert st["DW-CTRL-CLA-007"] == "not_applicable"  # omitted: neither off nor failing
+    assert {s for cid, s in st.items() if cid != "DW-CTRL-CLA-007"} == {"pass"}
+    snap = store.snapshots("claude", 1)[0]
+    assert snap["settings"]["api_keys.active_count"] == 1 and snap["settings"]["api_keys.write_scopes"] == []
+    assert snap["provenance"]["web_search_enabled"]["not_applicable"] is True
+    new = [store.change(r) for r in first.change_refs if store.change(r)["kind"] == "setting_new"]
+    assert [c["details"]["setting"] for c in new] == ["claude_design_enabled"]
+    assert first.counts["fail"] == 0 and not [r for r in first.change_refs if store.change(r)["kind"] == "control_failing"]
+
+    clock.now += dt.timedelta(hours=1)
+    assert take_snapshot(store, settings, settings.workspace("claude")).change_refs == []  # reported once
+
+    fake.settings["code_execution_network_egress_enabled"] = True
+    fake.settings["web_search_enabled"] = True
+    fake.api_keys[1]["is_active"] = True  # an old key with a delete scope is active again
+    clock.now += dt.timedelta(hours=1)
+    drift = take_snapshot(store, settings, settings.workspace("claude"))
+    failing = sorted((store.change(r)["control_id"], store.change(r)["severity"]) for r in drift.change_refs
+                     if store.change(r)["kind"] == "control_failing")
+    assert failing == [("DW-CTRL-CLA-007", "low"), ("DW-CTRL-CLA-009", "high"), ("DW-CTRL-CLA-015", "high")]
+    egress = next(store.change(r) for r in drift.change_refs if store.change(r)["control_id"] == "DW-CTRL-CLA-009")
+    assert egress["details"]["vendor"] == "anthropic" and egress["title"].startswith("Code execution cannot reach")
+
+    runner = CliRunner()
+    config = ["--config", str(settings.config_path)]
+    report = json.loads(runner.invoke(cli, [*config, "posture", "--json"]).stdout)
+    assert report["vendor"] == "anthropic" and {c["vendor"] for c in report["controls"]} == {"anthropic"}
+    cla9 = next(c for c in report["controls"] if c["id"] == "DW-CTRL-CLA-009")
+    assert cla9["status"] == "fail" and cla9["settings"] == ["code_execution_network_egress_enabled"]
+    baseline = json.loads(runner.invoke(cli, [*config, "baseline", "--json"]).stdout)["controls"]
+    assert {c["vendor"] for c in baseline} == {"openai", "anthropic"}
+    sso = next(c for c in baseline if c["id"] == "DW-CTRL-CLA-001")
+    assert sso["settings"] == ["sso_enabled", "sso_claude_ai_enforced"]
+
+
+def test_claude_key_rejected_or_missing_is_a_clear_error(tmp_path: Path, web) -> None:
+    fake, settings, store, clock = claude_setup(tmp_path, web, key="sk-ant-wrong")
+    outcome = take_snapshot(store, settings, settings.workspace("claude"))
+    error = outcome.errors["anthropic"]
+    assert "401" in error and "ANTHROPIC_COMPLIANCE_API_KEY" in error and "sk-ant-wrong" not in error
+    assert set(claude_statuses(settings, store).values()) == {"unknown"}  # not "off", not failing
+    missing = load_settings(str(settings.config_path), env={})
+    assert "ANTHROPIC_COMPLIANCE_API_KEY" in take_snapshot(store, missing, missing.workspace("claude")).errors["anthropic"]
+    assert "ANTHROPIC_COMPLIANCE_API_KEY" in repr(missing.secrets)  # listed with the other secrets
+
+
+def test_claude_workspace_config_is_checked(tmp_path: Path) -> None:
+    config = tmp_path / "driftwatch.toml"
+    config.write_text('[[workspaces]]\nname = "claude"\nvendor = "anthropic"\n')
+    result = CliRunner().invoke(cli, ["--config", str(config), "baseline", "--json"])
+    assert result.exit_code == 2 and "anthropic_organization_id" in result.stderr
+    config.write_text('[[workspaces]]\nname = "acme"\nanthropic_organization_id = "x"\n')
+    result = CliRunner().invoke(cli, ["--config", str(config), "baseline", "--json"])
+    assert result.exit_code == 2 and 'vendor = "anthropic"' in result.stderr
+
+
+# --- the tool's own rules are evidence ---------------------------------------------------------
+
+
+def test_waivers_overrides_and_baseline_versions_are_changes(tmp_path: Path) -> None:
+    waiver = ('[[waivers]]\ncontrol = "DW-CTRL-AGT-001"\nworkspace = "acme"\nreason = "pilot"\n'
+              'owner = "ciso@acme.example"\nexpires = {expires}\n')
+    override = '[controls."DW-CTRL-MAC-001"]\nseverity = "low"\n'
+    settings, store, clock = setup(tmp_path, 'attested = "acme.toml"',
+                                   extra=waiver.format(expires="2026-03-01") + override)
+    config = settings.config_path
+    text = config.read_text()
+
+    def snapshot_rules(new_text: str | None = None) -> list[dict]:
+        if new_text is not None:
+            config.write_text(new_text)
+        current = load_settings(str(config), env={})
+        clock.now += dt.timedelta(hours=1)
+        outcome = take_snapshot(store, current, current.workspace("acme"))
+        return [c for c in (store.change(r) for r in outcome.change_refs) if c["kind"] == "rule_changed"]
+
+    first = snapshot_rules()
+    assert sorted(c["title"] for c in first) == [
+        "Override: severity of DW-CTRL-MAC-001 set to low", "Waiver added: DW-CTRL-AGT-001 for acme until 2026-03-01"]
+    assert all(c["severity"] == "medium" and c["security_relevant"] for c in first)
+    assert not any(c["title"].startswith("Baseline") for c in store.changes())  # the shipped baseline is not news
+    assert snapshot_rules() == []  # nothing changed: nothing said
+    extended = snapshot_rules(text.replace("2026-03-01", "2026-06-30"))
+    assert [c["title"] for c in extended] == ["Waiver extended: DW-CTRL-AGT-001 for acme from 2026-03-01 to 2026-06-30"]
+    assert extended[0]["details"]["before"]["expires"] == "2026-03-01"
+    removed = snapshot_rules(text.replace(waiver.format(expires="2026-03-01"), "")
+                             .replace('severity = "low"', 'expected = true'))
+    assert sorted(c["title"] for c in removed) == [
+        "Override removed: severity of DW-CTRL-MAC-001", "Override: expected of DW-CTRL-MAC-001 set to true",
+        "Waiver removed: DW-CTRL-AGT-001 for acme"]
+    digest = json.loads(CliRunner().invoke(cli, ["--config", str(config), "digest", "--json"]).stdout)
+    assert {i["title"] for i in digest["items"]} >= {c["title"] for c in first + extended}
+
+
+def test_a_new_baseline_version_is_one_change_per_control() -> None:
+    from dataclasses import replace
+
+    from driftwatch.posture.rules import FIRST_SEEN, rule_changes, rule_state_of
+
+    baseline = load_baseline()
+    before = {**rule_state_of([], {}, baseline), FIRST_SEEN: True}
+    bumped = [replace(c, version=c.version + 1) if c.id == "DW-CTRL-APPS-002" else c for c in baseline]
+    bumped.append(replace(baseline[0], id="DW-CTRL-NEW-001"))
+    changes = rule_changes(before, rule_state_of([], {}, bumped), {c.id: c for c in bumped}, "2026-02-01T00:00:00Z")
+    assert sorted(c.title for c in changes) == ["Baseline: DW-CTRL-APPS-002 is now version 2",
+                                                "Baseline: new control DW-CTRL-NEW-001 (version 1)"]
+    assert len({c.dedupe_key for c in changes}) == 2
