@@ -714,3 +714,20 @@ def test_a_new_baseline_version_is_one_change_per_control() -> None:
     assert sorted(c.title for c in changes) == ["Baseline: DW-CTRL-APPS-002 is now version 2",
                                                 "Baseline: new control DW-CTRL-NEW-001 (version 1)"]
     assert len({c.dedupe_key for c in changes}) == 2
+
+
+def test_log_file_attempts_before_a_report_are_configurable(tmp_path: Path, web) -> None:
+    fake = FakeCompliance(web)
+    ws = f'compliance_workspace_id = "{fake.workspace_id}"\ncompliance_base_url = "{fake.base_url}"'
+    settings, store, clock = setup(tmp_path, ws, env={"CHATGPT_COMPLIANCE_API_KEY": fake.key},
+                                   extra="[posture]\nlog_file_max_attempts = 1\n")
+    fake.add_file("f-gone", "2026-01-25T00:00:00Z", [audit_event(
+        "ev-g", "WORKSPACE_TOGGLE_FEATURE", {"feature": "web_search", "value": True}, at="2026-01-24T00:00:00Z")],
+        fail_downloads=5)
+    outcome = take_snapshot(store, settings, settings.workspace("acme"))
+    [reported] = [store.change(r) for r in outcome.change_refs if store.change(r)["kind"] == "audit_file_failed"]
+    assert "f-gone" in reported["title"] and "404" in reported["reasons"][0]
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[posture]\nlog_file_max_attempts = 0\n")
+    result = CliRunner().invoke(cli, ["--config", str(bad), "baseline"])
+    assert result.exit_code == 2 and "posture.log_file_max_attempts" in result.stderr
