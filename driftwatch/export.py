@@ -78,7 +78,8 @@ def records(store: Store, *, since: str, what: Iterable[str], after: dict[str, i
             out.append({"schema": SCHEMA, "type": "snapshot", "seq": row["id"], "id": f"snapshot-{row['id']}",
                         "at": row["taken_at"], "workspace": row["workspace"], "complete": bool(row["complete"]),
                         "errors": row.get("errors") or {}, "settings": row.get("settings") or {},
-                        "provenance": row.get("provenance") or {}})
+                        "provenance": row.get("provenance") or {}, "gaps": row.get("gaps") or [],
+                        "stale_attestations": row.get("stale") or []})
     if "fetches" in wanted:
         rows = store.db.query("select * from fetches where started_at >= ? and id > ? order by id",
                               [since, after.get("fetches", 0)])

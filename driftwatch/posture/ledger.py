@@ -14,7 +14,6 @@ is applied twice.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -256,8 +255,3 @@ class AuditLedger:
             details={"file_id": log.file_id, "bad_lines": bad_lines, "detail": detail},
         )
 
-
-def record_json(record: Any, limit: int = 2000) -> str:
-    """A short JSON rendering of audit data for a change's details."""
-    text = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
