@@ -115,7 +115,7 @@ def posture_digest_line(console: Console, ws: dict[str, Any]) -> None:
     for gap in ws.get("gaps") or []:
         console.print(Text(f"        gap: {gap}", style="yellow"))
     for stale in ws.get("stale_attestations") or []:
-        console.print(Text(f"        {stale['message']}", style="yellow"))
+        console.print(Text(f"        {stale['setting']}: {stale['message']}", style="yellow"))
     for action in ws.get("unmapped_actions") or []:
         console.print(Text(f"        unmapped audit action {action['action']}: {action['events']} events since "
                            f"{action['since']}", style="dim"))
@@ -136,7 +136,7 @@ def snapshot_lines(console: Console, outcome: dict[str, Any]) -> None:
     for gap in outcome.get("gaps") or []:
         console.print(Text(f"  incomplete: {gap}", style="yellow"))
     for stale in outcome.get("stale_attestations") or []:
-        console.print(Text(f"  {stale['message']}", style="yellow"))
+        console.print(Text(f"  {stale['setting']}: {stale['message']}", style="yellow"))
     for warning in outcome["warnings"]:
         console.print(Text(f"  warning: {warning}", style="yellow"))
 
@@ -188,7 +188,7 @@ def print_posture(console: Console, report: dict[str, Any], *, only_problems: bo
     for gap in report.get("gaps") or []:
         console.print(Text(f"gap: {gap}", style="yellow"))
     for stale in report.get("stale_attestations") or []:
-        console.print(Text(f"{stale['message']} (attested by {stale.get('attested_by') or '?'} "
+        console.print(Text(f"{stale['setting']}: {stale['message']} (attested by {stale.get('attested_by') or '?'} "
                            f"on {str(stale.get('attested_at'))[:10]})", style="yellow"))
     for action in report.get("unmapped_actions") or []:
         console.print(Text(f"unmapped audit action {action['action']}: {action['events']} events since "

@@ -401,13 +401,13 @@ def test_attestation_changed_by_an_audit_event_is_stale(tmp_path: Path, web) -> 
     outcome = take_snapshot(store, settings, settings.workspace("acme"))
     [stale] = outcome.stale_attestations
     assert stale["setting"] == "apps.box.write_actions" and stale["attested_by"] == "alice@acme.example"
-    assert stale["message"] == "re-attest apps.box.write_actions: changed by mallory@acme.example on 2026-01-20"
+    assert stale["message"] == "re-attest: changed by mallory@acme.example on 2026-01-20"
     runner = CliRunner()
     config = ["--config", str(settings.config_path)]
     report = json.loads(runner.invoke(cli, [*config, "posture", "--json"]).stdout)
     assert [s["setting"] for s in report["stale_attestations"]] == ["apps.box.write_actions"]
     text = " ".join(runner.invoke(cli, [*config, "posture"]).stdout.split())
-    assert "re-attest apps.box.write_actions: changed by mallory@acme.example on 2026-01-20" in text
+    assert "apps.box.write_actions: re-attest: changed by mallory@acme.example on 2026-01-20" in text
     digest = json.loads(runner.invoke(cli, [*config, "digest", "--json"]).stdout)
     [ws] = digest["posture"]
     assert ws["stale_attestations"][0]["changed_by"] == "mallory@acme.example" and ws["complete"] is True
@@ -430,6 +430,8 @@ def test_platform_admin_projects_tools_and_audit_log(tmp_path: Path, web) -> Non
                                                   "ip_address": "198.51.100.4"}}},
         {"id": "audit_log-2", "type": "role.updated", "effective_at": 1769900100, "actor": {"type": "session", "session": {}}},
         {"id": "audit_log-3", "type": "login.succeeded", "effective_at": 1769900200, "actor": {}},
+        {"id": "audit_log-4", "type": "workload_identity.bound", "effective_at": 1769900300, "actor": {}},
+        {"id": "audit_log-5", "type": "workload_identity.bound", "effective_at": 1769900400, "actor": {}},
     ]
     ws = f'platform_admin = true\nplatform_base_url = "{fake.base_url}"'
     settings, store, clock = setup(tmp_path, ws, env={"OPENAI_ADMIN_KEY": fake.key})
@@ -442,6 +444,9 @@ def test_platform_admin_projects_tools_and_audit_log(tmp_path: Path, web) -> Non
     assert snap["api.admin_keys_count"] == 3
     st = statuses(settings, store)
     assert st["DW-CTRL-API-001"] == "pass" and st["DW-CTRL-API-002"] == "fail" and st["DW-CTRL-API-007"] == "pass"
+    unmapped = [c for c in store.changes() if c["kind"] == "audit_unmapped"]  # login.succeeded is known
+    assert [c["title"] for c in unmapped] == [
+        "unmapped audit action event type workload_identity.bound, 2 events since 2026-01-31T22:58:20Z in acme"]
 
     fake.audit_logging = False
     clock.now += dt.timedelta(hours=1)

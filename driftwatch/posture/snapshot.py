@@ -81,7 +81,7 @@ def stale_entry(key: str, attested: Observation, event: Observation, title: str 
         "setting": key, "title": title or key, "attested_by": attested.actor, "attested_at": attested.observed_at,
         "attested_value": attested.value, "value": event.value, "changed_by": event.actor,
         "changed_at": event.observed_at, "event_id": event.event_id, "action": event.detail,
-        "message": f"re-attest {key}: changed by {who} on {event.observed_at[:10]}",
+        "message": f"re-attest: changed by {who} on {event.observed_at[:10]}",
     }
 
 
