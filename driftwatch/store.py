@@ -615,25 +615,15 @@ class Store:
     # --- snapshots --------------------------------------------------------------------------
 
     def add_setting_events(self, workspace: str, events: list[Any]) -> int:
-        """Store audit-log observations once each (delivery is at least once)."""
-        added = 0
-        for obs in events:
-            if not obs.event_id:
-                continue
-            exists = self.db["setting_events"].count_where(
-                "workspace = ? and collector = ? and event_id = ? and key = ?",
-                [workspace, obs.collector, obs.event_id, obs.key],
-            )
-            if exists:
-                continue
-            self.db["setting_events"].insert({
-                "workspace": workspace, "collector": obs.collector, "event_id": obs.event_id, "key": obs.key,
-                "value": json.dumps(obs.value), "observed_at": obs.observed_at, "actor": obs.actor,
-                "actor_type": getattr(obs, "actor_type", None), "ip": obs.ip, "detail": obs.detail,
-                "stored_at": self.now(),
-            })
-            added += 1
-        return added
+        """Store audit-log observations once each (delivery is at least once); returns how many were new."""
+        rows = [[workspace, obs.collector, obs.event_id, obs.key, json.dumps(obs.value), obs.observed_at, obs.actor,
+                 getattr(obs, "actor_type", None), obs.ip, obs.detail, self.now()]
+                for obs in events if obs.event_id]
+        before = self.db.execute("select total_changes()").fetchone()[0]
+        self.db.conn.executemany(
+            "insert or ignore into setting_events (workspace, collector, event_id, key, value, observed_at, actor, "
+            "actor_type, ip, detail, stored_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return int(self.db.execute("select total_changes()").fetchone()[0] - before)
 
     def latest_setting_events(self, workspace: str, collector: str) -> list[dict[str, Any]]:
         """The newest stored event per key: the state the audit log says each setting is in."""

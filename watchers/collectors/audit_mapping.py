@@ -31,6 +31,7 @@ def audit_map() -> dict[str, Any]:
         return tomllib.load(handle)
 
 
+@lru_cache(maxsize=512)
 def action_rule(action: str) -> dict[str, Any] | None:
     """The mapping of an action: an exact entry, else the first glob entry (file order) that matches."""
     rules = audit_map().get("actions", {})
