@@ -736,3 +736,32 @@ def test_log_file_attempts_before_a_report_are_configurable(tmp_path: Path, web)
     bad.write_text("[posture]\nlog_file_max_attempts = 0\n")
     result = CliRunner().invoke(cli, ["--config", str(bad), "baseline"])
     assert result.exit_code == 2 and "posture.log_file_max_attempts" in result.stderr
+
+
+def test_slack_cards_name_the_actor_never_the_ip_and_show_claude_controls(tmp_path: Path, web) -> None:
+    from driftwatch.bot import blocks
+    from driftwatch.bot.service import posture_summaries
+    from driftwatch.posture.report import posture_report
+
+    fake, settings, store, clock = compliance_setup(tmp_path, web)
+    fake.add_file("f-1", "2026-01-20T10:15:00Z", [audit_event(
+        "ev-1", "WORKSPACE_TOGGLE_FEATURE", {"feature": "gpt_publish_external", "value": True},
+        at="2026-01-20T10:00:00Z", email="eve@acme.example", ip="192.0.2.55")])
+    outcome = take_snapshot(store, settings, settings.workspace("acme"))
+    change = next(store.change(r) for r in outcome.change_refs if store.change(r)["control_id"] == "DW-CTRL-GPT-001")
+    card = json.dumps(blocks.item_blocks(change))
+    assert "eve@acme.example" in card and "192.0.2.55" not in card
+    [summary] = posture_summaries(settings, store, clock())
+    assert summary["complete"] is True and summary["vendor"] == "openai"
+    assert [(s["setting"], s["changed_by"]) for s in summary["stale_attestations"]] == [
+        ("gpts.publish_external", "eve@acme.example")]  # the attested file said false
+    assert summary["newly_failing"] >= 1
+    blocks.digest_parent({"counts": {}, "items": []}, [summary], [])  # the digest still renders
+
+    (tmp_path / "c").mkdir()
+    claude, csettings, cstore, _ = claude_setup(tmp_path / "c", web)
+    del claude.settings["memory_enabled"]
+    take_snapshot(cstore, csettings, csettings.workspace("claude"))
+    report = posture_report(csettings, cstore.snapshots("claude", 1)[0], "claude", clock().date())
+    rendered = json.dumps(blocks.posture_blocks(report))
+    assert "DW-CTRL-CLA-006" in rendered and ":heavy_minus_sign:" in rendered  # not applicable, shown as such
