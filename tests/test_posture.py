@@ -765,3 +765,67 @@ def test_slack_cards_name_the_actor_never_the_ip_and_show_claude_controls(tmp_pa
     report = posture_report(csettings, cstore.snapshots("claude", 1)[0], "claude", clock().date())
     rendered = json.dumps(blocks.posture_blocks(report))
     assert "DW-CTRL-CLA-006" in rendered and ":heavy_minus_sign:" in rendered  # not applicable, shown as such
+
+
+# --- a restart in the middle of a run ---------------------------------------------------------
+
+def test_sigkill_mid_snapshot_applies_no_log_file_twice(tmp_path: Path, web) -> None:
+    """Kills as tests/test_crash.py does: a child snapshot is killed while one file's download hangs."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from driftwatch.timeutil import iso
+
+    fake = FakeCompliance(web, page_size=3)
+    now = dt.datetime.now(dt.timezone.utc)
+    at = lambda hours: iso(now - dt.timedelta(hours=hours))  # noqa: E731
+    box_on = audit_event("ev-1", "APP_SET_ENABLED_ACTIONS", {"app_name": "Box", "enabled_actions": None},
+                         at=at(50), email="mallory@acme.example")
+    fake.add_file("f-1", at(49), [box_on, audit_event("ev-g", "GPT_PUBLISH", {"gpt_name": "Deals", "visibility": "public"},
+                                                      at=at(49.5))])
+    fake.add_file("f-bad", at(30), [audit_event("ev-x", "WORKSPACE_TOGGLE_FEATURE",
+                                                {"feature": "agent_mode", "value": True}, at=at(31))], corrupt=True)
+    fake.add_file("f-3", at(10), [box_on, audit_event("ev-2", "WORKSPACE_TOGGLE_FEATURE",
+                                                      {"feature": "codex_device_code_auth", "value": True}, at=at(11))])
+    fake.stall["f-3"] = 20.0
+    config = tmp_path / "driftwatch.toml"
+    config.write_text(f'[storage]\npath = "crash.db"\n[[workspaces]]\nname = "acme"\n'
+                      f'compliance_workspace_id = "{fake.workspace_id}"\ncompliance_base_url = "{fake.base_url}"\n')
+    env = {**os.environ, "CHATGPT_COMPLIANCE_API_KEY": fake.key}
+    child = subprocess.Popen([sys.executable, "-m", "tests.crashing_snapshot", str(config)], cwd=Path(__file__).resolve().parent.parent, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not fake.stalled.wait(0.05):
+        assert child.poll() is None, child.stderr.read().decode()
+        assert time.monotonic() < deadline, "child never reached the stalled download"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=10)
+
+    with Store.open(tmp_path / "crash.db") as store:
+        assert store.integrity() == "ok"
+        # what the killed run finished is there: f-1 applied, f-bad in the retry list; no snapshot yet
+        assert store.audit_file("acme", "compliance", "f-1")["status"] == "applied"
+        assert store.audit_file("acme", "compliance", "f-bad")["attempts"] == 1
+        assert store.audit_file("acme", "compliance", "f-3") is None and store.db["snapshots"].count == 0
+
+        fake.stall.clear()
+        settings = load_settings(str(config), env={"CHATGPT_COMPLIANCE_API_KEY": fake.key})
+        outcome = take_snapshot(store, settings, settings.workspace("acme"))
+        assert store.cursor("acme", "compliance") == at(10)
+        assert [r.path for r in web.requests if r.path.startswith("/signed/f-1")].__len__() == 1  # not fetched again
+        assert store.db["audit_events"].count_where("event_id = 'ev-1'") == 1
+        assert store.db["setting_events"].count_where("event_id = 'ev-1'") == 1
+        assert store.db["changes"].count_where("kind = 'audit_event'") == 1  # the GPT published once
+        failing = [store.change(r)["control_id"] for r in outcome.change_refs
+                   if store.change(r)["kind"] == "control_failing"]
+        assert sorted(failing) == ["DW-CTRL-APPS-011", "DW-CTRL-CDX-001"]
+        assert store.audit_file("acme", "compliance", "f-bad")["attempts"] == 2
+        assert store.db["setting_events"].count_where("event_id = 'ev-x'") == 0  # never applied unverified
+        take_snapshot(store, settings, settings.workspace("acme"))
+        take_snapshot(store, settings, settings.workspace("acme"))
+        assert store.db["changes"].count_where("kind = 'audit_file_failed'") == 1
+        assert store.db["changes"].count_where("kind = 'control_failing'") == 2
+        assert {r["status"] for r in store.db["runs"].rows} == {"ok"}  # the killed run had not started recording
