@@ -51,4 +51,3 @@ def test_sigkill_mid_transaction_then_next_check_completes(tmp_path: Path, web) 
         assert store.db["changes"].count == outcome.new
         runs = {r["status"] for r in store.db["runs"].rows}
         assert runs == {"interrupted", "ok"}
-
