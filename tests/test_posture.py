@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -13,6 +18,7 @@ from driftwatch.cli import cli
 from driftwatch.config import load_settings
 from driftwatch.posture import load_baseline, load_catalogue
 from driftwatch.store import Store
+from driftwatch.timeutil import iso
 from driftwatch.watchers.collectors.attested import collect_attested, render_template
 from driftwatch.watchers.collectors.codex_policy import summarise
 from driftwatch.posture.report import evaluate_snapshot
@@ -771,14 +777,6 @@ def test_slack_cards_name_the_actor_never_the_ip_and_show_claude_controls(tmp_pa
 
 def test_sigkill_mid_snapshot_applies_no_log_file_twice(tmp_path: Path, web) -> None:
     """Kills as tests/test_crash.py does: a child snapshot is killed while one file's download hangs."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from driftwatch.timeutil import iso
-
     fake = FakeCompliance(web, page_size=3)
     now = dt.datetime.now(dt.timezone.utc)
     at = lambda hours: iso(now - dt.timedelta(hours=hours))  # noqa: E731
