@@ -55,7 +55,7 @@ def _audit_logs(settings: Settings) -> list[Check]:
     """Compliance log files waiting in the retry list: their events are not applied yet."""
     try:
         with Store.open(settings.db_path) as store:
-            waiting = store.audit_files(statuses=("retrying", "reported", "expired"))
+            waiting = store.audit_files(statuses=("retrying", "reported"))  # expired ones stay in `status`
     except StoreError:
         return []  # the database check already says why
     if not waiting:
