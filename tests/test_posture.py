@@ -827,3 +827,19 @@ def test_sigkill_mid_snapshot_applies_no_log_file_twice(tmp_path: Path, web) -> 
         assert store.db["changes"].count_where("kind = 'audit_file_failed'") == 1
         assert store.db["changes"].count_where("kind = 'control_failing'") == 2
         assert {r["status"] for r in store.db["runs"].rows} == {"ok"}  # the killed run had not started recording
+
+
+def test_a_file_past_the_platforms_retention_is_no_longer_retried(tmp_path: Path) -> None:
+    from driftwatch.posture.ledger import AuditLedger, LogFile
+
+    clock = Clock()
+    store = Store.open(tmp_path / "l.db", clock=clock)
+    ledger = AuditLedger(store, "acme", "compliance", max_attempts=2)
+    old = LogFile("f-old", "2026-01-05T00:00:00Z", "ab" * 32)
+    assert ledger.fail_file(old, "failed its sha256 check").status == "retrying"
+    assert [r["file_id"] for r in ledger.retries(clock())] == ["f-old"]
+    clock.now = dt.datetime(2026, 2, 10, tzinfo=dt.timezone.utc)  # more than 30 days after its end_time
+    assert ledger.retries(clock()) == []
+    assert store.audit_file("acme", "compliance", "f-old")["status"] == "expired"
+    assert ledger.apply_file(old, []).status == "applied"  # a late copy is still accepted, once
+    assert ledger.apply_file(old, []).status == "already_applied"
