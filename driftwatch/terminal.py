@@ -128,6 +128,8 @@ def snapshot_lines(console: Console, outcome: dict[str, Any]) -> None:
         (f"Snapshot {outcome['workspace']} ", "bold"), (f"{outcome['taken_at']}  ", "dim"),
         (f"pass {counts['pass']}", STATUS_STYLE["pass"]), "  ", (f"fail {counts['fail']}", STATUS_STYLE["fail"]), "  ",
         (f"unknown {counts['unknown']}", STATUS_STYLE["unknown"]), "  ", (f"waived {counts['waived']}", STATUS_STYLE["waived"]),
+        (f"  not applicable {counts['not_applicable']}" if counts.get("not_applicable") else "", STATUS_STYLE["not_applicable"]),
+        ("" if outcome.get("complete", True) else "  · INCOMPLETE", "bold yellow"),
         (f"  · newly failing {drift['newly_failing']}, fixed {drift['fixed']}", ""),
     )
     console.print(line)
