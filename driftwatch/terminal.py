@@ -195,6 +195,9 @@ def print_posture(console: Console, report: dict[str, Any], *, only_problems: bo
     for action in report.get("unmapped_actions") or []:
         console.print(Text(f"unmapped audit action {action['action']}: {action['events']} events since "
                            f"{action['since']} (stored, not applied)", style="dim"))
+    for log in report.get("pending_files") or []:
+        console.print(Text(f"log file {log['file_id']} {log['status']} after {log['attempts']} attempts: "
+                           f"{log['reason']}", style="yellow"))
     for control in report["controls"]:
         if control["status"] == "fail":
             console.print(Text.assemble(("fix ", "bold"), (control["id"], "bold"), ": ", control["remediation"]))
