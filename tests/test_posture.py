@@ -290,6 +290,8 @@ def test_bad_file_between_two_good_ones_is_retried_then_reported_once(tmp_path: 
     doctor = runner.invoke(cli, ["--config", str(settings.config_path), "doctor", "--offline", "--json"])
     check = next(c for c in json.loads(doctor.stdout)["checks"] if c["name"] == "audit log files")
     assert not check["ok"] and "f-2" in check["detail"] and doctor.exit_code == 1
+    posture = " ".join(runner.invoke(cli, ["--config", str(settings.config_path), "posture"]).stdout.split())
+    assert "log file f-2 reported after 4 attempts" in posture and "INCOMPLETE" in posture
 
     # the platform repairs the file: its event is applied, once, with who changed it
     fake.repair("f-2")
