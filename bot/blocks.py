@@ -20,7 +20,8 @@ MAX_SECTION = 2800  # Slack allows 3000; keep a margin for the suffix
 MAX_TOTAL = 12000  # Slack rejects messages past about 13k characters of blocks
 SEVERITY_EMOJI = {"high": ":red_circle:", "medium": ":large_orange_circle:", "low": ":large_yellow_circle:",
                   "info": ":white_circle:"}
-STATUS_EMOJI = {"pass": ":white_check_mark:", "fail": ":x:", "unknown": ":grey_question:", "waived": ":zzz:"}
+STATUS_EMOJI = {"pass": ":white_check_mark:", "fail": ":x:", "unknown": ":grey_question:", "waived": ":zzz:",
+                "not_applicable": ":heavy_minus_sign:"}
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 

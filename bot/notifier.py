@@ -19,18 +19,15 @@ from . import blocks
 
 
 class SlackOutbox:
-    def __init__(self, settings: Settings, *, clock: Clock = utcnow, service: Any = None) -> None:
+    """Alerts go to ``channel`` (default ``[slack] channel``) from ``floor`` (``alert_severity``) up."""
+
+    def __init__(self, settings: Settings, *, clock: Clock = utcnow, service: Any = None,
+                 channel: str | None = None, floor: str | None = None) -> None:
         self.settings = settings
         self.clock = clock
         self._service = service
-
-    @property
-    def channel(self) -> str:
-        return self.settings.config.slack.channel or ""
-
-    @property
-    def floor(self) -> str:
-        return self.settings.config.slack.alert_severity
+        self.channel = channel or settings.config.slack.channel or ""
+        self.floor = floor or settings.config.slack.alert_severity
 
     def _alert(self, store: Store, change_id: int, kind: str, relevant: bool, severity: str | None) -> None:
         which = alert_kind(kind, relevant, severity, self.floor)

@@ -205,21 +205,8 @@ class SlackService:
 
 
 def posture_summaries(settings: Settings, store: Store, now: dt.datetime) -> list[dict[str, Any]]:
-    from driftwatch.posture import compare
-    from driftwatch.posture.report import evaluate_snapshot
+    """Per workspace: counts, newly failing (from the control state machine), completeness of the
+    snapshot, gaps, stale attestations, audit-log files not applied and unmapped audit actions."""
+    from driftwatch.posture.report import workspace_summaries
 
-    out = []
-    soon = now.date() + dt.timedelta(days=14)
-    for workspace in settings.config.workspaces:
-        snaps = store.snapshots(workspace.name, 2)
-        if not snaps:
-            continue
-        current = evaluate_snapshot(settings, snaps[0], today=now.date())
-        previous = evaluate_snapshot(settings, snaps[1]) if len(snaps) > 1 else None
-        drift = compare(previous, current, None, {})
-        counts = {s: sum(1 for r in current if r.status == s) for s in ("pass", "fail", "unknown", "waived")}
-        expiring = [w.control for w in settings.config.waivers
-                    if w.workspace in ("*", workspace.name) and now.date() <= w.expires <= soon]
-        out.append({"workspace": workspace.name, "counts": counts,
-                    "newly_failing": len(drift.buckets["newly_failing"]), "expiring": expiring})
-    return out
+    return workspace_summaries(settings, store, now)

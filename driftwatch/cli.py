@@ -272,6 +272,9 @@ def item(state: State, ref: str, as_json: bool) -> None:
         if data.get(label):
             out.print(Text(f"  {label}: {data[label]}"))
     out.print(Text(f"  categories: {', '.join(data['categories'])}"))
+    if data.get("actor") or data.get("changed_at"):
+        out.print(Text(f"  changed by: {data.get('actor') or 'unknown'} ({data.get('actor_type') or 'type unknown'}) "
+                       f"at {data.get('changed_at')}" + (f" from {data['actor_ip']}" if data.get("actor_ip") else "")))
     for reason in data["reasons"]:
         out.print(Text(f"  why: {reason}", style="italic"))
     if data.get("summary"):
@@ -541,10 +544,11 @@ def baseline(state: State, as_json: bool) -> None:
     from .terminal import plain, severity_text
 
     table = Table(title=f"Baseline: {len(controls)} controls", title_justify="left")
-    for column in ("id", "rec", "severity", "setting", "rule", "expected", "title"):
+    for column in ("id", "vendor", "rec", "severity", "setting", "rule", "expected", "title"):
         table.add_column(column, overflow="fold")
     for c in controls:
-        table.add_row(plain(c.id), plain(c.recommendation), severity_text(c.severity), plain(", ".join(c.settings)),
+        table.add_row(plain(c.id), plain(c.vendor), plain(c.recommendation), severity_text(c.severity),
+                      plain(", ".join(c.settings)),
                       plain(c.rule), plain(json.dumps(c.expected)), plain(c.title))
     out.print(table)
 
@@ -745,6 +749,9 @@ def status(state: State, as_json: bool) -> None:
             "sources": [{"name": r["name"], "status": r["status"], "reason": r["status_reason"],
                          "last_success_at": r.get("last_success_at"),
                          "consecutive_failures": r["consecutive_failures"]} for r in store.sources()],
+            "audit_log_files": [{k: f.get(k) for k in ("workspace", "collector", "file_id", "end_time", "status",
+                                                       "reason", "attempts", "first_failed_at", "change_ref")}
+                                for f in store.audit_files(statuses=("retrying", "reported", "expired"))],
         }
     if as_json:
         emit_json(data)
@@ -771,6 +778,14 @@ def status(state: State, as_json: bool) -> None:
         sources.add_row(plain(row["name"]), status_text(row["status"]), plain(row["last_success_at"] or "never"),
                         plain(row["consecutive_failures"]), plain(row["reason"] or ""))
     out.print(sources)
+    if data["audit_log_files"]:
+        files = Table(title="Audit log files not applied", title_justify="left")
+        for column in ("workspace", "file", "status", "attempts", "reason", "change"):
+            files.add_column(column, overflow="fold")
+        for row in data["audit_log_files"]:
+            files.add_row(plain(row["workspace"]), plain(row["file_id"]), status_text(row["status"]),
+                          plain(row["attempts"]), plain(row["reason"]), plain(row["change_ref"] or ""))
+        out.print(files)
 
 
 @cli.command()

@@ -148,13 +148,28 @@ class SlackConfig(_Section):
 
 class WorkspaceConfig(_Section):
     name: Name
+    vendor: Literal["openai", "anthropic"] = "openai"
     attested: str | None = None
     compliance_workspace_id: str | None = None
     compliance_base_url: Url = "https://api.chatgpt.com/v1"
     platform_admin: bool = False
     platform_base_url: Url = "https://api.openai.com/v1"
     codex_requirements: list[str] = []
+    anthropic_organization_id: str | None = None
+    anthropic_base_url: Url = "https://api.anthropic.com"
     interval: Duration = "1h"
+
+    @model_validator(mode="after")
+    def _collectors_fit_vendor(self) -> "WorkspaceConfig":
+        if self.vendor == "anthropic":
+            if not self.anthropic_organization_id:
+                raise ValueError('anthropic_organization_id: required when vendor = "anthropic"')
+            for key in ("attested", "compliance_workspace_id", "codex_requirements", "platform_admin"):
+                if getattr(self, key):
+                    raise ValueError(f'{key}: an OpenAI collector; not used with vendor = "anthropic"')
+        elif self.anthropic_organization_id:
+            raise ValueError('anthropic_organization_id: set vendor = "anthropic" on this workspace')
+        return self
 
 
 class WaiverConfig(_Section):
@@ -170,6 +185,10 @@ class ControlOverride(_Section):
     expected: Any = None
 
 
+class PostureConfig(_Section):
+    log_file_max_attempts: int = Field(default=3, ge=1, le=100)
+
+
 class LogConfig(_Section):
     format: Literal["text", "json"] = "text"
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -183,6 +202,7 @@ class Config(_Section):
     workspaces: list[WorkspaceConfig] = []
     waivers: list[WaiverConfig] = []
     controls: dict[str, ControlOverride] = {}
+    posture: PostureConfig = PostureConfig()
     log: LogConfig = LogConfig()
 
     @model_validator(mode="after")
@@ -205,6 +225,7 @@ SECRET_ENV = (
     "CHATGPT_COMPLIANCE_API_KEY",
     "OPENAI_ADMIN_KEY",
     "DRIFTWATCH_PROXY",  # a proxy URL may carry a password: masked in logs like the keys
+    "ANTHROPIC_COMPLIANCE_API_KEY",
 )
 
 

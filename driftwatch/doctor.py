@@ -25,6 +25,7 @@ class Check:
 def run_doctor(settings: Settings, *, network: bool = True) -> list[Check]:
     checks = [Check("config", True, str(settings.config_path or "built-in defaults (no config file)"))]
     checks.append(_database(settings))
+    checks += _audit_logs(settings)
     checks += _secrets(settings)
     checks.append(_browser(settings))
     if network:
@@ -50,6 +51,22 @@ def _database(settings: Settings) -> Check:
     return Check("database", True, f"{settings.db_path}: integrity ok, schema version {version}")
 
 
+def _audit_logs(settings: Settings) -> list[Check]:
+    """Compliance log files waiting in the retry list: their events are not applied yet."""
+    try:
+        with Store.open(settings.db_path) as store:
+            waiting = store.audit_files(statuses=("retrying", "reported"))  # expired ones stay in `status`
+    except StoreError:
+        return []  # the database check already says why
+    if not waiting:
+        return [Check("audit log files", True, "every listed file applied")] if settings.config.workspaces else []
+    detail = "; ".join(f"{f['workspace']}/{f['file_id']} {f['status']} after {f['attempts']} attempts: {f['reason']}"
+                       for f in waiting[:5]) + (f" (and {len(waiting) - 5} more)" if len(waiting) > 5 else "")
+    return [Check("audit log files", False, detail,
+                  "driftwatch retries them on every snapshot; if the checksum keeps failing, download the file "
+                  "again from the Compliance API or ask OpenAI support, then run `driftwatch snapshot`")]
+
+
 def _secrets(settings: Settings) -> list[Check]:
     present = settings.secrets.present()
     out = []
@@ -60,6 +77,8 @@ def _secrets(settings: Settings) -> list[Check]:
         ("CHATGPT_COMPLIANCE_API_KEY", "the compliance collector",
          any(w.compliance_workspace_id for w in settings.config.workspaces)),
         ("OPENAI_ADMIN_KEY", "the platform_admin collector", any(w.platform_admin for w in settings.config.workspaces)),
+        ("ANTHROPIC_COMPLIANCE_API_KEY", "the anthropic collector",
+         any(w.vendor == "anthropic" for w in settings.config.workspaces)),
     ):
         if not wanted:
             out.append(Check(f"secret {name}", True, f"not needed by this config ({why})"))
@@ -163,9 +182,16 @@ def _collectors(settings: Settings) -> list[Check]:
         if workspace.platform_admin:
             targets.append(("platform_admin", workspace.platform_base_url, "OPENAI_ADMIN_KEY", "OpenAI Admin API",
                             "organization/projects", {"limit": 1}))
+        if workspace.vendor == "anthropic":
+            from driftwatch.watchers.collectors.anthropic import settings_path
+
+            targets.append(("anthropic", workspace.anthropic_base_url, "ANTHROPIC_COMPLIANCE_API_KEY",
+                            "Anthropic Compliance API", settings_path(workspace.anthropic_organization_id or ""), None))
         for name, base, env, api, path, params in targets:
+            header = "x-api-key" if name == "anthropic" else None
             try:
-                with ApiClient(base, settings.secrets.get(env), api_name=api, key_env=env, retries=0) as client:
+                with ApiClient(base, settings.secrets.get(env), api_name=api, key_env=env, retries=0,
+                               key_header=header) as client:
                     client.get_json(path, params=params)
                 out.append(Check(f"collector {workspace.name}/{name}", True, "credentials accepted"))
             except CollectorError as exc:

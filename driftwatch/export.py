@@ -39,7 +39,8 @@ def records(store: Store, *, since: str, what: Iterable[str], after: dict[str, i
             out.append({"schema": SCHEMA, "type": "snapshot", "seq": row["id"], "id": f"snapshot-{row['id']}",
                         "at": row["taken_at"], "workspace": row["workspace"], "complete": bool(row["complete"]),
                         "errors": row.get("errors") or {}, "settings": row.get("settings") or {},
-                        "provenance": row.get("provenance") or {}})
+                        "provenance": row.get("provenance") or {}, "gaps": row.get("gaps") or [],
+                        "stale_attestations": row.get("stale") or []})
     if "fetches" in wanted:
         for row in store.export_fetches(since, after.get("fetches", 0)):
             out.append({"schema": SCHEMA, "type": "fetch", "seq": row["id"], "id": f"fetch-{row['id']}",
@@ -72,7 +73,8 @@ def csv_header() -> str:
 def to_csv(record: dict[str, Any]) -> str:
     data = {k: v for k, v in record.items() if k != "seq"}
     row = [data.get("schema"), data.get("type"), data.get("id"), data.get("at"), data.get("source"),
-           data.get("workspace"), data.get("severity"), data.get("title"), data.get("actor") or data.get("acked_by"),
+           data.get("workspace"), data.get("severity"), data.get("title"),
+           data.get("acked_by") if data.get("type") == "change" else data.get("actor"),
            json.dumps(data, ensure_ascii=False, sort_keys=True)]
     buffer = io.StringIO()
     csv.writer(buffer).writerow(row)

@@ -368,6 +368,73 @@ def m009_watchers_moved_from(db: Database) -> None:
     db["sources"].add_column("moved_from", str)
 
 
+@migrations()
+def m010_posture_trust(db: Database) -> None:
+    """Posture that survives outages and never stalls on one bad audit-log file.
+
+    control_states keeps each control's last known state (unknown is not a state) and the
+    episode of its open failing change; audit_files is the ledger of every Compliance log
+    file (applied, or waiting in the retry list); audit_events holds every audit event once
+    (deduplicated on event_id), mapped or not; rule_state remembers the waivers, overrides
+    and baseline versions last seen, so a change to them becomes evidence.
+    """
+    db["control_states"].create(
+        {"workspace": str, "control_id": str, "status": str, "since": str, "episode": int,
+         "change_ref": str, "updated_at": str},
+        pk=("workspace", "control_id"),
+        not_null={"status", "updated_at"},
+        defaults={"episode": 0},
+    )
+    db["audit_files"].create(
+        {
+            "workspace": str,
+            "collector": str,
+            "file_id": str,
+            "end_time": str,
+            "sha256": str,
+            "status": str,  # applied, retrying, reported
+            "reason": str,
+            "attempts": int,
+            "first_failed_at": str,
+            "last_attempt_at": str,
+            "applied_at": str,
+            "events": int,
+            "bad_lines": int,
+            "change_ref": str,
+        },
+        pk=("workspace", "collector", "file_id"),
+        not_null={"status"},
+        defaults={"attempts": 0, "events": 0, "bad_lines": 0},
+    )
+    db["audit_files"].create_index(["workspace", "status"])
+    db["audit_events"].create(
+        {
+            "id": int,
+            "workspace": str,
+            "collector": str,
+            "event_id": str,
+            "file_id": str,
+            "event_type": str,
+            "action": str,
+            "occurred_at": str,
+            "actor": str,
+            "actor_type": str,
+            "actor_ip": str,
+            "mapped": int,
+            "record": str,  # JSON, as received
+            "stored_at": str,
+        },
+        pk="id",
+        not_null={"workspace", "collector", "event_id", "stored_at"},
+    )
+    db["audit_events"].create_index(["workspace", "collector", "event_id"], unique=True)
+    db["audit_events"].create_index(["workspace", "mapped", "action"])
+    db["rule_state"].create({"key": str, "value": str, "recorded_at": str}, pk="key", not_null={"recorded_at"})
+    for column in ("drift", "gaps", "stale", "known"):
+        db["snapshots"].add_column(column, str)  # JSON
+    db["setting_events"].add_column("actor_type", str)
+
+
 def schema_version(db: Database) -> int:
     return len(migrations.applied(db))
 

@@ -33,6 +33,12 @@ CHANGE_KINDS = (
     "control_fixed",
     "setting_changed",
     "source_failing",
+    "audit_event",  # an audit event that is an inventory change (GPT published, domain added ...)
+    "audit_unmapped",  # an audit action no mapping knows (once per action)
+    "audit_file_failed",  # a Compliance log file not applied after its attempts (once per file)
+    "audit_lines_skipped",  # lines of a log file that were not JSON events (once per file)
+    "setting_new",  # a setting name the vendor reports and the catalogue does not know
+    "rule_changed",  # a waiver, an override or a baseline version changed
 )
 SOURCE_HEALTH_KINDS = ("source_broken", "source_blocked", "source_failing", "source_recovered", "source_moved")
 
@@ -42,6 +48,7 @@ PUBLIC_CHANGE_FIELDS = (
     "id", "kind", "source", "workspace", "control_id", "title", "summary", "date", "link",
     "detected_at", "security_relevant", "severity", "categories", "reasons",
     "acked_by", "acked_at", "ack_note", "ack_via", "snoozed_until",
+    "actor", "actor_type", "changed_at", "actor_ip",
 )
 
 
@@ -111,7 +118,12 @@ class NewChange:
 
 
 def public_change(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored change (a decoded ``changes`` row) in the one shape every face promises."""
+    """A stored change (a decoded ``changes`` row) in the one shape every face promises.
+
+    ``actor``, ``actor_type``, ``changed_at`` and ``actor_ip`` say who changed a setting when an
+    audit event explains the change (null otherwise).
+    """
+    details = row.get("details") if isinstance(row.get("details"), dict) else {}
     out: dict[str, Any] = {
         "id": row["ref"],
         "kind": row["kind"],
@@ -132,6 +144,10 @@ def public_change(row: dict[str, Any]) -> dict[str, Any]:
         "ack_note": row.get("ack_note"),
         "ack_via": row.get("ack_via"),
         "snoozed_until": row.get("snoozed_until"),
+        "actor": details.get("actor"),
+        "actor_type": details.get("actor_type"),
+        "changed_at": details.get("changed_at"),
+        "actor_ip": details.get("actor_ip"),
     }
     if "carried_over" in row:
         out["carried_over"] = bool(row["carried_over"])

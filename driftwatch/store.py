@@ -21,7 +21,8 @@ from . import migrations as schema
 from .models import Classification, NewChange, ParsedEntry
 from .timeutil import Clock, iso, utcnow
 
-JSON_COLUMNS = {"categories", "reasons", "details", "detail", "settings", "provenance", "errors", "summary"}
+JSON_COLUMNS = {"categories", "reasons", "details", "detail", "settings", "provenance", "errors", "summary",
+                "drift", "gaps", "stale", "known", "record"}
 
 
 from .errors import StoreError  # noqa: E402  (re-exported)
@@ -611,24 +612,16 @@ class Store:
     # --- snapshots --------------------------------------------------------------------------
 
     def add_setting_events(self, workspace: str, events: list[Any]) -> int:
-        """Store audit-log observations once each (delivery is at least once)."""
-        added = 0
-        for obs in events:
-            if not obs.event_id:
-                continue
-            exists = self.db["setting_events"].count_where(
-                "workspace = ? and collector = ? and event_id = ? and key = ?",
-                [workspace, obs.collector, obs.event_id, obs.key],
-            )
-            if exists:
-                continue
-            self.db["setting_events"].insert({
-                "workspace": workspace, "collector": obs.collector, "event_id": obs.event_id, "key": obs.key,
-                "value": json.dumps(obs.value), "observed_at": obs.observed_at, "actor": obs.actor,
-                "ip": obs.ip, "detail": obs.detail, "stored_at": self.now(),
-            })
-            added += 1
-        return added
+        """Store audit-log observations once each (delivery is at least once); returns how many were new."""
+        rows = [[workspace, obs.collector, obs.event_id, obs.key, json.dumps(obs.value), obs.observed_at, obs.actor,
+                 getattr(obs, "actor_type", None), obs.ip, obs.detail, self.now()]
+                for obs in events if obs.event_id]
+        with self.transaction():  # a no-op savepoint inside the snapshot's own transaction
+            before = self.db.execute("select total_changes()").fetchone()[0]
+            self.db.conn.executemany(
+                "insert or ignore into setting_events (workspace, collector, event_id, key, value, observed_at, "
+                "actor, actor_type, ip, detail, stored_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            return int(self.db.execute("select total_changes()").fetchone()[0] - before)
 
     def latest_setting_events(self, workspace: str, collector: str) -> list[dict[str, Any]]:
         """The newest stored event per key: the state the audit log says each setting is in."""
@@ -656,17 +649,84 @@ class Store:
             )
 
     def add_snapshot(self, workspace: str, *, values: dict[str, Any], provenance: dict[str, Any],
-                     complete: bool, errors: dict[str, str], run_id: int | None) -> int:
+                     complete: bool, errors: dict[str, str], run_id: int | None,
+                     gaps: list[str] | None = None, stale: list[dict[str, Any]] | None = None,
+                     known: dict[str, Any] | None = None) -> int:
         return int(self.db["snapshots"].insert({
             "workspace": workspace, "taken_at": self.now(), "complete": int(complete), "settings": values,
-            "provenance": provenance, "errors": errors, "run_id": run_id,
+            "provenance": provenance, "errors": errors, "run_id": run_id, "gaps": gaps or [],
+            "stale": stale or [], "known": known if known is not None else values,
         }).last_pk)
+
+    def set_snapshot_drift(self, snapshot_id: int, drift: dict[str, int]) -> None:
+        self.db["snapshots"].update(snapshot_id, {"drift": drift})
 
     def snapshots(self, workspace: str, limit: int = 2) -> list[dict[str, Any]]:
         rows = self.db.query(
             "select * from snapshots where workspace = ? order by id desc limit ?", [workspace, limit]
         )
         return [_decode(r) for r in rows]
+
+    # --- posture: control states, the audit-log ledger, rule evidence ------------------------
+
+    def control_states(self, workspace: str) -> dict[str, dict[str, Any]]:
+        """Each control's last known state (unknown never overwrites it) and its failing episode."""
+        return {r["control_id"]: r for r in self.db["control_states"].rows_where("workspace = ?", [workspace])}
+
+    def set_control_state(self, workspace: str, control_id: str, *, status: str, since: str, episode: int,
+                          change_ref: str | None) -> None:
+        self.db["control_states"].upsert(
+            {"workspace": workspace, "control_id": control_id, "status": status, "since": since,
+             "episode": episode, "change_ref": change_ref, "updated_at": self.now()},
+            pk=("workspace", "control_id"))
+
+    def audit_file(self, workspace: str, collector: str, file_id: str) -> dict[str, Any] | None:
+        rows = list(self.db["audit_files"].rows_where(
+            "workspace = ? and collector = ? and file_id = ?", [workspace, collector, file_id]))
+        return rows[0] if rows else None
+
+    def audit_files(self, workspace: str | None = None, statuses: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        where, params = [], []
+        if workspace:
+            where.append("workspace = ?")
+            params.append(workspace)
+        if statuses:
+            where.append(f"status in ({','.join('?' for _ in statuses)})")
+            params.extend(statuses)
+        return list(self.db["audit_files"].rows_where(" and ".join(where) or None, params,
+                                                      order_by="workspace, end_time, file_id"))
+
+    def save_audit_file(self, workspace: str, collector: str, file_id: str, **fields: Any) -> None:
+        self.db["audit_files"].upsert({"workspace": workspace, "collector": collector, "file_id": file_id, **fields},
+                                      pk=("workspace", "collector", "file_id"))
+
+    def add_audit_event(self, workspace: str, collector: str, event: dict[str, Any]) -> bool:
+        """Store one audit event once (keyed on its event_id); False if it was already stored."""
+        cursor = self.db.execute(
+            "insert or ignore into audit_events (workspace, collector, event_id, file_id, event_type, action, "
+            "occurred_at, actor, actor_type, actor_ip, mapped, record, stored_at) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [workspace, collector, event["event_id"], event.get("file_id"), event.get("event_type"),
+             event.get("action"), event.get("occurred_at"), event.get("actor"), event.get("actor_type"),
+             event.get("actor_ip"), int(bool(event.get("mapped"))),
+             json.dumps(event.get("record"), ensure_ascii=False, default=str), self.now()])
+        return bool(cursor.rowcount)
+
+    def unmapped_actions(self, workspace: str) -> list[dict[str, Any]]:
+        """Audit actions no mapping knows, with how many events and since when."""
+        sql = ("select collector, action, count(*) as events, min(occurred_at) as since, max(occurred_at) as last "
+               "from audit_events where workspace = ? and mapped = 0 group by collector, action order by action")
+        return [dict(r) for r in self.db.query(sql, [workspace])]
+
+    def rule_state(self) -> dict[str, Any]:
+        return {r["key"]: json.loads(r["value"]) for r in self.db["rule_state"].rows}
+
+    def set_rule_state(self, key: str, value: Any) -> None:
+        self.db["rule_state"].upsert({"key": key, "value": json.dumps(value, sort_keys=True, default=str),
+                                      "recorded_at": self.now()}, pk="key")
+
+    def delete_rule_state(self, key: str) -> None:
+        self.db.execute("delete from rule_state where key = ?", [key])
 
     # --- search -----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -57,6 +58,8 @@ class FakeCompliance:
     files: list[dict[str, Any]] = field(default_factory=list)  # id, end_time, body, sha (optional override)
     rate_limit_once: set[str] = field(default_factory=set)  # path suffixes answering 429 once
     signed_with_auth: list[str] = field(default_factory=list)
+    stall: dict[str, float] = field(default_factory=dict)  # file id -> seconds its download hangs
+    stalled: threading.Event = field(default_factory=threading.Event)  # set when a stalled download starts
 
     def __post_init__(self) -> None:
         self.web.handle("/v1/compliance/", self._api)
@@ -66,11 +69,25 @@ class FakeCompliance:
     def base_url(self) -> str:
         return self.web.url("/v1")
 
-    def add_file(self, file_id: str, end_time: str, events: list[dict[str, Any]], *, corrupt: bool = False) -> None:
+    def add_file(self, file_id: str, end_time: str, events: list[dict[str, Any]], *, corrupt: bool = False,
+                 bad_lines: list[str] = (), fail_downloads: int = 0) -> None:
+        """A log file; ``corrupt`` serves bytes that do not match the listed sha256 (until repaired),
+        ``bad_lines`` are appended as they are (not JSON), ``fail_downloads`` makes the signed URL
+        answer 404 that many times."""
         body = "".join(json.dumps(e) + "\n" for e in events).encode()
-        sha = hashlib.sha256(body if not corrupt else body + b"x").hexdigest()
-        self.files.append({"id": file_id, "end_time": end_time, "body": body, "sha": sha})
+        body += "".join(line + "\n" for line in bad_lines).encode()
+        self.files.append({"id": file_id, "end_time": end_time, "body": body, "sha": hashlib.sha256(body).hexdigest(),
+                           "fail_downloads": fail_downloads, "corrupt": corrupt})
         self.files.sort(key=lambda f: f["end_time"])
+
+    def repair(self, file_id: str) -> None:
+        """The file downloads intact from now on."""
+        entry = self.file(file_id)
+        entry["corrupt"] = False
+        entry["fail_downloads"] = 0
+
+    def file(self, file_id: str) -> dict[str, Any]:
+        return next(f for f in self.files if f["id"] == file_id)
 
     def _api(self, seen: Seen) -> Reply:
         if seen.headers.get("authorization") != f"Bearer {self.key}":
@@ -119,7 +136,14 @@ class FakeCompliance:
             self.signed_with_auth.append(seen.path)
             return Reply(400, b"Only one auth mechanism allowed", etag=False)
         file_id = urlsplit(seen.path).path.rsplit("/", 1)[1]
-        body = next(f["body"] for f in self.files if f["id"] == file_id)
+        entry = self.file(file_id)
+        if entry["fail_downloads"]:
+            entry["fail_downloads"] -= 1
+            return Reply(404, b"<Error><Code>NoSuchKey</Code></Error>", {"Content-Type": "application/xml"}, etag=False)
+        body = entry["body"] + (b'{"event_id": "injected"}\n' if entry["corrupt"] else b"")
+        if file_id in self.stall:
+            self.stalled.set()
+            return Reply(200, body, {"Content-Type": "application/jsonl"}, delay=self.stall[file_id], etag=False)
         return Reply(200, body, {"Content-Type": "application/jsonl"}, etag=False)
 
 

@@ -422,7 +422,7 @@ def test_incomplete_snapshots_and_several_workspaces(tmp_path: Path) -> None:
     assert acme.find("b") is None
     totals = {td["data-status"]: int(td.get_text()) for td in soup.select("tr.totals td[data-status]")}
     assert totals["fail"] == 2 and totals == {s: data["workspaces"][0]["summary"][s] + data["workspaces"][1]["summary"][s]
-                                              for s in ("fail", "unknown", "waived", "pass")}
+                                              for s in ("fail", "unknown", "waived", "pass", "not_applicable")}
     assert len(soup.select("section.workspace")) == 2 and len(soup.select("#timeline svg")) == 2
 
 

@@ -1,7 +1,9 @@
 """One snapshot of a workspace: run its collectors, then let the core record it.
 
-Network and file work happens first; everything the snapshot writes (events,
-cursors, the snapshot, its drift changes) is one transaction in
+Network and file work happens first. Compliance log files are applied as they
+are verified, each in its own transaction (a file is the unit of audit
+evidence, see :mod:`driftwatch.posture.ledger`); everything else the snapshot
+writes (the snapshot, its drift changes, control states) is one transaction in
 :func:`driftwatch.posture.record.record_snapshot`.
 """
 
@@ -13,11 +15,13 @@ from typing import Callable
 
 from driftwatch.config import Settings, WorkspaceConfig
 from driftwatch.posture import load_catalogue
+from driftwatch.posture.ledger import AuditLedger
 from driftwatch.posture.record import SnapshotOutcome, record_snapshot
 from driftwatch.posture.snapshot import CollectorResult, Observation
 from driftwatch.store import Store
 from driftwatch.timeutil import iso
 
+from .collectors.anthropic import ANTHROPIC_VERSION, collect_anthropic
 from .collectors.attested import collect_attested
 from .collectors.codex_policy import collect_codex_policy
 from .collectors.compliance import collect_compliance
@@ -37,6 +41,14 @@ def _api_collector(name: str, make: Callable[[], CollectorResult]) -> CollectorR
 def run_collectors(store: Store, settings: Settings, workspace: WorkspaceConfig, now: dt.datetime,
                    sleep: Callable[[float], None] = time.sleep) -> list[CollectorResult]:
     catalogue = load_catalogue()
+    if workspace.vendor == "anthropic":
+        def anthropic() -> CollectorResult:
+            with ApiClient(workspace.anthropic_base_url, settings.secrets.get("ANTHROPIC_COMPLIANCE_API_KEY"),
+                           api_name="Anthropic Compliance API", key_env="ANTHROPIC_COMPLIANCE_API_KEY",
+                           key_header="x-api-key", extra_headers={"anthropic-version": ANTHROPIC_VERSION},
+                           sleep=sleep) as client:
+                return collect_anthropic(client, workspace.anthropic_organization_id or "", catalogue, now)
+        return [_api_collector("anthropic", anthropic)]
     results: list[CollectorResult] = []
     if workspace.attested:
         results.append(collect_attested(settings.resolve(workspace.attested), catalogue))
@@ -50,12 +62,14 @@ def run_collectors(store: Store, settings: Settings, workspace: WorkspaceConfig,
         base = settings.config_path.parent if settings.config_path else None
         results.append(collect_codex_policy(list(workspace.codex_requirements), base, iso(now)))
     if workspace.compliance_workspace_id:
+        ledger = AuditLedger(store, workspace.name, "compliance",
+                             max_attempts=settings.config.posture.log_file_max_attempts)
+
         def compliance() -> CollectorResult:
             with ApiClient(workspace.compliance_base_url, settings.secrets.get("CHATGPT_COMPLIANCE_API_KEY"),
                            api_name="ChatGPT Compliance API", key_env="CHATGPT_COMPLIANCE_API_KEY",
                            sleep=sleep) as client:
-                return collect_compliance(client, workspace.compliance_workspace_id,
-                                          store.cursor(workspace.name, "compliance"), now)
+                return collect_compliance(client, workspace.compliance_workspace_id or "", ledger, now)
         results.append(_api_collector("compliance", compliance))
     if workspace.platform_admin:
         def platform() -> CollectorResult:

@@ -18,8 +18,13 @@ def digest_window(store: Store) -> str | None:
 
 
 def build_digest(dw: Driftwatch, store: Store, *, limit: int | None = None) -> dict[str, Any]:
-    """Changes since the last digest plus earlier ones still open, most severe first."""
-    return digest_since(store, digest_window(store), store.now()).as_dict(limit=limit)
+    """Changes since the last digest plus earlier ones still open, most severe first, and the
+    posture of each workspace (completeness, newly failing, stale attestations)."""
+    from driftwatch.posture.report import workspace_summaries
+
+    digest = digest_since(store, digest_window(store), store.now()).as_dict(limit=limit)
+    digest["posture"] = workspace_summaries(dw.settings, store, dw.clock())
+    return digest
 
 
 def next_digest(dw: Driftwatch) -> Any:

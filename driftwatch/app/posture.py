@@ -38,4 +38,4 @@ def posture_report(dw: Driftwatch, store: Store, workspace: str) -> dict[str, An
     from driftwatch.posture.report import posture_report as report
 
     latest = store.snapshots(workspace, 1)
-    return report(dw.settings, latest[0] if latest else None, workspace, dw.clock().date())
+    return report(dw.settings, latest[0] if latest else None, workspace, dw.clock().date(), store=store)

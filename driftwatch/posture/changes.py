@@ -1,9 +1,11 @@
 """Turning drift into change items the team sees and acknowledges (pure).
 
 One setting toggle gives exactly one change: a control that newly fails (or
-is fixed) carries the setting change that caused it, with who, when and from
-where when the audit log says so; other security-relevant setting changes
-become ``setting_changed`` items.
+is fixed) carries the setting change that caused it, with who and when when the
+audit log says so; other security-relevant setting changes become
+``setting_changed`` items. The actor's IP is kept in the change's details
+(``actor_ip``) for the CLI, the export and the SIEM, never in the reasons,
+which Slack posts to the channel.
 """
 
 from __future__ import annotations
@@ -40,6 +42,19 @@ CATEGORY_PREFIXES = (
     ("api.audit_logging", "", ["audit_logging"]),
     ("compliance.", "", ["audit_logging"]),
     ("api.event.", "", ["identity_access"]),
+    ("sso_", "", ["identity_access"]),
+    ("ip_allowlist", "", ["identity_access"]),
+    ("account_session", "", ["identity_access"]),
+    ("allowed_invite_domains", "", ["identity_access"]),
+    ("directory_sync", "", ["identity_access"]),
+    ("api_keys.", "", ["identity_access"]),
+    ("code_execution", "", ["agent_autonomy"]),
+    ("web_search_enabled", "", ["agent_autonomy"]),
+    ("connector_tools", "", ["connector", "write_action"]),
+    ("claude_code", "", ["agent_autonomy"]),
+    ("memory_enabled", "", ["data_handling"]),
+    ("public_projects", "", ["data_handling"]),
+    ("data_retention", "", ["data_handling"]),
 )
 
 
@@ -55,17 +70,32 @@ def show(value: Any) -> str:
 
 
 def who(provenance: Mapping[str, Any]) -> str | None:
+    """A reason line saying where a value came from (never the IP: reasons are posted to Slack)."""
     if not provenance or "collector" not in provenance:
         return None
     parts = [f"seen by {provenance['collector']} at {provenance.get('observed_at')}"]
     if provenance.get("actor"):
         verb = "attested by" if provenance["collector"] == "attested" else "changed by"
         parts.append(f"{verb} {provenance['actor']}")
-    if provenance.get("ip"):
-        parts.append(f"from {provenance['ip']}")
+        if provenance.get("actor_type") and provenance["collector"] != "attested":
+            parts.append(f"({provenance['actor_type']})")
     if provenance.get("detail") and provenance.get("event_id"):
         parts.append(f"({provenance['detail']} {provenance['event_id']})")
     return " ".join(parts)
+
+
+ACTOR_FIELDS = ("actor", "actor_type", "changed_at", "actor_ip")
+
+
+def actor_fields(provenances: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Who changed it, from the newest audit event among ``provenances`` (empty when none explains it)."""
+    events = [p for p in provenances if p and p.get("event_id") and p.get("collector") != "attested"]
+    if not events:
+        return {}
+    newest = max(events, key=lambda p: str(p.get("observed_at") or ""))
+    return {"actor": newest.get("actor"), "actor_type": newest.get("actor_type"),
+            "changed_at": newest.get("observed_at"), "actor_ip": newest.get("ip"),
+            "event_id": newest.get("event_id"), "action": newest.get("detail")}
 
 
 def drift_changes(
@@ -76,14 +106,24 @@ def drift_changes(
     catalogue: Mapping[str, Setting],
     provenance: Mapping[str, Mapping[str, Any]],
     snapshot_id: int,
+    episodes: Mapping[str, int] | None = None,
 ) -> list[NewChange]:
+    """Changes for this snapshot's drift; ``episodes`` numbers each control's failing episode.
+
+    A failing control's change is keyed on its episode, so however many snapshots see it
+    failing (with outages between), it is one change until it is fixed.
+    """
     changes: list[NewChange] = []
     explained: set[str] = set()
+    episodes = episodes or {}
     for bucket in ("newly_failing", "waiver_expired", "fixed"):
         for control_id in drift.buckets[bucket]:
             control, result = controls[control_id], results[control_id]
             explained.update(control.settings)
             key = control.settings[0]
+            actor = actor_fields([provenance.get(k, {}) for k in control.settings])
+            if actor:
+                key = next(k for k in control.settings if provenance.get(k, {}).get("event_id") == actor["event_id"])
             failing = bucket != "fixed"
             reasons = [f"{control_id}: expected {show(result.expected)}, observed {show(result.observed)}"]
             if bucket == "waiver_expired" and result.waiver:
@@ -93,10 +133,13 @@ def drift_changes(
                 reasons.append(trail)
             verb = {"newly_failing": "now failing", "waiver_expired": "failing again (waiver expired)",
                     "fixed": "fixed"}[bucket]
+            episode = episodes.get(control_id)
+            dedupe = (f"control:{workspace}:{control_id}:{'failing' if failing else 'fixed'}:episode-{episode}"
+                      if episode else f"control:{workspace}:{control_id}:{bucket}:{snapshot_id}")
             changes.append(NewChange(
                 kind="control_failing" if failing else "control_fixed",
                 title=f"{control.title}: {verb} in {workspace}",
-                dedupe_key=f"control:{workspace}:{control_id}:{bucket}:{snapshot_id}",
+                dedupe_key=dedupe,
                 workspace=workspace,
                 control_id=control_id,
                 summary=control.remediation if failing else control.rationale,
@@ -109,7 +152,8 @@ def drift_changes(
                     version="baseline",
                 ),
                 details={"bucket": bucket, "setting": key, "observed": result.observed,
-                         "expected": result.expected, "evidence": result.evidence},
+                         "expected": result.expected, "evidence": result.evidence, "vendor": control.vendor,
+                         "episode": episode, **actor},
             ))
     for change in drift.setting_changes:
         key = change["key"]
@@ -133,6 +177,7 @@ def drift_changes(
             summary=setting.where if setting else "",
             date=str(provenance.get(key, {}).get("observed_at", ""))[:10] or None,
             classification=Classification(True, "low", categories_for(key), reasons, "baseline"),
-            details={"setting": key, **change, "provenance": dict(provenance.get(key, {}))},
+            details={"setting": key, **change, "provenance": dict(provenance.get(key, {})),
+                     **actor_fields([provenance.get(key, {})])},
         ))
     return changes

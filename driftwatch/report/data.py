@@ -20,7 +20,7 @@ from driftwatch.timeutil import iso, parse_iso
 from .chart import timeline_chart
 from .words import RECOMMENDATION_ORDER, expected_words, recommendation_key, recommendation_label, value_words
 
-STATUSES = ("fail", "unknown", "waived", "pass")
+STATUSES = ("fail", "unknown", "waived", "pass", "not_applicable")
 VENDOR_KINDS = ("new_entry", "edited_entry", "removed_entry")
 DRIFT_KINDS = ("control_failing", "control_fixed", "setting_changed")
 EXPIRING_DAYS = 14
@@ -212,7 +212,7 @@ def build_report(settings: Settings, store: Store, *, workspaces: list[str], sin
         posture.append({**report, "taken": when(report.get("taken_at")), "groups": grouped(controls),
                         "timeline": timeline(settings, store, name, since, now),
                         "expired_waivers": sum(1 for c in controls if (c["waiver_view"] or {}).get("expired"))})
-    totals = {s: sum(ws["summary"].get(s, 0) for ws in posture) for s in ("pass", "fail", "unknown", "waived")}
+    totals = {s: sum(ws["summary"].get(s, 0) for ws in posture) for s in STATUSES}
     vendor = vendor_changes(store, since_iso, iso(now))
     return {
         "generated_at": iso(now), "generated": when(iso(now)), "since": since_iso, "since_label": when(since_iso),

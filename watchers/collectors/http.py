@@ -1,4 +1,5 @@
-"""A JSON API client for the collectors: bearer key, retries on 429/5xx honouring Retry-After.
+"""A JSON API client for the collectors: the key (bearer, or a named header such as Anthropic's
+``x-api-key``), retries on 429/5xx honouring Retry-After.
 
 Error messages name the API and say what to check, without ever including the key.
 """
@@ -31,6 +32,8 @@ class ApiClient:
         backoff: float = 1.0,
         max_retry_after: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
+        key_header: str | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> None:
         if not key:
             raise CollectorError(f"{api_name}: no API key; set ${key_env} in the environment")
@@ -42,8 +45,8 @@ class ApiClient:
         self.sleep = sleep
         self.client = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
-            headers={"Authorization": f"Bearer {key}", "User-Agent": DEFAULT_USER_AGENT,
-                     "Accept": "application/json"},
+            headers={**({key_header: key} if key_header else {"Authorization": f"Bearer {key}"}),
+                     "User-Agent": DEFAULT_USER_AGENT, "Accept": "application/json", **(extra_headers or {})},
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,

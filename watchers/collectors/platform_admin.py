@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from driftwatch.posture.ledger import AuditEvent
 from driftwatch.posture.snapshot import CollectorResult, Observation
 from driftwatch.timeutil import iso
 
+from .audit_mapping import audit_map
 from .compliance import _paged
 from .http import ApiClient, CollectorError
 
@@ -42,7 +44,8 @@ def map_platform_event(event: dict[str, Any]) -> list[Observation]:
     session = actor_info.get("session") or {}
     user = session.get("user") or (actor_info.get("api_key") or {}).get("user") or {}
     base = dict(observed_at=when, collector="platform_admin", actor=user.get("email") or user.get("id"),
-                ip=session.get("ip_address"), event_id=event.get("id"), detail=kind)
+                ip=session.get("ip_address"), event_id=event.get("id"), detail=kind,
+                actor_type=actor_info.get("type"))
     if kind == "ip_allowlist.config.activated":
         return [Observation("api.ip_allowlist.enabled", True, **base)]
     if kind == "ip_allowlist.config.deactivated":
@@ -80,29 +83,48 @@ def collect_platform_admin(client: ApiClient, cursor: str | None, now: dt.dateti
             Observation("api.admin_keys_count", keys, stamp, "platform_admin"),
             Observation("api.owners_count", owners, stamp, "platform_admin"),
         ]
-        result.events, result.cursor, enabled = _audit_log(client, cursor, now)
+        result.events, result.cursor, enabled, result.unmapped = _audit_log(client, cursor, now)
         result.observations.append(Observation("api.audit_logging.enabled", enabled, stamp, "platform_admin"))
     except CollectorError as exc:
         result.error = str(exc)
     return result
 
 
-def _audit_log(client: ApiClient, cursor: str | None, now: dt.datetime) -> tuple[list[Observation], str | None, bool]:
+def unmapped_event(event: dict[str, Any]) -> AuditEvent | None:
+    """An event type neither mapped nor known to be irrelevant: stored and surfaced once per type."""
+    kind = str(event.get("type") or "")
+    if not event.get("id") or map_platform_event(event) or kind in audit_map().get("platform", {}).get("known_types", []):
+        return None
+    actor_info = event.get("actor") or {}
+    session = actor_info.get("session") or {}
+    user = session.get("user") or (actor_info.get("api_key") or {}).get("user") or {}
+    when = iso(dt.datetime.fromtimestamp(int(event.get("effective_at") or 0), dt.timezone.utc))
+    return AuditEvent(event_id=str(event["id"]), event_type=kind, action=kind, occurred_at=when,
+                      actor=user.get("email") or user.get("id"), actor_type=actor_info.get("type"),
+                      actor_ip=session.get("ip_address"), record=event, unmapped=f"event type {kind or '(none)'}")
+
+
+def _audit_log(client: ApiClient, cursor: str | None,
+               now: dt.datetime) -> tuple[list[Observation], str | None, bool, list[Any]]:
     since = int(cursor) if cursor and cursor.isdigit() else int((now - dt.timedelta(days=30)).timestamp())
     params: dict[str, Any] = {"effective_at[gte]": since, "limit": 100}
     events: list[Observation] = []
+    unmapped: list[Any] = []
     newest = since
     for _page in range(1000):
         try:
             page = client.get_json("organization/audit_logs", params=params)
         except CollectorError as exc:
             if "audit log" in str(exc).lower() and ("400" in str(exc) or "403" in str(exc)):
-                return events, cursor, False  # audit logging is not enabled for the organization
+                return events, cursor, False, unmapped  # audit logging is not enabled for the organization
             raise
         for event in page.get("data") or []:
             newest = max(newest, int(event.get("effective_at") or 0))
             events.extend(map_platform_event(event))
+            odd = unmapped_event(event)
+            if odd is not None:
+                unmapped.append(odd)
         if not page.get("has_more"):
-            return events, str(newest), True
+            return events, str(newest), True, unmapped
         params["after"] = page.get("last_id")
     raise CollectorError("platform audit logs: more than 1000 pages; stopped")
