@@ -38,6 +38,8 @@ class ParsedEntry:
     link: str
     guid: str | None = None
     key_suffix: str = ""  # tells apart two same-titled changes on one day
+    date_precision: str = "day"  # "month" when the page dates the entry by its month only (date is the 1st)
+    labels: tuple[str, ...] = ()  # badges the page shows with the title ("New", "Deprecation", ...)
 
     @property
     def key(self) -> str:

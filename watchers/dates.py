@@ -30,6 +30,9 @@ _SEPARATED = (
 )
 
 
+_HAS_DIGIT = re.compile(r"\d").search
+
+
 def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip().rstrip(":").strip()
 
@@ -43,6 +46,8 @@ def _make(year: int, month: int, day: int) -> dt.date | None:
 
 def parse_full_date(text: str) -> dt.date | None:
     """A complete date (with year) when ``text`` is nothing but a date, else None."""
+    if not _HAS_DIGIT(text):
+        return None
     text = _clean(text)
     if len(text) > 40:
         return None
@@ -57,6 +62,8 @@ def parse_full_date(text: str) -> dt.date | None:
 
 def parse_month_day(text: str) -> tuple[int, int] | None:
     """A year-less date such as "Mar 14" or "March 14th"."""
+    if not _HAS_DIGIT(text):
+        return None
     match = _MD.match(_clean(text))
     if not match:
         return None
@@ -66,6 +73,8 @@ def parse_month_day(text: str) -> tuple[int, int] | None:
 
 def parse_month_year(text: str) -> tuple[int, int] | None:
     """A month heading such as "September, 2025" (year, month)."""
+    if not _HAS_DIGIT(text):
+        return None
     match = _MONTH_YEAR.match(_clean(text))
     if not match:
         return None
@@ -75,6 +84,8 @@ def parse_month_year(text: str) -> tuple[int, int] | None:
 def split_title_date(text: str) -> tuple[str, dt.date | tuple[int, int]] | None:
     """A heading carrying its own date: "Title (Mar 14)", "Title (March 14, 2024)",
     "Nov 20, 2025: Title" or "Title - 2025-11-20" -> (title, date)."""
+    if not _HAS_DIGIT(text):
+        return None
     cleaned = _clean(text)
     match = _TRAILING_PAREN.match(cleaned)
     if match and match.group("title"):

@@ -1,11 +1,17 @@
-"""Release-note pages (help-center articles and similar) to dated entries.
+"""Release-note pages (help-center articles, docs changelogs) to dated entries.
 
-One walker covers the layouts vendors use: a date heading with one heading per
-change below it (the current help-center layout), "Title (Mar 14)" headings
-with the year inferred from dated neighbours (the older one), dates as bold
-paragraphs, month sections with day badges, and the Intercom ``__NEXT_DATA__``
-blocks. Navigation, footers and cookie banners are removed before the walk,
-so they can never become entries.
+Two ways to cut a page, chosen by its structure rather than by vendor:
+
+* when the page repeats an entry container (sibling elements sharing a class,
+  an id pattern such as ``entry-123``, or one ``article``/``section``/``li``/``tr``
+  per entry), each container is one entry, whatever headings it holds inside;
+* otherwise date headings delimit entries, and each title heading under a date
+  is one change (the help-center layout), including "Title (Mar 14)" headings,
+  dates as bold paragraphs, month headings with day badges, and month headings
+  with untitled blocks (month-precision entries).
+
+Navigation, footers, cookie banners, rating and share widgets and code
+line-number gutters are removed before either walk, so they never reach an entry.
 """
 
 from __future__ import annotations
@@ -13,27 +19,35 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urldefrag
 
-from bs4 import BeautifulSoup, Tag
-
 from driftwatch.models import ParsedEntry
 
 from .dates import infer_year, parse_full_date, parse_month_day, parse_month_year, split_title_date
-from .text import DROP_TAGS, element_text, squash
+from .segments import find_entry_group
+from .text import DROP_TAGS, Element, element_lines, is_tag, load_html, spaced_text, squash, text_content
+from .widgets import clean_lines, is_label_text, label_like, strip_chrome
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-CONTENT_TAGS = ("p", "ul", "ol", "pre", "table", "blockquote", "dl", "figure", "img", "video")
-CONTAINERS = ("div", "section", "article", "main", "span", "details", "summary", "header")
-CHROME_TAGS = ("nav", "footer", "aside", "form", "dialog")
-CHROME_WORDS = ("cookie", "consent", "gdpr", "banner", "breadcrumb", "sidebar", "side-nav", "sidenav", "navbar",
-                "newsletter", "skip-link", "site-header", "site-footer", "related-articles", "feedback",
-                "table-of-contents")
-CHROME_MARKERS = re.compile("|".join(CHROME_WORDS) + r"|\btoc\b", re.I)
-ROOT_SELECTORS = (".article-content", "article", "main", "[role=main]", "#content", "body")
+_HEADINGS = frozenset(HEADINGS)
+CONTENT_TAGS = frozenset(("p", "ul", "ol", "pre", "table", "blockquote", "dl", "figure", "img", "video"))
+_WRAPPERS = frozenset(("div", "section", "article", "main", "span"))
 MAX_TITLE = 160
+SENTENCE_TITLE = 120
+# Section names that live inside one change, never start a new one.
+SUBSECTION_TITLES = re.compile(
+    r"^(what to do|what you need to do|what('s| is) (new|changing|changed|next)|more (context|details|information)|"
+    r"why (is this|are we|we)|details|action required|how (it works|to (use|enable|get started))|availability|"
+    r"who (is|are) (affected|impacted)|timeline|(additional|further) (resources|reading|information)|"
+    r"known (issues|limitations)|learn more|next steps|before you begin|background|context|faq)\b", re.I)
+
+_TITLE_CLASS = re.compile(r"(?:^|[\s_-])title(?:$|[\s_-])", re.I)
+
+Date = dt.date | tuple[int, int]
+_BLANK = " \t\r\n\f\v\xa0\u200b"
 
 
 @dataclass
@@ -47,77 +61,95 @@ class ParseResult:
 @dataclass
 class _Item:
     title: str | None
-    date: dt.date | tuple[int, int] | None
+    date: Date | None
     anchor: str | None
     level: int
     parts: list[str] = field(default_factory=list)
+    precision: str = "day"
+    labels: list[str] = field(default_factory=list)
 
 
-def _anchor(el: Tag) -> str | None:
+@dataclass
+class _Context:
+    """The date in force at a point of the walk (set by date and month headings)."""
+
+    date: Date | None = None
+    precision: str = "day"
+    anchor: str | None = None
+    month: tuple[int, int] | None = None
+    dates_found: int = 0
+
+    def set_day(self, date: Date, anchor: str | None) -> None:
+        if isinstance(date, tuple) and self.month:
+            date = infer_year(date[0], date[1], dt.date(self.month[0], self.month[1], 15))
+        self.date, self.precision, self.anchor = date, "day", anchor
+        self.dates_found += 1
+
+    def set_month(self, month_year: tuple[int, int], anchor: str | None) -> None:
+        self.month = month_year
+        self.date, self.precision, self.anchor = dt.date(month_year[0], month_year[1], 1), "month", anchor
+        self.dates_found += 1
+
+
+# --- reading dates and anchors ------------------------------------------------------------
+
+
+def _anchor(el: Element) -> str | None:
     if el.get("id"):
-        return str(el["id"])
-    inner = el.find(lambda t: isinstance(t, Tag) and t.name == "a" and (t.get("id") or t.get("name")))
-    if isinstance(inner, Tag):
-        return str(inner.get("id") or inner.get("name"))
+        return str(el.get("id"))
+    for inner in el.iter("a"):
+        if inner.get("id") or inner.get("name"):
+            return str(inner.get("id") or inner.get("name"))
     return None
 
 
-def _is_chrome(el: Tag) -> bool:
-    if el.name in CHROME_TAGS or el.get("role") in ("navigation", "banner", "contentinfo", "dialog"):
-        return True
-    if el.get("aria-hidden") == "true":
-        return True
-    marker = " ".join([str(el.get("id") or ""), " ".join(el.get("class") or [])])
-    return bool(marker.strip()) and bool(CHROME_MARKERS.search(marker))
+def _time_date(el: Element) -> dt.date | None:
+    stamp = (el.get("datetime") or "").strip()[:10]
+    found = parse_full_date(stamp) if stamp else None
+    return found or parse_full_date(spaced_text(el))
 
 
-def _strip_chrome(soup: BeautifulSoup) -> None:
-    """One walk collects scripts, styles and anything that looks like chrome; then they go."""
-    drop = set(DROP_TAGS) | {"link", "meta"}
-    doomed = []
-    for el in soup.descendants:
-        if not isinstance(el, Tag):
+def _is_date_text(text: str) -> bool:
+    return len(text) <= 40 and bool(parse_full_date(text) or parse_month_day(text) or parse_month_year(text))
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+def _root(doc: Element) -> Element | None:
+    """The element holding the article: one ``article`` only when the page has one (several are entries)."""
+    article_content = articles = main = role_main = content = None
+    all_articles: list[Element] = []
+    for el in doc.iter():
+        if not is_tag(el):
             continue
-        if el.name in drop:
-            if el.name != "script" or el.get("id") != "__NEXT_DATA__":
-                doomed.append(el)
-        elif (el.attrs or el.name in CHROME_TAGS) and _is_chrome(el):
-            doomed.append(el)
-    for el in doomed:
-        if not el.decomposed and (el.name in drop or not el.find(class_="article-content")):
-            el.decompose()
+        tag = el.tag
+        if article_content is None and "article-content" in (el.get("class") or "").split():
+            article_content = el
+        if tag == "article":
+            all_articles.append(el)
+        elif tag == "main" and main is None:
+            main = el
+        elif role_main is None and el.get("role") == "main":
+            role_main = el
+        elif content is None and el.get("id") == "content":
+            content = el
+    outer = [a for a in all_articles if not any(p.tag == "article" for p in a.iterancestors())]
+    if len(outer) == 1:
+        articles = outer[0]
+    for candidate in (article_content, articles, main, role_main, content, doc.find("body"), doc):
+        if candidate is not None and text_content(candidate).strip(_BLANK):
+            return candidate
+    return None
 
 
-def _has_block_children(el: Tag) -> bool:
-    return any(
-        isinstance(c, Tag) and c.name in HEADINGS + CONTENT_TAGS + CONTAINERS[:5] for c in el.children
-    )
-
-
-def _blocks(root: Tag):
-    """Headings and content blocks in document order, descending into wrappers."""
-    for child in root.children:
-        if not isinstance(child, Tag):
-            if str(child).strip() and child.__class__.__name__ == "NavigableString":
-                yield "content", child
-            continue
-        if child.name in HEADINGS:
-            yield "heading", child
-        elif child.name in CONTENT_TAGS:
-            yield "content", child
-        elif _has_block_children(child):
-            yield from _blocks(child)
-        elif squash(child.get_text(" ")):
-            yield "content", child
-
-
-def _next_data_html(soup: BeautifulSoup) -> str | None:
+def _next_data_html(doc: Element) -> str | None:
     """The older Intercom pages kept the article as JSON blocks; rebuild them as HTML."""
-    script = soup.find("script", id="__NEXT_DATA__")
-    if not script or not script.string:
+    script = next((s for s in doc.iter("script") if s.get("id") == "__NEXT_DATA__"), None)
+    if script is None or not script.text:
         return None
     try:
-        data = json.loads(script.string)
+        data = json.loads(script.text)
         blocks = data["props"]["pageProps"]["articleContent"]["blocks"]
     except (ValueError, KeyError, TypeError):
         return None
@@ -138,7 +170,7 @@ def _next_data_html(soup: BeautifulSoup) -> str | None:
             html.append(f"<{tag}>{items}</{tag}>")
         elif text:
             html.append(f"<p>{text}</p>")
-    return "<article>" + "".join(html) + "</article>"
+    return "<html><body><article>" + "".join(html) + "</article></body></html>"
 
 
 def parse_release_notes(
@@ -149,22 +181,28 @@ def parse_release_notes(
     ``encoding`` is the charset from the HTTP header; without it the page's own
     ``<meta charset>`` or a byte-level guess decides.
     """
-    soup = BeautifulSoup(body, "lxml", from_encoding=encoding if isinstance(body, bytes) else None)
-    page_title_el = soup.find("title")
-    page_title = squash(page_title_el.get_text()) if page_title_el else None
-    _strip_chrome(soup)
-    root: Tag | None = None
-    for selector in ROOT_SELECTORS:
-        found = soup.select_one(selector)
-        if isinstance(found, Tag) and squash(found.get_text(" ")):
-            root = found
-            break
-    result = _walk(root, page_url, today or dt.date.today()) if root is not None else None
-    if result is None or not result.entries:
-        rebuilt = _next_data_html(soup)
-        if rebuilt:
-            alt = _walk(BeautifulSoup(rebuilt, "lxml").article, page_url, today or dt.date.today())
-            if alt and alt.entries:
+    today = today or dt.date.today()
+    doc = load_html(body, encoding)
+    if doc is None:
+        return ParseResult(entries=[], dates_found=0)
+    title_el = doc.find(".//title")
+    page_title = squash(text_content(title_el)) if title_el is not None else None
+    rebuilt = _next_data_html(doc)
+    strip_chrome(doc)
+    root = _root(doc)
+    result = _parse_root(root, page_url, today) if root is not None else None
+    if (result is None or not result.entries) and root is not None and root.tag not in ("body", "html"):
+        body_el = doc.find("body")
+        if body_el is not None:
+            wider = _parse_root(body_el, page_url, today)
+            if wider.entries:
+                result = wider
+    if (result is None or not result.entries) and rebuilt:
+        alt_doc = load_html(rebuilt)
+        article = alt_doc.find(".//article") if alt_doc is not None else None
+        if article is not None:
+            alt = _parse_root(article, page_url, today)
+            if alt.entries:
                 result = alt
     if result is None:
         result = ParseResult(entries=[], dates_found=0)
@@ -172,14 +210,86 @@ def parse_release_notes(
     return result
 
 
-def _walk(root: Tag | None, page_url: str, today: dt.date) -> ParseResult:
-    base_url = urldefrag(page_url)[0]
+def _parse_root(root: Element, page_url: str, today: dt.date) -> ParseResult:
+    ctx = _Context()
+    items = _segment(root, ctx)
+    return ParseResult(entries=_entries(items, page_url, today), dates_found=ctx.dates_found)
+
+
+# --- segmentation -------------------------------------------------------------------------
+
+
+def _segment(node: Element, ctx: _Context) -> list[_Item]:
+    """Containers when the node repeats them, else the heading walk."""
+    group = find_entry_group(node)
+    if group is None:
+        return _walk(_blocks(node, frozenset(), frozenset()), ctx)
+    members = frozenset(group)
+    holders = frozenset(a for m in group for a in m.iterancestors())
+    return _walk(_blocks(node, members, holders), ctx, in_containers=True)
+
+
+def _has_block_children(el: Element) -> bool:
+    return any(
+        isinstance(c.tag, str) and (c.tag in _HEADINGS or c.tag in CONTENT_TAGS or c.tag in _WRAPPERS) for c in el
+    )
+
+
+def _blocks(root: Element, members: frozenset, holders: frozenset) -> Iterator[tuple[str, Element | str]]:
+    """Headings, content blocks and entry containers in document order, descending into wrappers."""
+    if root.text and root.text.strip():
+        yield "content", root.text
+    for child in root:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in DROP_TAGS:
+            if child in members:
+                yield "container", child
+            elif child in holders:
+                yield from _blocks(child, members, holders)
+            elif tag in _HEADINGS:
+                yield "heading", child
+            elif tag in CONTENT_TAGS:
+                yield "content", child
+            elif _has_block_children(child):
+                yield from _blocks(child, members, holders)
+            elif text_content(child).strip():
+                yield "content", child
+        if child.tail and child.tail.strip():
+            yield "content", child.tail
+
+
+def _heading_date(text: str, el: Element, ctx: _Context) -> bool:
+    """Apply a date-only heading or short paragraph to the context; True when it was one."""
+    if len(text) > 40:
+        return False
+    full = parse_full_date(text)
+    if full:
+        ctx.set_day(full, _anchor(el))
+        return True
+    month_year = parse_month_year(text)
+    if month_year:
+        ctx.set_month(month_year, _anchor(el))
+        return True
+    month_day = parse_month_day(text)
+    if month_day:
+        ctx.set_day(month_day, _anchor(el))
+        return True
+    return False
+
+
+def _title_and_labels(el: Element, text: str | None = None) -> tuple[str, list[str]]:
+    """A heading's text without its badges, and the badges."""
+    if len(el) == 0:
+        return (text if text is not None else spaced_text(el)), []
+    badges = [d for d in el.iterdescendants() if is_tag(d) and label_like(d, inside_title=True)]
+    labels = [spaced_text(b) for b in badges]
+    text = spaced_text(el, frozenset(badges)) if badges else spaced_text(el)
+    return text, labels
+
+
+def _walk(blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_containers: bool = False) -> list[_Item]:
     items: list[_Item] = []
     current: _Item | None = None
-    current_date: dt.date | tuple[int, int] | None = None
-    date_anchor: str | None = None
-    month_context: tuple[int, int] | None = None
-    dates_found = 0
 
     def close() -> None:
         nonlocal current
@@ -187,80 +297,245 @@ def _walk(root: Tag | None, page_url: str, today: dt.date) -> ParseResult:
             items.append(current)
         current = None
 
-    for kind, el in _blocks(root) if root is not None else ():
-        text = squash(el.get_text(" ") if isinstance(el, Tag) else str(el))
+    def start(title: str | None, anchor: str | None, level: int, labels: list[str] | None = None) -> _Item:
+        return _Item(title, ctx.date, anchor or ctx.anchor, level, precision=ctx.precision, labels=labels or [])
+
+    for kind, el in blocks:
+        if kind == "container":
+            close()
+            assert not isinstance(el, str)
+            items.extend(_container_items(el, ctx))
+            continue
+        if isinstance(el, str):
+            text = squash(el)
+        elif kind == "content":
+            raw = text_content(el)
+            if not raw.strip(_BLANK):
+                continue
+            text = spaced_text(el) if len(raw) <= 400 else raw
+        else:
+            text = spaced_text(el)
         if not text:
             continue
         if kind == "heading":
-            level = int(el.name[1])
-            full = parse_full_date(text)
-            if full:
+            assert not isinstance(el, str)
+            level = int(el.tag[1])
+            if len(text) <= 40 and _heading_date(text, el, ctx):
                 close()
-                current_date, date_anchor, dates_found = full, _anchor(el), dates_found + 1
                 continue
-            month_year = parse_month_year(text)
-            if month_year:
-                close()
-                month_context, current_date = month_year, None
-                continue
-            month_day = parse_month_day(text)
-            if month_day:
-                close()
-                current_date, date_anchor, dates_found = month_day, _anchor(el), dates_found + 1
-                continue
-            titled = split_title_date(text)
-            if not titled and current is not None and current.date and current.title and level > current.level:
+            if in_containers:
+                continue  # entries live in the containers; other headings only give dates
+            title, labels = _title_and_labels(el, text)
+            titled = split_title_date(title)
+            if not titled and current is not None and current.date and current.title and (
+                level > current.level or SUBSECTION_TITLES.match(title)
+            ):
                 current.parts.append(text)  # a sub-heading inside one change
                 continue
             close()
             if titled:
-                dates_found += 1
-                current = _Item(titled[0], titled[1], _anchor(el), level)
+                ctx.dates_found += 1
+                current = _Item(titled[0], titled[1], _anchor(el), level, labels=labels)
+            elif is_label_text(title):
+                current = start(None, _anchor(el), level, labels + [title])
             else:
-                current = _Item(text, current_date, _anchor(el) or date_anchor, level)
+                current = start(title or None, _anchor(el), level, labels)
             continue
 
         # content
-        if len(text) <= 40:
-            full = parse_full_date(text)
-            if full:
-                close()
-                current_date, date_anchor, dates_found = full, _anchor(el) if isinstance(el, Tag) else None, dates_found + 1
+        if isinstance(el, str):
+            if in_containers or current is None:
                 continue
-            month_day = parse_month_day(text)
-            if month_day and month_context:
-                close()
-                year, _month = month_context
-                current_date = infer_year(*month_day, dt.date(year, _month, 15))
-                dates_found += 1
-                continue
+            current.parts.append(text)
+            continue
+        if len(text) <= 40 and _heading_date(text, el, ctx):
+            close()
+            continue
+        if in_containers:
+            continue
+        if (current is None or current.title is None) and label_like(el, inside_title=False, standalone=True):
+            close()
+            if ctx.date is not None:
+                current = start(None, _anchor(el), 7, [text])
+            continue
         if current is None:
-            if current_date is None:
+            if ctx.date is None:
                 continue  # introduction before the first date
-            current = _Item(None, current_date, date_anchor, 7)
-        current.parts.append(element_text(el) if isinstance(el, Tag) else text)
+            current = start(None, None, 7)
+        current.parts.append("\n".join(element_lines(el)))
     close()
+    return items
 
-    dated = _resolve_years(items, today)
+
+def _container_items(member: Element, ctx: _Context) -> list[_Item]:
+    """One entry per container, unless it is a date section holding several entries."""
+    headings = [h for h in member.iter(*HEADINGS)]
+    dated_first = bool(headings) and _is_date_text(spaced_text(headings[0]))
+    titles = [h for h in headings if not _is_date_text(spaced_text(h))]
+    if dated_first and titles:
+        inner_ctx = _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month)
+        if find_entry_group(member) is not None:
+            found = _segment(member, inner_ctx)
+        else:
+            top = int(titles[0].tag[1])
+            same = sum(1 for h in titles if int(h.tag[1]) == top)
+            outranked = any(int(h.tag[1]) < top for h in titles)
+            found = _walk(_blocks(member, frozenset(), frozenset()), inner_ctx) if same >= 2 and not outranked else []
+        ctx.dates_found += inner_ctx.dates_found
+        if len(found) >= 2:
+            return found
+    elif not titles and headings and dated_first or not headings:
+        inner_ctx = _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month)
+        labels = sum(1 for d in member.iter() if is_tag(d) and label_like(d, inside_title=False, standalone=True))
+        if labels >= 2:
+            found = _walk(_blocks(member, frozenset(), frozenset()), inner_ctx)
+            if len(found) >= 2:
+                ctx.dates_found += inner_ctx.dates_found
+                return found
+    item = _single_entry(member, titles, ctx)
+    return [item] if item is not None else []
+
+
+def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Item | None:
+    skip: set[Element] = set()
+    date: Date | None = None
+    precision = "day"
+    date_anchor: str | None = None
+    for el in member.iter():
+        if not is_tag(el) or el.tag in DROP_TAGS:
+            continue
+        if el.tag == "time":
+            found = _time_date(el)
+            if found:
+                date, date_anchor = found, _anchor(el)
+                skip.add(el)
+                break
+    if date is None:
+        for el in member.iter():
+            if not is_tag(el) or el.tag in DROP_TAGS or el in skip:
+                continue
+            if el.tag in _HEADINGS or len(el) == 0 or el.tag in ("p", "div", "span", "strong", "b", "dt", "td"):
+                text = spaced_text(el)
+                if not text or len(text) > 40 or not _standalone(el, text, member):
+                    continue
+                full = parse_full_date(text)
+                if full:
+                    date, date_anchor = full, _anchor(el)
+                else:
+                    month_day = parse_month_day(text)
+                    month_year = parse_month_year(text) if not month_day else None
+                    if month_day:
+                        ref = ctx.month and dt.date(ctx.month[0], ctx.month[1], 15)
+                        if ref:
+                            date = infer_year(month_day[0], month_day[1], ref)
+                        elif isinstance(ctx.date, dt.date):
+                            date = infer_year(month_day[0], month_day[1], ctx.date)
+                        else:
+                            date = month_day
+                    elif month_year:
+                        date, precision = dt.date(month_year[0], month_year[1], 1), "month"
+                    else:
+                        continue
+                skip.add(el)
+                break
+    if date is not None:
+        ctx.dates_found += 1
+    labels: list[str] = []
+    title: str | None = None
+    title_el: Element | None = None
+    for heading in titles:
+        text, badges = _title_and_labels(heading)
+        if is_label_text(text):
+            labels.append(text)
+            skip.add(heading)
+            continue
+        if text:
+            title, title_el, labels = text, heading, labels + badges
+            skip.add(heading)
+            break
+    if title_el is None:
+        for el in member.iter():
+            if is_tag(el) and el not in skip and _TITLE_CLASS.search(el.get("class") or ""):
+                text = spaced_text(el)
+                if text and len(text) <= MAX_TITLE and not _is_date_text(text):
+                    title, title_el = text, el
+                    skip.add(el)
+                    break
+    if title is not None:
+        titled = split_title_date(title)
+        if titled:
+            title = titled[0]
+            if date is None:
+                date = titled[1]
+                ctx.dates_found += 1
+    for el in member.iter():
+        if not is_tag(el) or el in skip or (title_el is not None and _within(el, title_el)):
+            continue
+        if label_like(el, inside_title=False, standalone=True) and _standalone(el, spaced_text(el), member):
+            labels.append(spaced_text(el))
+            skip.add(el)
+    if date is None:
+        date, precision, date_anchor = ctx.date, ctx.precision, ctx.anchor
+    if date is None:
+        return None
+    anchor = member.get("id") or (title_el is not None and _anchor(title_el)) or date_anchor or ctx.anchor
+    lines = element_lines(member, frozenset(skip))
+    if not title and not lines:
+        return None
+    return _Item(title, date, anchor or None, 7, ["\n".join(lines)], precision=precision,
+                 labels=list(dict.fromkeys(labels)))
+
+
+def _within(el: Element, ancestor: Element) -> bool:
+    return el is ancestor or any(a is ancestor for a in el.iterancestors())
+
+
+def _standalone(el: Element, text: str, stop: Element) -> bool:
+    """True when ``el`` is a block of its own, not a phrase inside a sentence."""
+    node = el
+    while node is not stop:
+        parent = node.getparent()
+        if parent is None:
+            return True
+        if node.tag in ("p", "li", "td", "dd", "dt", "blockquote") or node.tag in _HEADINGS:
+            return spaced_text(node) == text
+        if parent.tag in ("p", "li", "td", "dd", "blockquote") or parent.tag in _HEADINGS:
+            return spaced_text(parent) == text
+        node = parent
+    return True
+
+
+# --- entries ------------------------------------------------------------------------------
+
+
+def _entries(items: list[_Item], page_url: str, today: dt.date) -> list[ParsedEntry]:
+    base_url = urldefrag(page_url)[0]
     entries: list[ParsedEntry] = []
     seen: dict[str, int] = {}
-    for item, day in dated:
-        body = "\n".join(p for p in item.parts if p).strip()
+    for item, day in _resolve_years(items, today):
+        body = "\n".join(clean_lines("\n".join(p for p in item.parts if p).split("\n"))).strip()
         title = item.title or _title_from_body(body)
+        if not title:
+            continue
         link = f"{base_url}#{item.anchor}" if item.anchor else base_url
-        entry = ParsedEntry(date=day.isoformat(), title=title[:MAX_TITLE], body=body, link=link)
+        labels = tuple(dict.fromkeys(label for label in item.labels if label))
+        entry = ParsedEntry(date=day.isoformat(), title=title[:MAX_TITLE], body=body, link=link,
+                            date_precision=item.precision, labels=labels)
         seen[entry.key] = seen.get(entry.key, 0) + 1
         if seen[entry.key] > 1:  # same title twice on one day: keep both, apart
-            entry = ParsedEntry(entry.date, entry.title, entry.body, entry.link,
-                                key_suffix=f"#{seen[entry.key]}")
+            entry = ParsedEntry(entry.date, entry.title, entry.body, entry.link, key_suffix=f"#{seen[entry.key]}",
+                                date_precision=item.precision, labels=labels)
         entries.append(entry)
-    return ParseResult(entries=entries, dates_found=dates_found)
+    return entries
 
 
 def _title_from_body(body: str) -> str:
     first = body.split("\n", 1)[0].lstrip("-0123456789. ")
     sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
-    return sentence if len(sentence) <= MAX_TITLE else sentence[: MAX_TITLE - 1].rstrip() + "…"
+    if len(sentence) <= SENTENCE_TITLE:
+        return sentence
+    cut = sentence[:SENTENCE_TITLE].rsplit(" ", 1)[0] if " " in sentence[:SENTENCE_TITLE] else sentence[:SENTENCE_TITLE]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _resolve_years(items: list[_Item], today: dt.date) -> list[tuple[_Item, dt.date]]:
