@@ -159,3 +159,136 @@ def test_month_sections_with_day_badges() -> None:
         ("2025-09-03", "Deprecated the legacy completions model."),
         ("2025-08-28", "Added admin audit log filters."),
     ]
+
+
+# --- layouts that repeat an entry container, month pages, badges, widgets ------------------
+
+
+def _parse(name: str):
+    return parse_release_notes(fixture_bytes(name), URL, today=dt.date(2026, 1, 10))
+
+
+def test_entry_containers_keep_their_inner_headings() -> None:
+    """Each container is one entry: its h2/h3 sub-headings stay in its body, no entry swallows the next."""
+    result = _parse("changelog-containers.html")
+    assert [(e.date, e.title, list(e.labels)) for e in result.entries] == [
+        ("2025-12-09", "Legacy session tokens stop working", ["Deprecation"]),
+        ("2025-12-04", "Per-project retention rules", ["New"]),
+        ("2025-11-27", "Connector permissions review", ["Announcement", "Beta"]),
+        ("2025-11-20", "Webhook signatures use SHA-256", ["Breaking change"]),
+    ]
+    first = result.entries[0]
+    assert first.link == URL + "#entry-3031"
+    lines = first.body.splitlines()
+    assert "What to do" in lines and "More context" in lines
+    assert lines[-1] == "The rotation closes a gap where a leaked token stayed valid for its whole life."
+    assert "curl -X POST /v1/tokens/rotate" in lines
+    assert result.entries[2].body.splitlines()[-2:] == ["GET /v1/connectors", "GET /v1/connectors/scopes"]
+    assert result.entries[3].body == "Webhook payloads are now signed with HMAC SHA-256 only."
+    everything = "\n".join(e.title + "\n" + e.body for e in result.entries)
+    for chrome in ("helpful", "Copy", "Share on", "cookies", "Yes", "1 2 3", "Docs"):
+        assert chrome not in everything
+    assert not any(line.strip() in ("1", "2", "3") for line in everything.splitlines())
+    assert all(e.date_precision == "day" for e in result.entries)
+
+
+def test_month_headings_with_untitled_blocks_give_month_entries() -> None:
+    result = _parse("changelog-month-blocks.html")
+    assert [(e.date, e.date_precision, list(e.labels)) for e in result.entries] == [
+        ("2025-12-01", "month", ["Admin console"]),
+        ("2025-12-01", "month", ["Security"]),
+        ("2025-11-01", "month", ["Integrations"]),
+        ("2025-11-01", "month", ["Billing"]),
+    ]
+    first, _security, long_one, _billing = result.entries
+    assert first.title == "Owners can now export the member list with each member's last sign-in time."
+    assert first.body.splitlines()[-1] == "Exports are kept for seven days."
+    assert "Admin console" not in first.body
+    assert long_one.title.endswith("…") and len(long_one.title) <= 121
+    assert long_one.body.startswith("The calendar integration can now create events")
+    assert result.dates_found >= 2
+
+
+def test_month_headings_with_block_containers() -> None:
+    result = _parse("changelog-month-containers.html")
+    assert [(e.date, e.date_precision, e.title, list(e.labels)) for e in result.entries] == [
+        ("2025-12-01", "month", "The fast model now accepts images up to 20 MB.", ["Models"]),
+        ("2025-12-01", "month", "Audit events include the device name.", ["Admin"]),
+        ("2025-11-01", "month", "Batch jobs can be cancelled while queued.", ["API"]),
+    ]
+    assert result.entries[1].body.splitlines() == ["Audit events include the device name. Older events are not changed.",
+                                                   "- Visible in the export."]
+    assert "help you" not in " ".join(e.body for e in result.entries)
+
+
+def test_article_per_entry_with_time_and_label_links() -> None:
+    result = _parse("changelog-articles.html")
+    assert [(e.date, e.title, list(e.labels)) for e in result.entries] == [
+        ("2025-12-08", "Fine-grained tokens required for new integrations", ["Release"]),
+        ("2025-12-02", "Faster code search", ["Improvement"]),
+        ("2025-11-25", "Legacy runner images retired", ["Retired"]),
+    ]
+    assert result.entries[0].link == "https://help.fixture.test/changelog/2025-12-08-fine-grained-tokens"
+    assert result.entries[1].body == ""
+    assert result.entries[2].body.splitlines() == [
+        "Jobs that still ask for the old images fail with a clear message.", "Migration",
+        "Pick the current image in your workflow file."]
+
+
+def test_date_sections_holding_several_entries() -> None:
+    result = _parse("changelog-date-sections.html")
+    assert [(e.date, e.title) for e in result.entries] == [
+        ("2025-12-10", "Huddle transcripts for admins"),
+        ("2025-12-10", "Channel export API"),
+        ("2025-12-03", "Emoji reactions in threads"),
+    ]
+    assert "Limits" in result.entries[0].body.splitlines()
+
+
+def test_update_containers_with_date_labels() -> None:
+    result = _parse("changelog-update-blocks.html")
+    assert [(e.date, e.title, e.link) for e in result.entries] == [
+        ("2025-12-05", "Workspace-wide allowlist", URL + "#2025-12-05"),
+        ("2025-11-28", "Model picker shows context length", URL + "#2025-11-28"),
+    ]
+    assert result.entries[0].body.splitlines()[1:] == [
+        "Why it matters", "A stolen session cannot be used from outside the office network."]
+
+
+def test_category_blocks_under_date_headings() -> None:
+    result = _parse("changelog-category-divs.html")
+    assert [(e.date, e.title, list(e.labels)) for e in result.entries] == [
+        ("2025-12-08", "Buckets can require customer-managed keys.", ["Feature"]),
+        ("2025-12-08", "The default retention for soft-deleted objects is now 14 days.", ["Changed"]),
+        ("2025-12-01", "Signed URLs no longer expire early in regions east of UTC.", ["Fixed"]),
+    ]
+    assert result.entries[0].body == "Buckets can require customer-managed keys. New objects are rejected without one."
+
+
+def test_badges_inside_flat_headings_become_labels() -> None:
+    html = b"""<article><h1>March 2, 2026</h1>
+    <h2 id="a"><span class="tag">Beta</span> Shared projects</h2><p>Projects can be shared with groups.</p>
+    <h2 id="b">New keyboard shortcuts</h2><p>Press ? to see them.</p></article>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.title, list(e.labels)) for e in result.entries] == [
+        ("Shared projects", ["Beta"]), ("New keyboard shortcuts", [])]
+
+
+def test_widgets_never_reach_a_body_without_main_or_article() -> None:
+    html = b"""<html><body><div class="wrap"><h2>February 3, 2026</h2><h3>Folder sharing</h3>
+    <p>Folders can be shared with a link.</p>
+    <div class="code"><pre><span class="line-number">1</span>share --folder docs</pre></div>
+    <div><span>Was this article helpful?</span><span>\xf0\x9f\x91\x8d</span><span>\xf0\x9f\x91\x8e</span></div>
+    <div class="social-share"><a href="#">Post</a></div>
+    <div class="consent-manager">Accept all</div></div></body></html>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.title, e.body) for e in result.entries] == [
+        ("Folder sharing", "Folders can be shared with a link.\nshare --folder docs")]
+
+
+def test_gutter_text_and_feedback_lines_are_dropped_from_bodies() -> None:
+    from driftwatch.watchers.widgets import clean_lines, consecutive_numbers
+
+    assert consecutive_numbers("1 2 3 4") and not consecutive_numbers("2 3 4") and not consecutive_numbers("1 3")
+    assert clean_lines(["Intro", "1", "2", "3", "code", "1 2 3 4 5", "Was this page helpful?", "Copy", "Keep 1 2 3"]) \
+        == ["Intro", "code", "Keep 1 2 3"]

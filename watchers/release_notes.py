@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import escape
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 from driftwatch.models import ParsedEntry
 
@@ -67,6 +67,7 @@ class _Item:
     parts: list[str] = field(default_factory=list)
     precision: str = "day"
     labels: list[str] = field(default_factory=list)
+    href: str | None = None  # the entry's own link (a container's title link)
 
 
 @dataclass
@@ -482,8 +483,16 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
     lines = element_lines(member, frozenset(skip))
     if not title and not lines:
         return None
+    href = None
+    if title_el is not None:
+        link = title_el if title_el.tag == "a" else next(title_el.iter("a"), None)
+        target = (link.get("href") or "").strip() if link is not None else ""
+        if target.startswith("#") and len(target) > 1:
+            anchor = target[1:]
+        elif target and not target.lower().startswith(("javascript:", "data:", "mailto:")):
+            href = target
     return _Item(title, date, anchor or None, 7, ["\n".join(lines)], precision=precision,
-                 labels=list(dict.fromkeys(labels)))
+                 labels=list(dict.fromkeys(labels)), href=href)
 
 
 def _within(el: Element, ancestor: Element) -> bool:
@@ -517,7 +526,12 @@ def _entries(items: list[_Item], page_url: str, today: dt.date) -> list[ParsedEn
         title = item.title or _title_from_body(body)
         if not title:
             continue
-        link = f"{base_url}#{item.anchor}" if item.anchor else base_url
+        if item.href:
+            link = urljoin(page_url, item.href)
+            if urlsplit(link).scheme not in ("http", "https"):
+                link = base_url
+        else:
+            link = f"{base_url}#{item.anchor}" if item.anchor else base_url
         labels = tuple(dict.fromkeys(label for label in item.labels if label))
         entry = ParsedEntry(date=day.isoformat(), title=title[:MAX_TITLE], body=body, link=link,
                             date_precision=item.precision, labels=labels)

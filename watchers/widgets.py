@@ -40,7 +40,7 @@ WIDGET_TEXT = re.compile(
 LINE_WIDGETS = frozenset(("copy", "copied", "copied!", "copy code", "copy link", "copy to clipboard", "copy page"))
 _WIDGET_HINTS = ("helpful", "useful", "feedback", "share this", "rate this", "did this")
 MAX_WIDGET_TEXT = 120
-MAX_WIDGET_EXTRA = 60  # a widget's container holds little besides the widget's own words
+MAX_WIDGET_EXTRA = 24  # a widget's container holds little besides the widget's own words ("Yes No")
 
 KNOWN_LABELS = frozenset((
     "new", "announcement", "deprecation", "deprecated", "beta", "breaking change", "breaking", "breaking changes",
@@ -160,10 +160,9 @@ def _drop_text_widgets(doc: Element) -> None:
             parent = target.getparent()
             if parent is None or parent.tag in PROTECTED or _protected(parent):
                 break
-            parent_size = len(spaced_text(parent))
-            if parent_size - size > MAX_WIDGET_EXTRA:
+            if len(spaced_text(parent)) - size > MAX_WIDGET_EXTRA:
                 break
-            target, size = parent, parent_size
+            target = parent
         _drop(target)
 
 
@@ -178,7 +177,9 @@ def label_like(el: Element, *, inside_title: bool, standalone: bool = False) -> 
     must also be a short block of its own (a category label above paragraphs), or
     be wholly bold.
     """
-    if el.tag in DROP_TAGS or el.tag in ("a", "code", "pre", "ul", "ol", "li", "table"):
+    if el.tag in DROP_TAGS or el.tag in ("code", "pre", "ul", "ol", "li", "table"):
+        return False
+    if el.tag == "a" and not _BADGE_CLASS.search(el.get("class") or ""):
         return False
     if not inside_title and el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
         return False
