@@ -117,6 +117,7 @@ class SourceConfig(_Section):
     enabled: bool = True
     vendor: str | None = None
     product: str | None = None
+    split_items: bool = False  # feed items that bundle a day of unrelated notes: one entry per note
 
     @property
     def interval_seconds(self) -> int:

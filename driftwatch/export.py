@@ -12,6 +12,7 @@ import io
 import json
 from typing import Any, Iterable
 
+from .models import entry_fields
 from .store import Store, _decode
 
 SCHEMA = "driftwatch.export.v1"
@@ -41,6 +42,7 @@ def public_change(row: dict[str, Any]) -> dict[str, Any]:
         "ack_note": row.get("ack_note"),
         "ack_via": row.get("ack_via"),
         "snoozed_until": row.get("snoozed_until"),
+        **entry_fields(row),
     }
 
 

@@ -88,3 +88,15 @@ class NewChange:
     link: str | None = None
     classification: Classification | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+def entry_details(entry: ParsedEntry) -> dict[str, Any]:
+    """What a change keeps of its parsed entry beyond the text: how exact its date is, its badges."""
+    return {"date_precision": entry.date_precision, "labels": list(entry.labels)}
+
+
+def entry_fields(change: dict[str, Any]) -> dict[str, Any]:
+    """``date_precision`` ("day" or "month"; None without a date) and ``labels`` of a stored change."""
+    details = change.get("details") if isinstance(change.get("details"), dict) else {}
+    precision = details.get("date_precision") or ("day" if change.get("date") else None)
+    return {"date_precision": precision, "labels": list(details.get("labels") or [])}

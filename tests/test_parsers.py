@@ -292,3 +292,91 @@ def test_gutter_text_and_feedback_lines_are_dropped_from_bodies() -> None:
     assert consecutive_numbers("1 2 3 4") and not consecutive_numbers("2 3 4") and not consecutive_numbers("1 3")
     assert clean_lines(["Intro", "1", "2", "3", "code", "1 2 3 4 5", "Was this page helpful?", "Copy", "Keep 1 2 3"]) \
         == ["Intro", "code", "Keep 1 2 3"]
+
+
+DIGEST_URL = "https://notes.fixture.test/rss.xml"
+
+
+def test_digest_feed_items_stay_whole_by_default() -> None:
+    result = parse_feed(fixture_bytes("feed-digest.xml"), DIGEST_URL)
+    assert [e.title for e in result.entries] == ["December 9, 2025", "December 8, 2025", "Release 4.2"]
+    assert "Desktop app shortcuts" in result.entries[0].body.splitlines()
+
+
+def test_split_items_gives_one_entry_per_note_with_stable_keys() -> None:
+    body = fixture_bytes("feed-digest.xml")
+    result = parse_feed(body, DIGEST_URL, split_items=True)
+    assert [(e.date, e.title) for e in result.entries] == [
+        ("2025-12-09", "Sandbox network egress"),
+        ("2025-12-09", "Desktop app shortcuts"),
+        ("2025-12-09", "Usage dashboard"),
+        ("2025-12-08", "Review mode"),
+        ("2025-12-08", "Token scopes"),
+        ("2025-12-05", "Release 4.2"),  # one heading only: nothing to split
+    ]
+    sandbox, _desktop, usage, review, _tokens, release = result.entries
+    assert sandbox.labels == ("Beta",)
+    assert sandbox.body.splitlines() == ["Cloud tasks can reach an allowlist of hosts.", "- Off unless an admin adds hosts."]
+    assert usage.body.splitlines() == ["Workspace owners see task counts per member.", "Export", "The dashboard exports CSV."]
+    assert review.body == "The reviewer can now comment on pull requests it did not open."
+    assert release.key == "guid:rel-4.2" and "Details" in release.body
+    keys = [e.key for e in result.entries]
+    assert len(set(keys)) == len(keys)
+    assert sandbox.key == "guid:https://notes.fixture.test/changelog#2025-12-09#sandbox-network-egress"
+    # the next fetch, with a new day on top and one note edited, keeps every key
+    edited = body.replace(b"Workspace owners see task counts", b"Owners see task counts").replace(
+        b"<item>", b"<item><title>December 10, 2025</title><guid>d10</guid>"
+        b"<pubDate>Wed, 10 Dec 2025 18:00:00 GMT</pubDate><description>&lt;h3&gt;One&lt;/h3&gt;&lt;p&gt;a&lt;/p&gt;"
+        b"&lt;h3&gt;Two&lt;/h3&gt;&lt;p&gt;b&lt;/p&gt;</description></item><item>", 1)
+    again = parse_feed(edited, DIGEST_URL, split_items=True)
+    assert [e.key for e in again.entries][2:] == keys
+    assert again.entries[4].body.startswith("Owners see task counts")
+
+
+def test_check_and_changes_json_carry_precision_labels_and_split_notes(tmp_path, web, monkeypatch) -> None:
+    """End to end over loopback: each parsed entry is one new_entry; split notes keep their keys."""
+    import json
+
+    from click.testing import CliRunner
+
+    from driftwatch.cli import cli
+
+    digest = fixture_bytes("feed-digest.xml")
+    web.page("/whats-new", fixture_bytes("changelog-month-blocks.html"))
+    web.page("/changelog", fixture_bytes("changelog-containers.html"))
+    web.page("/daily.xml", digest, "application/rss+xml")
+    web.page("/daily-whole.xml", digest, "application/rss+xml")
+    (tmp_path / "driftwatch.toml").write_text(
+        '[storage]\npath = "dw.db"\n[fetch]\nretries = 0\n'
+        f'[[sources]]\nname = "monthly"\nkind = "release_notes"\nurl = "{web.url("/whats-new")}"\n'
+        f'[[sources]]\nname = "platform"\nkind = "release_notes"\nurl = "{web.url("/changelog")}"\n'
+        f'[[sources]]\nname = "daily"\nkind = "feed"\nurl = "{web.url("/daily.xml")}"\nsplit_items = true\n'
+        f'[[sources]]\nname = "whole"\nkind = "feed"\nurl = "{web.url("/daily-whole.xml")}"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> dict:
+        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    report = run("check", "--json")
+    assert {s["name"]: (s["status"], s["new"]) for s in report["sources"]} == {
+        "monthly": ("ok", 4), "platform": ("ok", 4), "daily": ("ok", 6), "whole": ("ok", 3)}
+    assert all(c["kind"] == "new_entry" for c in report["changes"])
+    monthly = [c for c in report["changes"] if c["source"] == "monthly"]
+    assert {c["date_precision"] for c in monthly} == {"month"} and monthly[0]["labels"] == ["Admin console"]
+
+    changes = run("changes", "--json")["changes"]
+    by_title = {c["title"]: c for c in changes}
+    assert by_title["Passkeys are available as a second factor for every plan."]["date_precision"] == "month"
+    assert by_title["Passkeys are available as a second factor for every plan."]["date"] == "2025-12-01"
+    assert by_title["Webhook signatures use SHA-256"]["labels"] == ["Breaking change"]
+    assert by_title["Webhook signatures use SHA-256"]["date_precision"] == "day"
+    assert "Sandbox network egress" in by_title and "December 9, 2025" in by_title
+
+    web.page("/daily.xml", digest.replace(b"task counts per member", b"task counts per member and team"),
+             "application/rss+xml")
+    again = run("check", "--json", "--source", "daily")
+    assert again["sources"][0]["new"] == 0 and again["sources"][0]["edited"] == 1
+    assert [c["title"] for c in again["changes"]] == ["Usage dashboard"]

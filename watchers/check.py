@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable
 
 from driftwatch.config import SourceConfig
-from driftwatch.models import Classification, NewChange, ParsedEntry
+from driftwatch.models import Classification, NewChange, ParsedEntry, entry_details, entry_fields
 from driftwatch.store import Store
 
 from .entries import Reconciliation, health, reconcile
@@ -58,9 +58,10 @@ def charset_of(content_type: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def parse_body(kind: str, body: bytes, url: str, today: dt.date, content_type: str | None = None) -> ParseResult:
+def parse_body(kind: str, body: bytes, url: str, today: dt.date, content_type: str | None = None, *,
+               split_items: bool = False) -> ParseResult:
     if kind == "feed":
-        return parse_feed(body, url)
+        return parse_feed(body, url, split_items=split_items)
     return parse_release_notes(body, url, today=today, encoding=charset_of(content_type))
 
 
@@ -77,6 +78,7 @@ def change_summary(change: dict[str, Any]) -> dict[str, Any]:
         "security_relevant": bool(change.get("security_relevant")),
         "reasons": change.get("reasons") or [],
         "link": change.get("link"),
+        **entry_fields(change),
     }
 
 
@@ -120,7 +122,7 @@ class SourceChecker:
             store.record_fetch(source.name, run_id, outcome="changed", body_id=body_id, **fetch_fields)
             try:
                 parsed = parse_body(source.kind, result.body, result.final_url or source.url, self.today,
-                                    result.content_type)
+                                    result.content_type, split_items=source.split_items)
             except Exception as exc:  # a parser bug must not stop the other sources
                 log.exception("parser failed for %s", source.name)
                 parsed = ParseResult(entries=[], dates_found=0, warnings=[f"parser error: {exc}"])
@@ -242,7 +244,7 @@ class SourceChecker:
                 link=entry.link,
                 summary=entry.body[:2000],
                 classification=classification,
-                details={"diff": diff} if diff else {},
+                details={**({"diff": diff} if diff else {}), **entry_details(entry)},
             ),
             run_id,
         )
@@ -377,7 +379,7 @@ def replay_source(store: Store, source: SourceConfig, classify: Classifier) -> S
     run_id = store.start_run("replay")
     with store.transaction():
         parsed = parse_body(source.kind, latest["body"], latest["url"] or source.url, checker.today,
-                            latest["content_type"])
+                            latest["content_type"], split_items=source.split_items)
         outcome = checker.apply_parse(source, parsed, run_id)
     store.finish_run(run_id, "ok", {"source": source.name, "body_id": latest["id"]})
     return outcome
