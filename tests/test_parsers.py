@@ -380,3 +380,58 @@ def test_check_and_changes_json_carry_precision_labels_and_split_notes(tmp_path,
     again = run("check", "--json", "--source", "daily")
     assert again["sources"][0]["new"] == 0 and again["sources"][0]["edited"] == 1
     assert [c["title"] for c in again["changes"]] == ["Usage dashboard"]
+
+
+@pytest.mark.parametrize(
+    "html, expected",
+    [
+        pytest.param(  # one table row per change
+            "<main><h1>Log</h1><table><tr><th>Date</th><th>Change</th></tr>"
+            "<tr><td>2025-11-20</td><td>Added group sync. It runs hourly.</td></tr>"
+            "<tr><td>2025-11-02</td><td>Removed legacy tokens.</td></tr></table></main>",
+            [("2025-11-20", "Added group sync."), ("2025-11-02", "Removed legacy tokens.")], id="table-rows"),
+        pytest.param(  # one list item per change, each with a heading and a date line
+            "<main><ul class='updates'><li><h3>SSO enforcement</h3><span>Nov 20, 2025</span><p>Owners can require SSO.</p>"
+            "</li><li><h3>Data residency</h3><span>Nov 2, 2025</span><p>Store data in one region.</p></li></ul></main>",
+            [("2025-11-20", "SSO enforcement"), ("2025-11-02", "Data residency")], id="li-per-entry"),
+        pytest.param(  # a release title, then its date on the line below
+            "<main><h2>Desktop 4.47.65</h2><p class='date'>November 20, 2025</p><ul><li>Fixed audio.</li></ul>"
+            "<h2>Desktop 4.47.59</h2><p class='date'>November 6, 2025</p><p>Lists in canvases.</p></main>",
+            [("2025-11-20", "Desktop 4.47.65"), ("2025-11-06", "Desktop 4.47.59")], id="title-then-date"),
+        pytest.param(  # month headings, titles, one title with its own day
+            "<body><h2>November 2025</h2><h3>Title one</h3><p><em>November 20, 2025</em></p><p>Body one.</p>"
+            "<h3>Title two</h3><p>Body two.</p><h2>October 2025</h2><h3>Title three</h3><p>Body three.</p></body>",
+            [("2025-11-20", "Title one"), ("2025-11-01", "Title two"), ("2025-10-01", "Title three")], id="month-titles"),
+        pytest.param(  # bold paragraphs standing in for titles under a date heading
+            "<article><h2>December 1, 2025</h2><p><strong>Projects can be archived now</strong></p><p>Archive them.</p>"
+            "<p><strong>Connectors show their scopes</strong></p><p>See the scopes.</p></article>",
+            [("2025-12-01", "Projects can be archived now"), ("2025-12-01", "Connectors show their scopes")],
+            id="bold-titles"),
+        pytest.param(  # sections with numbered ids, date heading above an h4 title, h2 sub-headings inside
+            "<body><section id='entry-12'><h5>December 1, 2025</h5><h4>Retention controls</h4><p>Set it.</p>"
+            "<h2>What to do</h2><p>Review it.</p><h2>More context</h2><p>Because.</p></section>"
+            "<section id='entry-11'><h5>November 25, 2025</h5><h4>Export API</h4><p>Export it.</p></section></body>",
+            [("2025-12-01", "Retention controls"), ("2025-11-25", "Export API")], id="numbered-sections"),
+        pytest.param(  # furniture headings after the last change
+            "<div class='article-content'><h1>March 2, 2026</h1><h2>Group chats</h2><p>Chats for groups.</p>"
+            "<h2>Related articles</h2><p>Another article</p><h3>Still need help?</h3><p>Contact us</p></div>",
+            [("2026-03-02", "Group chats")], id="furniture-headings"),
+    ],
+)
+def test_more_layout_shapes(html: str, expected: list[tuple[str, str]]) -> None:
+    result = parse_release_notes(html.encode(), URL, today=dt.date(2026, 3, 10))
+    assert [(e.date, e.title) for e in result.entries] == expected
+    assert all(e.body for e in result.entries)
+
+
+def test_untitled_note_tags_become_labels() -> None:
+    html = b"""<main><h3>November, 2025</h3><div class="row"><div><span>Nov 20</span></div><div>
+    <div class="tags"><span>Feature</span><span>gpt-9</span><span>v1/answers</span></div>
+    <p>Released the answers endpoint to all projects. More below.</p></div></div>
+    <div class="row"><div><span>Nov 13</span></div><div><p>Added a cache retention parameter.</p></div></div></main>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.date, e.title, list(e.labels)) for e in result.entries] == [
+        ("2025-11-20", "Released the answers endpoint to all projects.", ["Feature", "gpt-9", "v1/answers"]),
+        ("2025-11-13", "Added a cache retention parameter.", []),
+    ]
+    assert result.entries[0].body == "Released the answers endpoint to all projects. More below."

@@ -29,7 +29,7 @@ from driftwatch.models import ParsedEntry
 from .dates import infer_year, parse_full_date, parse_month_day, parse_month_year, split_title_date
 from .segments import find_entry_group
 from .text import DROP_TAGS, Element, element_lines, is_tag, load_html, spaced_text, squash, text_content
-from .widgets import clean_lines, is_label_text, label_like, strip_chrome
+from .widgets import CHROME_HEADINGS, clean_lines, is_label_text, label_like, strip_chrome
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _HEADINGS = frozenset(HEADINGS)
@@ -37,6 +37,7 @@ CONTENT_TAGS = frozenset(("p", "ul", "ol", "pre", "table", "blockquote", "dl", "
 _WRAPPERS = frozenset(("div", "section", "article", "main", "span"))
 MAX_TITLE = 160
 SENTENCE_TITLE = 120
+MAX_PILL = 32
 # Section names that live inside one change, never start a new one.
 SUBSECTION_TITLES = re.compile(
     r"^(what to do|what you need to do|what('s| is) (new|changing|changed|next)|more (context|details|information)|"
@@ -68,6 +69,8 @@ class _Item:
     precision: str = "day"
     labels: list[str] = field(default_factory=list)
     href: str | None = None  # the entry's own link (a container's title link)
+    own_date: bool = False  # dated by its own heading or the line right below it, not by the section
+    from_bold: bool = False  # started by a bold paragraph standing in for a heading
 
 
 @dataclass
@@ -278,6 +281,36 @@ def _heading_date(text: str, el: Element, ctx: _Context) -> bool:
     return False
 
 
+def _date_of_title(current: _Item | None, text: str, el: Element, ctx: _Context, level: int) -> bool:
+    """A date printed right below a title ("Release 4.2", then "November 20, 2025") is that title's date."""
+    if current is None or not current.title or current.parts or current.own_date or level <= current.level:
+        return False
+    full = parse_full_date(text)
+    day: Date | None = full or parse_month_day(text)
+    if day is None:
+        return False
+    if isinstance(day, tuple) and ctx.month:
+        day = infer_year(day[0], day[1], dt.date(ctx.month[0], ctx.month[1], 15))
+    current.date, current.precision, current.own_date = day, "day", True
+    ctx.dates_found += 1
+    return True
+
+
+_SENTENCE_END = ".!?:;,"
+
+
+def _bold_title(el: Element, text: str) -> str | None:
+    """A paragraph that is wholly bold and reads like a title (four words or more) stands in for a heading."""
+    if el.tag not in ("p", "div") or len(el) != 1 or (el.text or "").strip() or len(text) > MAX_TITLE:
+        return None
+    child = el[0]
+    if child.tag not in ("strong", "b") or (child.tail or "").strip():
+        return None
+    if len(text.split()) < 4 or text[-1] in _SENTENCE_END or _is_date_text(text):
+        return None
+    return text
+
+
 def _title_and_labels(el: Element, text: str | None = None) -> tuple[str, list[str]]:
     """A heading's text without its badges, and the badges."""
     if len(el) == 0:
@@ -291,6 +324,7 @@ def _title_and_labels(el: Element, text: str | None = None) -> tuple[str, list[s
 def _walk(blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_containers: bool = False) -> list[_Item]:
     items: list[_Item] = []
     current: _Item | None = None
+    skipping = False
 
     def close() -> None:
         nonlocal current
@@ -321,11 +355,19 @@ def _walk(blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_cont
         if kind == "heading":
             assert not isinstance(el, str)
             level = int(el.tag[1])
+            if len(text) <= 40 and _date_of_title(current, text, el, ctx, level):
+                continue
             if len(text) <= 40 and _heading_date(text, el, ctx):
                 close()
+                skipping = False
                 continue
             if in_containers:
                 continue  # entries live in the containers; other headings only give dates
+            if CHROME_HEADINGS.match(text):
+                close()
+                skipping = True  # "Related articles", "On this page": furniture until the next heading
+                continue
+            skipping = False
             title, labels = _title_and_labels(el, text)
             titled = split_title_date(title)
             if not titled and current is not None and current.date and current.title and (
@@ -336,7 +378,7 @@ def _walk(blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_cont
             close()
             if titled:
                 ctx.dates_found += 1
-                current = _Item(titled[0], titled[1], _anchor(el), level, labels=labels)
+                current = _Item(titled[0], titled[1], _anchor(el), level, labels=labels, own_date=True)
             elif is_label_text(title):
                 current = start(None, _anchor(el), level, labels + [title])
             else:
@@ -344,16 +386,28 @@ def _walk(blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_cont
             continue
 
         # content
+        if skipping:
+            continue
         if isinstance(el, str):
             if in_containers or current is None:
                 continue
             current.parts.append(text)
+            continue
+        if len(text) <= 40 and not in_containers and _date_of_title(current, text, el, ctx, 8):
             continue
         if len(text) <= 40 and _heading_date(text, el, ctx):
             close()
             continue
         if in_containers:
             continue
+        if current is None or current.title is None or current.from_bold:
+            bold = _bold_title(el, text)
+            if bold:
+                close()
+                if ctx.date is not None:
+                    current = start(bold, _anchor(el), 7)
+                    current.from_bold = True
+                continue
         if (current is None or current.title is None) and label_like(el, inside_title=False, standalone=True):
             close()
             if ctx.date is not None:
@@ -480,11 +534,19 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
     if date is None:
         return None
     anchor = member.get("id") or (title_el is not None and _anchor(title_el)) or date_anchor or ctx.anchor
-    lines = element_lines(member, frozenset(skip))
+    if not title:
+        for row in member.iter():
+            if is_tag(row) and row not in skip and _pill_row(row) and _standalone(row, spaced_text(row), member):
+                labels.extend(spaced_text(pill) for pill in row)
+                skip.add(row)
+    lines = element_lines(member, frozenset(skip), as_block=True)
+    if not title:
+        while len(lines) > 1 and _pill(lines[0]):
+            labels.append(lines.pop(0))  # tags printed above an untitled note ("gpt-5", "Responses")
     if not title and not lines:
         return None
-    href = None
-    if title_el is not None:
+    href = member.get("href") if member.tag == "a" else None
+    if title_el is not None and href is None:
         link = title_el if title_el.tag == "a" else next(title_el.iter("a"), None)
         target = (link.get("href") or "").strip() if link is not None else ""
         if target.startswith("#") and len(target) > 1:
@@ -493,6 +555,22 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
             href = target
     return _Item(title, date, anchor or None, 7, ["\n".join(lines)], precision=precision,
                  labels=list(dict.fromkeys(labels)), href=href)
+
+
+def _pill_row(row: Element) -> bool:
+    """A row of two or more short tags side by side ("Feature", "gpt-5", "v1/responses")."""
+    if len(row) < 2 or (row.text or "").strip() or row.tag in ("p", "ul", "ol", "table", "tr", "pre"):
+        return False
+    for pill in row:
+        if not is_tag(pill) or len(pill) or (pill.tail or "").strip() or pill.tag in ("br", "img", "code"):
+            return False
+        if not _pill(spaced_text(pill)):
+            return False
+    return True
+
+
+def _pill(line: str) -> bool:
+    return len(line) <= MAX_PILL and len(line.split()) <= 3 and line[-1] not in _SENTENCE_END and not _is_date_text(line)
 
 
 def _within(el: Element, ancestor: Element) -> bool:
@@ -508,6 +586,8 @@ def _standalone(el: Element, text: str, stop: Element) -> bool:
             return True
         if node.tag in ("p", "li", "td", "dd", "dt", "blockquote") or node.tag in _HEADINGS:
             return spaced_text(node) == text
+        if parent is stop:
+            return True
         if parent.tag in ("p", "li", "td", "dd", "blockquote") or parent.tag in _HEADINGS:
             return spaced_text(parent) == text
         node = parent

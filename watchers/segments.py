@@ -19,7 +19,7 @@ from .dates import parse_full_date, parse_month_day, parse_month_year
 from .text import Element, is_tag, text_content
 from .widgets import is_label_text
 
-CONTAINER_TAGS = frozenset(("div", "section", "article", "li", "details", "tr"))
+CONTAINER_TAGS = frozenset(("div", "section", "article", "li", "details", "tr", "a"))
 ENTRY_TAGS = frozenset(("article", "section", "li", "details", "tr"))
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 MIN_COVERAGE = 0.5
@@ -140,6 +140,10 @@ class _Finder:
         return untitled >= 2 and untitled >= QUALIFIED_SHARE * len(members)
 
 
+def _header_row(el: Element) -> bool:
+    return el.tag == "tr" and all(c.tag == "th" for c in el if is_tag(c))
+
+
 def find_entry_group(node: Element) -> list[Element] | None:
     """The sibling elements that are the page's entries, or None when headings must cut it."""
     finder = _Finder()
@@ -151,7 +155,7 @@ def find_entry_group(node: Element) -> list[Element] | None:
     for parent in node.iter():
         if not isinstance(parent.tag, str) or parent.tag in HEADINGS or parent.tag == "p":
             continue
-        kids = [c for c in parent if isinstance(c.tag, str) and c.tag in CONTAINER_TAGS]
+        kids = [c for c in parent if isinstance(c.tag, str) and c.tag in CONTAINER_TAGS and not _header_row(c)]
         if len(kids) < 2:
             continue
         groups: dict[tuple, list[Element]] = {}

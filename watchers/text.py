@@ -165,15 +165,18 @@ def _render_list(node: Element, depth: int, skip: Collection[Element], lines: li
             lines.extend(item_lines[1:])
 
 
-def element_lines(node: Element, skip: Collection[Element] = NO_SKIP) -> list[str]:
-    """The lines of one element (a block, a list or an inline element), without its tail."""
+def element_lines(node: Element, skip: Collection[Element] = NO_SKIP, *, as_block: bool = False) -> list[str]:
+    """The lines of one element (a block, a list or an inline element), without its tail.
+
+    ``as_block`` renders an inline element (a link wrapping a whole entry card) as a block.
+    """
     lines: list[str] = []
     tag = node.tag
     if not isinstance(tag, str) or tag in _DROP or node in skip:
         return lines
     if tag == "ul" or tag == "ol":
         _render_list(node, 0, skip, lines)
-    elif tag in BLOCK_TAGS:
+    elif tag in BLOCK_TAGS or as_block:
         _render_children(node, 0, skip, lines)
     else:
         text = _inline(node, skip)

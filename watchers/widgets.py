@@ -55,10 +55,11 @@ _BADGE_CLASS = re.compile(r"(?:^|[\s_-])(?:badge|badges|label|labels|tag|tags|pi
                           r"type|kind|flag|ribbon|marker|callout-tag)(?:$|[\s_-])", re.I)
 MAX_LABEL = 32
 _NUMBER_RUN = re.compile(r"^\s*1(?:\s+\d+)+\s*$")
+_READING_TIME = re.compile(r"^[\s\u00b7\u2022|-]*(?:\d+\s*(?:min(?:ute)?s?|m)\s+read|\d+\s+minutes?\s+to\s+read)[\s.]*$", re.I)
 
 
 def _marker(el: Element) -> str:
-    return f"{el.get('id') or ''} {el.get('class') or ''}"
+    return f"{el.get('id') or ''} {el.get('class') or ''}".replace("_", "-")
 
 
 def is_chrome(el: Element) -> bool:
@@ -166,6 +167,16 @@ def _drop_text_widgets(doc: Element) -> None:
         _drop(target)
 
 
+# Headings that open page furniture, not a change: what follows them is skipped.
+CHROME_HEADINGS = re.compile(
+    r"^(related (articles|posts|pages|resources|content|topics)|recommended (articles|reading)|more (articles|posts) "
+    r"(like this|in this section)|on this page|in this (article|page|section)|table of contents|contents|feedback|"
+    r"was this (page|article) helpful\??|share( this( (article|page|post))?)?|(recent|popular) (posts|articles)|"
+    r"subscribe|stay (up to date|in the loop|informed)|get (help|support)|still need help\??|need more help\??)$",
+    re.I,
+)
+
+
 def is_label_text(text: str) -> bool:
     return text.lower().strip(" :") in KNOWN_LABELS
 
@@ -213,7 +224,7 @@ def clean_lines(lines: Iterable[str]) -> list[str]:
         if not stripped:
             continue
         lowered = stripped.lower()
-        if lowered in LINE_WIDGETS:
+        if lowered in LINE_WIDGETS or (len(stripped) <= 24 and _READING_TIME.match(stripped)):
             continue
         if len(stripped) <= MAX_WIDGET_TEXT and any(h in lowered for h in _WIDGET_HINTS) and WIDGET_TEXT.search(lowered):
             continue
