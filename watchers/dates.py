@@ -6,6 +6,7 @@ Pure functions, so the many spellings are tested without any page.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 MONTHS = {
@@ -31,10 +32,12 @@ _SEPARATED = (
 
 
 _HAS_DIGIT = re.compile(r"\d").search
+_HAS_YEAR = re.compile(r"\d{4}").search  # every full date and every titled full date has one
+_SEPARATORS = (")", ":", "|", "-", "\u2013", "\u2014")  # one of them is in every titled date
 
 
 def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip().rstrip(":").strip()
+    return " ".join(text.split()).rstrip(":").strip()
 
 
 def _make(year: int, month: int, day: int) -> dt.date | None:
@@ -44,9 +47,10 @@ def _make(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
+@functools.lru_cache(maxsize=8192)  # pages repeat their dates from one check to the next
 def parse_full_date(text: str) -> dt.date | None:
     """A complete date (with year) when ``text`` is nothing but a date, else None."""
-    if not _HAS_DIGIT(text):
+    if not _HAS_YEAR(text):
         return None
     text = _clean(text)
     if len(text) > 40:
@@ -60,6 +64,7 @@ def parse_full_date(text: str) -> dt.date | None:
     return None
 
 
+@functools.lru_cache(maxsize=8192)  # pages repeat their dates from one check to the next
 def parse_month_day(text: str) -> tuple[int, int] | None:
     """A year-less date such as "Mar 14" or "March 14th"."""
     if not _HAS_DIGIT(text):
@@ -71,9 +76,10 @@ def parse_month_day(text: str) -> tuple[int, int] | None:
     return (month, day) if _make(2024, month, day) else None
 
 
+@functools.lru_cache(maxsize=8192)  # pages repeat their dates from one check to the next
 def parse_month_year(text: str) -> tuple[int, int] | None:
     """A month heading such as "September, 2025" (year, month)."""
-    if not _HAS_DIGIT(text):
+    if not _HAS_YEAR(text):
         return None
     match = _MONTH_YEAR.match(_clean(text))
     if not match:
@@ -81,10 +87,15 @@ def parse_month_year(text: str) -> tuple[int, int] | None:
     return int(match.group(2)), MONTHS[match.group(1).lower()]
 
 
+@functools.lru_cache(maxsize=8192)  # pages repeat their dates from one check to the next
 def split_title_date(text: str) -> tuple[str, dt.date | tuple[int, int]] | None:
     """A heading carrying its own date: "Title (Mar 14)", "Title (March 14, 2024)",
     "Nov 20, 2025: Title" or "Title - 2025-11-20" -> (title, date)."""
     if not _HAS_DIGIT(text):
+        return None
+    if ")" not in text and not _HAS_YEAR(text):
+        return None  # without a parenthesis only a full date (with its year) can be split off
+    if not any(mark in text for mark in _SEPARATORS):
         return None
     cleaned = _clean(text)
     match = _TRAILING_PAREN.match(cleaned)

@@ -142,7 +142,7 @@ def _root(doc: Element) -> Element | None:
     if len(outer) == 1:
         articles = outer[0]
     for candidate in (article_content, articles, main, role_main, content, doc.find("body"), doc):
-        if candidate is not None and text_content(candidate).strip(_BLANK):
+        if candidate is not None and any(t.strip(_BLANK) for t in candidate.itertext()):
             return candidate
     return None
 
@@ -344,10 +344,10 @@ def _walk(blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_cont
         if isinstance(el, str):
             text = squash(el)
         elif kind == "content":
-            raw = text_content(el)
-            if not raw.strip(_BLANK):
+            lines = element_lines(el)  # rendered once: for the checks below and for the body
+            if not lines:
                 continue
-            text = spaced_text(el) if len(raw) <= 400 else raw
+            text = lines[0] if len(lines) == 1 else " ".join(lines)
         else:
             text = spaced_text(el)
         if not text:
@@ -417,7 +417,7 @@ def _walk(blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_cont
             if ctx.date is None:
                 continue  # introduction before the first date
             current = start(None, None, 7)
-        current.parts.append("\n".join(element_lines(el)))
+        current.parts.append("\n".join(lines))
     close()
     return items
 
@@ -615,9 +615,10 @@ def _entries(items: list[_Item], page_url: str, today: dt.date) -> list[ParsedEn
         labels = tuple(dict.fromkeys(label for label in item.labels if label))
         entry = ParsedEntry(date=day.isoformat(), title=title[:MAX_TITLE], body=body, link=link,
                             date_precision=item.precision, labels=labels)
-        seen[entry.key] = seen.get(entry.key, 0) + 1
-        if seen[entry.key] > 1:  # same title twice on one day: keep both, apart
-            entry = ParsedEntry(entry.date, entry.title, entry.body, entry.link, key_suffix=f"#{seen[entry.key]}",
+        key = entry.key
+        count = seen[key] = seen.get(key, 0) + 1
+        if count > 1:  # same title twice on one day: keep both, apart
+            entry = ParsedEntry(entry.date, entry.title, entry.body, entry.link, key_suffix=f"#{count}",
                                 date_precision=item.precision, labels=labels)
         entries.append(entry)
     return entries

@@ -147,17 +147,19 @@ def _header_row(el: Element) -> bool:
 def find_entry_group(node: Element) -> list[Element] | None:
     """The sibling elements that are the page's entries, or None when headings must cut it."""
     finder = _Finder()
-    total = finder.length(node)
-    if not total:
-        return None
+    total = 0
     best: list[Element] | None = None
     best_coverage = 0.0
     for parent in node.iter():
-        if not isinstance(parent.tag, str) or parent.tag in HEADINGS or parent.tag == "p":
+        if len(parent) < 2 or not isinstance(parent.tag, str) or parent.tag in HEADINGS or parent.tag == "p":
             continue
         kids = [c for c in parent if isinstance(c.tag, str) and c.tag in CONTAINER_TAGS and not _header_row(c)]
         if len(kids) < 2:
             continue
+        if not total:
+            total = finder.length(node)  # only pages with candidates pay for measuring their text
+            if not total:
+                return None
         groups: dict[tuple, list[Element]] = {}
         for child in kids:
             for sig in _signatures(child):

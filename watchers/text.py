@@ -19,7 +19,6 @@ BLOCK_TAGS = frozenset({
     "body", "html", "details", "summary", "nav", "ul", "ol", "li",
 })
 _DROP = frozenset(DROP_TAGS)
-_SPACES = re.compile(r"[ \t\r\f\v\xa0\u200b]+")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
@@ -30,8 +29,16 @@ _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
 _UTF8_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 
 
+_TO_SPACE = str.maketrans({c: " " for c in "\t\r\f\v\xa0\u200b"})
+_RUNS = re.compile(r"  +")
+
+
 def squash(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
+    """Runs of spaces, tabs, no-break and zero-width spaces to one space (newlines kept), trimmed."""
+    text = text.translate(_TO_SPACE)
+    if "  " in text:
+        text = _RUNS.sub(" ", text)
+    return text.strip()
 
 
 def decode_html(body: bytes | str, encoding: str | None = None) -> str:
@@ -120,6 +127,14 @@ def _inline(node: Element, skip: Collection[Element]) -> str:
 
 def _render_children(node: Element, depth: int, skip: Collection[Element], lines: list[str]) -> None:
     """Block-aware walk: each block and list item becomes its own line."""
+    if not len(node):  # text only: the common paragraph and list item
+        text = node.text
+        if text and not text.isspace():
+            for part in text.split("\n"):
+                part = squash(part)
+                if part:
+                    lines.append(part)
+        return
     buffer = [node.text or ""]
 
     def flush() -> None:

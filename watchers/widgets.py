@@ -216,8 +216,16 @@ def _is_day(text: str) -> bool:
     return bool(parse_full_date(text) or parse_month_day(text) or parse_month_year(text))
 
 
+_LINE_HINTS = _WIDGET_HINTS + ("cop", "read")
+
+
 def clean_lines(lines: Iterable[str]) -> list[str]:
     """Body lines without leftover widget prompts or gutter numbers."""
+    lines = list(lines)
+    joined = "\n" + "\n".join(lines)
+    lowered = joined.lower()
+    if "\n1" not in joined and not any(hint in lowered for hint in _LINE_HINTS):
+        return [line for line in lines if line.strip()]
     kept: list[str] = []
     for line in lines:
         stripped = line.strip()
