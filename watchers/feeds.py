@@ -14,8 +14,6 @@ import re
 import time
 from dataclasses import dataclass, field
 
-import feedparser
-
 from driftwatch.models import ParsedEntry, normalise_title
 
 from .release_notes import MAX_TITLE, ParseResult
@@ -143,6 +141,8 @@ def _note_entries(item_entry: ParsedEntry, intro: list[str], notes: list[_Note])
 
 
 def parse_feed(body: bytes, feed_url: str, *, split_items: bool = False) -> ParseResult:
+    import feedparser  # imported on first use: a check of HTML pages alone never pays for it
+
     parsed = feedparser.parse(body, sanitize_html=True, resolve_relative_uris=False)
     warnings: list[str] = []
     if parsed.get("bozo") and not parsed.entries:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from bs4.dammit import UnicodeDammit
 from lxml import etree
 
 DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "form", "button")
@@ -53,6 +52,8 @@ def decode_html(body: bytes | str, encoding: str | None = None) -> str:
             return body.decode(candidate).lstrip("\ufeff")
         except (LookupError, UnicodeDecodeError):
             continue
+    from bs4.dammit import UnicodeDammit  # the byte-level guess is rarely needed: imported on demand
+
     return UnicodeDammit(body, is_html=True).unicode_markup or body.decode("utf-8", "replace")
 
 
