@@ -435,3 +435,48 @@ def test_untitled_note_tags_become_labels() -> None:
         ("2025-11-13", "Added a cache retention parameter.", []),
     ]
     assert result.entries[0].body == "Released the answers endpoint to all projects. More below."
+
+
+def test_month_sections_holding_dated_rows() -> None:
+    """A container per month holding a row per note: the rows are the entries, dated within the month."""
+    html = b"""<main><h1>Changelog</h1>
+    <section class="month"><h2>November, 2025</h2>
+      <div class="row"><div><span>Nov 20</span></div><div><div class="pills"><span>Feature</span><span>gpt-9</span></div>
+        <p>Released the answers endpoint.</p></div></div>
+      <div class="row"><div><span>Nov 13</span></div><div><p>Added cache retention.</p></div></div></section>
+    <section class="month"><h2>October, 2025</h2>
+      <div class="row"><div><span>Oct 6</span></div><div><p>Launched the kit.</p></div></div></section></main>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.date, e.date_precision, e.title, list(e.labels), e.body) for e in result.entries] == [
+        ("2025-11-20", "day", "Released the answers endpoint.", ["Feature", "gpt-9"], "Released the answers endpoint."),
+        ("2025-11-13", "day", "Added cache retention.", [], "Added cache retention."),
+        ("2025-10-06", "day", "Launched the kit.", [], "Launched the kit."),
+    ]
+
+
+def test_block_wrappers_of_a_flat_article_are_not_entry_containers() -> None:
+    """Help centers wrap every heading and paragraph in its own classed div: the headings still decide."""
+    def block(kind: str, inner: str) -> str:
+        return f'<div class="hc-block-{kind} hc-align-left">{inner}</div>'
+
+    html = "<article>" + "".join([
+        block("paragraph", "<p>Latest updates.</p>"),
+        block("heading", '<h1 id="d1">November 20th, 2025</h1>'),
+        block("subheading", '<h2 id="t1">Group chats in more regions</h2>'),
+        block("paragraph", "<p>Group chats roll out to all plans.</p>"),
+        block("list", "<ul><li><p>Up to 20 people.</p></li></ul>"),
+        block("subheading", '<h2 id="t2">Shopping research</h2>'),
+        block("paragraph", "<p>A research mode for buying guides.</p>"),
+        block("heading", '<h1 id="d2">November 13th, 2025</h1>'),
+        block("subheading", '<h2 id="t3">Faster model</h2>'),
+        block("paragraph", "<p>Responses are faster.</p>"),
+    ]) + '<section class="related_articles"><h2>Related Articles</h2><a>Other</a></section>' \
+        '<div class="reaction-picker"><p>Did this answer your question?</p></div></article>'
+    result = parse_release_notes(html.encode(), URL)
+    assert [(e.date, e.title, e.link) for e in result.entries] == [
+        ("2025-11-20", "Group chats in more regions", URL + "#t1"),
+        ("2025-11-20", "Shopping research", URL + "#t2"),
+        ("2025-11-13", "Faster model", URL + "#t3"),
+    ]
+    assert result.entries[0].body.splitlines() == ["Group chats roll out to all plans.", "- Up to 20 people."]
+    assert result.entries[2].body == "Responses are faster."

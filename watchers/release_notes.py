@@ -423,30 +423,32 @@ def _walk(blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_cont
 
 
 def _container_items(member: Element, ctx: _Context) -> list[_Item]:
-    """One entry per container, unless it is a date section holding several entries."""
-    headings = [h for h in member.iter(*HEADINGS)]
-    dated_first = bool(headings) and _is_date_text(spaced_text(headings[0]))
-    titles = [h for h in headings if not _is_date_text(spaced_text(h))]
-    if dated_first and titles:
-        inner_ctx = _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month)
-        if find_entry_group(member) is not None:
-            found = _segment(member, inner_ctx)
-        else:
-            top = int(titles[0].tag[1])
-            same = sum(1 for h in titles if int(h.tag[1]) == top)
-            outranked = any(int(h.tag[1]) < top for h in titles)
-            found = _walk(_blocks(member, frozenset(), frozenset()), inner_ctx) if same >= 2 and not outranked else []
-        ctx.dates_found += inner_ctx.dates_found
-        if len(found) >= 2:
-            return found
-    elif not titles and headings and dated_first or not headings:
-        inner_ctx = _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month)
+    """One entry per container, unless it is a section (a date or month) holding several entries."""
+    headings = [(h, spaced_text(h)) for h in member.iter(*HEADINGS)]
+    titles = [h for h, text in headings if not _is_date_text(text)]
+    dated_first = bool(headings) and _is_date_text(headings[0][1])
+    inner_ctx = _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month)
+    found: list[_Item] = []
+    inner = find_entry_group(member)
+    if inner is not None:
+        inner_set = set(inner)
+        # an entry's own title outside the inner containers means they are parts of that one entry
+        if not any(all(a not in inner_set for a in t.iterancestors()) for t in titles):
+            holders = frozenset(a for m in inner for a in m.iterancestors())
+            found = _walk(_blocks(member, frozenset(inner), holders), inner_ctx, in_containers=True)
+    elif dated_first and titles:
+        top = int(titles[0].tag[1])
+        same = sum(1 for h in titles if int(h.tag[1]) == top)
+        outranked = any(int(h.tag[1]) < top for h in titles)
+        if same >= 2 and not outranked:
+            found = _walk(_blocks(member, frozenset(), frozenset()), inner_ctx)
+    elif not titles:
         labels = sum(1 for d in member.iter() if is_tag(d) and label_like(d, inside_title=False, standalone=True))
         if labels >= 2:
             found = _walk(_blocks(member, frozenset(), frozenset()), inner_ctx)
-            if len(found) >= 2:
-                ctx.dates_found += inner_ctx.dates_found
-                return found
+    if len(found) >= 2:
+        ctx.dates_found += inner_ctx.dates_found
+        return found
     item = _single_entry(member, titles, ctx)
     return [item] if item is not None else []
 
@@ -466,33 +468,7 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
                 skip.add(el)
                 break
     if date is None:
-        for el in member.iter():
-            if not is_tag(el) or el.tag in DROP_TAGS or el in skip:
-                continue
-            if el.tag in _HEADINGS or len(el) == 0 or el.tag in ("p", "div", "span", "strong", "b", "dt", "td"):
-                text = spaced_text(el)
-                if not text or len(text) > 40 or not _standalone(el, text, member):
-                    continue
-                full = parse_full_date(text)
-                if full:
-                    date, date_anchor = full, _anchor(el)
-                else:
-                    month_day = parse_month_day(text)
-                    month_year = parse_month_year(text) if not month_day else None
-                    if month_day:
-                        ref = ctx.month and dt.date(ctx.month[0], ctx.month[1], 15)
-                        if ref:
-                            date = infer_year(month_day[0], month_day[1], ref)
-                        elif isinstance(ctx.date, dt.date):
-                            date = infer_year(month_day[0], month_day[1], ctx.date)
-                        else:
-                            date = month_day
-                    elif month_year:
-                        date, precision = dt.date(month_year[0], month_year[1], 1), "month"
-                    else:
-                        continue
-                skip.add(el)
-                break
+        date, precision, date_anchor = _container_date(member, ctx, skip)
     if date is not None:
         ctx.dates_found += 1
     labels: list[str] = []
@@ -523,8 +499,15 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
             if date is None:
                 date = titled[1]
                 ctx.dates_found += 1
+    if not title:
+        for row in member.iter():
+            if is_tag(row) and row not in skip and _pill_row(row) and _standalone(row, spaced_text(row), member):
+                labels.extend(spaced_text(pill) for pill in row)
+                skip.add(row)
     for el in member.iter():
         if not is_tag(el) or el in skip or (title_el is not None and _within(el, title_el)):
+            continue
+        if any(a in skip for a in el.iterancestors()):
             continue
         if label_like(el, inside_title=False, standalone=True) and _standalone(el, spaced_text(el), member):
             labels.append(spaced_text(el))
@@ -534,11 +517,6 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
     if date is None:
         return None
     anchor = member.get("id") or (title_el is not None and _anchor(title_el)) or date_anchor or ctx.anchor
-    if not title:
-        for row in member.iter():
-            if is_tag(row) and row not in skip and _pill_row(row) and _standalone(row, spaced_text(row), member):
-                labels.extend(spaced_text(pill) for pill in row)
-                skip.add(row)
     lines = element_lines(member, frozenset(skip), as_block=True)
     if not title:
         while len(lines) > 1 and _pill(lines[0]):
@@ -571,6 +549,43 @@ def _pill_row(row: Element) -> bool:
 
 def _pill(line: str) -> bool:
     return len(line) <= MAX_PILL and len(line.split()) <= 3 and line[-1] not in _SENTENCE_END and not _is_date_text(line)
+
+
+def _container_date(member: Element, ctx: _Context, skip: set[Element]) -> tuple[Date | None, str, str | None]:
+    """The most exact date a container prints: a full date, else a day within its (or the page's) month."""
+    month_day: tuple[tuple[int, int], Element] | None = None
+    month_year: tuple[tuple[int, int], Element] | None = None
+    for el in member.iter():
+        if not is_tag(el) or el.tag in DROP_TAGS or el in skip:
+            continue
+        if not (el.tag in _HEADINGS or len(el) == 0 or el.tag in ("p", "div", "span", "strong", "b", "dt", "td")):
+            continue
+        text = spaced_text(el)
+        if not text or len(text) > 40 or not _standalone(el, text, member):
+            continue
+        full = parse_full_date(text)
+        if full:
+            skip.add(el)
+            return full, "day", _anchor(el)
+        if month_day is None and (found := parse_month_day(text)):
+            month_day = (found, el)
+        elif month_year is None and (found_month := parse_month_year(text)):
+            month_year = (found_month, el)
+    month = month_year[0] if month_year else ctx.month
+    if month_day:
+        skip.add(month_day[1])
+        (mon, day), anchor = month_day[0], _anchor(month_day[1])
+        if month_year:
+            skip.add(month_year[1])  # the month heading of a one-note month section
+        if month:
+            return infer_year(mon, day, dt.date(month[0], month[1], 15)), "day", anchor
+        if isinstance(ctx.date, dt.date):
+            return infer_year(mon, day, ctx.date), "day", anchor
+        return (mon, day), "day", anchor
+    if month_year:
+        skip.add(month_year[1])
+        return dt.date(month_year[0][0], month_year[0][1], 1), "month", _anchor(month_year[1])
+    return None, "day", None
 
 
 def _within(el: Element, ancestor: Element) -> bool:

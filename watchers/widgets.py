@@ -51,8 +51,10 @@ KNOWN_LABELS = frozenset((
     "coming soon", "rolling out", "limited availability", "early access", "issue", "known issue", "resolved",
     "added", "enhancement", "library", "libraries", "api", "policy", "legal", "pricing", "compliance",
 ))
-_BADGE_CLASS = re.compile(r"(?:^|[\s_-])(?:badge|badges|label|labels|tag|tags|pill|chip|lozenge|status|category|"
-                          r"type|kind|flag|ribbon|marker|callout-tag)(?:$|[\s_-])", re.I)
+_BADGE_CLASS = re.compile(
+    r"badge|label|pill|chip|lozenge|ribbon|(?:^|[\s_-])(?:tags?|status|category|type|kind|flag|marker|callout-tag)(?:$|[\s_-])"
+    r"|[a-z](?:Tags?|Status|Category|Type|Kind)(?:$|[\s_A-Z-])",  # camelCase: "PostTag", "ChangelogLabel"
+)
 MAX_LABEL = 32
 _NUMBER_RUN = re.compile(r"^\s*1(?:\s+\d+)+\s*$")
 _READING_TIME = re.compile(r"^[\s\u00b7\u2022|-]*(?:\d+\s*(?:min(?:ute)?s?|m)\s+read|\d+\s+minutes?\s+to\s+read)[\s.]*$", re.I)
@@ -190,24 +192,29 @@ def label_like(el: Element, *, inside_title: bool, standalone: bool = False) -> 
     """
     if el.tag in DROP_TAGS or el.tag in ("code", "pre", "ul", "ol", "li", "table"):
         return False
-    if el.tag == "a" and not _BADGE_CLASS.search(el.get("class") or ""):
+    if el.tag == "a" and not _badge_class(el):
         return False
     if not inside_title and el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
         return False
-    if len(el) > 2:
-        return False
+    if len(el) > 2 or sum(1 for c in el if is_tag(c) and (c.text or "").strip()) > 1:
+        return False  # a row of several badges is not one badge
     text = spaced_text(el)
     if not text or len(text) > MAX_LABEL or len(text.split()) > 4:
         return False
     if is_label_text(text):
         return True
-    if _BADGE_CLASS.search(el.get("class") or "") or el.tag == "mark":
+    if _badge_class(el) or el.tag == "mark":
         return not text[-1:] in ".!?" and not _is_day(text)
     if standalone and not inside_title and el.tag in ("p", "div") and len(el) == 1 and not (el.text or "").strip():
         child = el[0]
         if child.tag in ("strong", "b") and not (child.tail or "").strip() and len(child) == 0:
             return text[-1:] not in ".!?:" and not _is_day(text)
     return False
+
+
+def _badge_class(el: Element) -> bool:
+    classes = el.get("class") or ""
+    return bool(classes) and bool(_BADGE_CLASS.search(classes) or _BADGE_CLASS.search(classes.lower()))
 
 
 def _is_day(text: str) -> bool:
