@@ -480,3 +480,12 @@ def test_block_wrappers_of_a_flat_article_are_not_entry_containers() -> None:
     ]
     assert result.entries[0].body.splitlines() == ["Group chats roll out to all plans.", "- Up to 20 people."]
     assert result.entries[2].body == "Responses are faster."
+
+
+def test_dates_in_a_side_column_are_kept_and_sidebars_dropped() -> None:
+    html = b"""<body><div class="e"><aside>Nov 20, 2025</aside><h3>Alpha release</h3><p>Text a.</p></div>
+    <div class="e"><aside>Nov 3, 2025</aside><h3>Beta thing</h3><p>Text b.</p></div>
+    <aside class="x"><h2>Other pages</h2><p>Sidebar text</p></aside></body>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.date, e.title, e.body) for e in result.entries] == [
+        ("2025-11-20", "Alpha release", "Text a."), ("2025-11-03", "Beta thing", "Text b.")]

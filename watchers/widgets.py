@@ -66,6 +66,8 @@ def _marker(el: Element) -> str:
 
 def is_chrome(el: Element) -> bool:
     tag = el.tag
+    if tag == "aside" and _dated_label(el):
+        return False  # an entry's date printed in a side column
     if tag in CHROME_TAGS or el.get("role") in CHROME_ROLES:
         return True
     if el.get("aria-hidden") == "true":
@@ -74,6 +76,11 @@ def is_chrome(el: Element) -> bool:
         return True
     marker = _marker(el)
     return bool(marker.strip()) and bool(CHROME_MARKERS.search(marker))
+
+
+def _dated_label(el: Element) -> bool:
+    text = spaced_text(el)
+    return len(text) <= 40 and _is_day(text)
 
 
 def _protected(el: Element) -> bool:
