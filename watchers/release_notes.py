@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+from lxml import etree
+
 from driftwatch.models import ParsedEntry
 
 from .dates import infer_year, parse_full_date, parse_month_day, parse_month_year, split_title_date
@@ -45,6 +47,9 @@ SUBSECTION_TITLES = re.compile(
     r"who (is|are) (affected|impacted)|timeline|(additional|further) (resources|reading|information)|"
     r"known (issues|limitations)|learn more|next steps|before you begin|background|context|faq)\b", re.I)
 
+_ARTICLE_CONTENT = etree.XPath('//*[contains(concat(" ", normalize-space(@class), " "), " article-content ")]')
+_ROLE_MAIN = etree.XPath('//*[@role="main"]')
+_ID_CONTENT = etree.XPath('//*[@id="content"]')
 _TITLE_CLASS = re.compile(r"(?:^|[\s_-])title(?:$|[\s_-])", re.I)
 
 Date = dt.date | tuple[int, int]
@@ -122,22 +127,12 @@ def _is_date_text(text: str) -> bool:
 
 def _root(doc: Element) -> Element | None:
     """The element holding the article: one ``article`` only when the page has one (several are entries)."""
-    article_content = articles = main = role_main = content = None
-    all_articles: list[Element] = []
-    for el in doc.iter():
-        if not is_tag(el):
-            continue
-        tag = el.tag
-        if article_content is None and "article-content" in (el.get("class") or "").split():
-            article_content = el
-        if tag == "article":
-            all_articles.append(el)
-        elif tag == "main" and main is None:
-            main = el
-        elif role_main is None and el.get("role") == "main":
-            role_main = el
-        elif content is None and el.get("id") == "content":
-            content = el
+    article_content = next(iter(_ARTICLE_CONTENT(doc)), None)
+    all_articles = list(doc.iter("article"))
+    main = next(doc.iter("main"), None)
+    role_main = next(iter(_ROLE_MAIN(doc)), None)
+    content = next(iter(_ID_CONTENT(doc)), None)
+    articles = None
     outer = [a for a in all_articles if not any(p.tag == "article" for p in a.iterancestors())]
     if len(outer) == 1:
         articles = outer[0]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from lxml import etree
+
 from .text import DROP_TAGS, Element, drop_tree, is_tag, spaced_text, text_content
 
 CHROME_TAGS = frozenset(("nav", "footer", "aside", "form", "dialog"))
@@ -23,7 +25,8 @@ CHROME_WORDS = ("cookie", "consent", "gdpr", "banner", "breadcrumb", "sidebar", 
 CHROME_TOKENS = ("toc", "rating", "ratings", "rate-this", "helpful", "was-this-helpful", "reactions", "reaction",
                  "vote", "votes", "voting", "thumbs", "share", "sharing", "share-bar", "sharebar", "social",
                  "social-share", "copy", "copy-button", "copy-code", "clipboard", "gutter", "linenos", "lineno",
-                 "linenumber", "linenumbers", "line-number", "line-numbers", "line-num", "ln-num", "hljs-ln-numbers",
+                 "linenumber", "linenumbers", "line-number", "line-numbers", "line-num", "line-no", "ln", "ln-num",
+                 "hljs-ln-numbers",
                  "edit-this-page", "pagination", "pager", "prev-next", "toast", "popup", "modal", "survey")
 CHROME_MARKERS = re.compile(
     "|".join(CHROME_WORDS) + r"|(?:^|[\s_-])(?:" + "|".join(re.escape(t) for t in CHROME_TOKENS) + r")(?:$|[\s_-])",
@@ -100,26 +103,21 @@ def consecutive_numbers(text: str) -> bool:
     return numbers == list(range(1, len(numbers) + 1))
 
 
+_DROP_ALL = tuple(DROP_TAGS) + ("link", "meta", "title")
+_MARKED = etree.XPath("//*[@id or @class or @role or @aria-hidden]")  # lxml filters in C: the hot loop
+
+
 def strip_chrome(doc: Element) -> None:
-    """One walk collects scripts, styles, chrome and gutters; then they go (their tail text stays)."""
-    drop = set(DROP_TAGS) | {"link", "meta", "title"}
-    doomed: list[Element] = []
-    code_blocks: list[Element] = []
-    for el in doc.iter():
-        tag = el.tag
-        if not isinstance(tag, str):
-            doomed.append(el)  # comments, processing instructions
-            continue
-        if tag in drop:
-            if tag != "script" or el.get("id") != "__NEXT_DATA__":
-                doomed.append(el)
-        elif (el.attrib or tag in CHROME_TAGS or tag == "header") and is_chrome(el) and not _protected(el):
-            doomed.append(el)
-        elif tag == "pre":
-            code_blocks.append(el)
+    """Collect scripts, styles, chrome and gutters; then they go (their tail text stays)."""
+    doomed: list[Element] = list(doc.iter(etree.Comment, etree.ProcessingInstruction))
+    doomed += [el for el in doc.iter(*_DROP_ALL) if el.tag != "script" or el.get("id") != "__NEXT_DATA__"]
+    structural = CHROME_TAGS | {"header"}
+    doomed += [el for el in doc.iter(*structural) if is_chrome(el) and not _protected(el)]
+    doomed += [el for el in _MARKED(doc)
+               if el.tag not in structural and el.tag not in _DROP_ALL and is_chrome(el) and not _protected(el)]
     for el in doomed:
         _drop(el)
-    for pre in code_blocks:
+    for pre in list(doc.iter("pre")):
         _drop_gutters(pre)
     _drop_text_widgets(doc)
 
