@@ -39,7 +39,7 @@ class ParsedEntry:
     guid: str | None = None
     key_suffix: str = ""  # tells apart two same-titled changes on one day
     date_precision: str = "day"  # "month" when the page dates the entry by its month only (date is the 1st)
-    labels: tuple[str, ...] = ()  # badges the page shows with the title ("New", "Deprecation", ...)
+    labels: list[str] = field(default_factory=list, hash=False)  # badges shown with the title ("New", "Beta")
 
     @property
     def key(self) -> str:

@@ -270,7 +270,7 @@ def test_badges_inside_flat_headings_become_labels() -> None:
     <h2 id="a"><span class="tag">Beta</span> Shared projects</h2><p>Projects can be shared with groups.</p>
     <h2 id="b">New keyboard shortcuts</h2><p>Press ? to see them.</p></article>"""
     result = parse_release_notes(html, URL)
-    assert [(e.title, list(e.labels)) for e in result.entries] == [
+    assert [(e.title, e.labels) for e in result.entries] == [
         ("Shared projects", ["Beta"]), ("New keyboard shortcuts", [])]
 
 
@@ -315,7 +315,7 @@ def test_split_items_gives_one_entry_per_note_with_stable_keys() -> None:
         ("2025-12-05", "Release 4.2"),  # one heading only: nothing to split
     ]
     sandbox, _desktop, usage, review, _tokens, release = result.entries
-    assert sandbox.labels == ("Beta",)
+    assert sandbox.labels == ["Beta"]
     assert sandbox.body.splitlines() == ["Cloud tasks can reach an allowlist of hosts.", "- Off unless an admin adds hosts."]
     assert usage.body.splitlines() == ["Workspace owners see task counts per member.", "Export", "The dashboard exports CSV."]
     assert review.body == "The reviewer can now comment on pull requests it did not open."

@@ -135,7 +135,7 @@ def _note_entries(item_entry: ParsedEntry, intro: list[str], notes: list[_Note])
             body="\n".join(clean_lines(note.lines)).strip(),
             link=link,
             guid=f"{base}#{slug}",
-            labels=tuple(dict.fromkeys(note.labels)),
+            labels=list(dict.fromkeys(note.labels)),
         ))
     return entries
 

@@ -622,7 +622,7 @@ def _entries(items: list[_Item], page_url: str, today: dt.date) -> list[ParsedEn
                 link = base_url
         else:
             link = f"{base_url}#{item.anchor}" if item.anchor else base_url
-        labels = tuple(dict.fromkeys(label for label in item.labels if label))
+        labels = list(dict.fromkeys(label for label in item.labels if label))
         entry = ParsedEntry(date=day.isoformat(), title=title[:MAX_TITLE], body=body, link=link,
                             date_precision=item.precision, labels=labels)
         key = entry.key
