@@ -21,7 +21,7 @@ _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
 
 _MDY = re.compile(rf"^{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+{_YEAR}$", re.I)
 _DMY = re.compile(rf"^{_WEEKDAY}{_DAY}\s+{_MONTH},?\s+{_YEAR}$", re.I)
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_ISO = re.compile(r"^(\d{4})([-./])(\d{1,2})\2(\d{1,2})$")  # 2025-11-20, 2025.11.20, 2025/11/20
 _MD = re.compile(rf"^{_MONTH}\s*{_DAY}$", re.I)  # "Mar 14", "Dec.08"
 _MONTH_YEAR = re.compile(rf"^{_MONTH},?\s+{_YEAR}$", re.I)
 _TRAILING_PAREN = re.compile(r"^(?P<title>.*?)\s*\((?P<date>[^()]{3,40})\)\s*$")
@@ -56,7 +56,7 @@ def parse_full_date(text: str) -> dt.date | None:
     if len(text) > 40:
         return None
     if match := _ISO.match(text):
-        return _make(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        return _make(int(match.group(1)), int(match.group(3)), int(match.group(4)))
     if match := _MDY.match(text):
         return _make(int(match.group(3)), MONTHS[match.group(1).lower()], int(match.group(2)))
     if match := _DMY.match(text):
