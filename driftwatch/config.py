@@ -127,6 +127,7 @@ class SourceConfig(_Section):
     vendor: str | None = None
     product: str | None = None
     fetch: Literal["http", "browser"] = "http"  # "browser": render in headless Chromium (JavaScript pages)
+    split_items: bool = False  # feed items that bundle a day of unrelated notes: one entry per note
 
     @property
     def interval_seconds(self) -> int:

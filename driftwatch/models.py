@@ -48,7 +48,7 @@ PUBLIC_CHANGE_FIELDS = (
     "id", "kind", "source", "workspace", "control_id", "title", "summary", "date", "link",
     "detected_at", "security_relevant", "severity", "categories", "reasons",
     "acked_by", "acked_at", "ack_note", "ack_via", "snoozed_until",
-    "actor", "actor_type", "changed_at", "actor_ip",
+    "actor", "actor_type", "changed_at", "actor_ip", "date_precision", "labels",
 )
 
 
@@ -67,6 +67,8 @@ class ParsedEntry:
     link: str
     guid: str | None = None
     key_suffix: str = ""  # tells apart two same-titled changes on one day
+    date_precision: str = "day"  # "month" when the page dates the entry by its month only (date is the 1st)
+    labels: list[str] = field(default_factory=list, hash=False)  # badges shown with the title ("New", "Beta")
 
     @property
     def key(self) -> str:
@@ -148,6 +150,7 @@ def public_change(row: dict[str, Any]) -> dict[str, Any]:
         "actor_type": details.get("actor_type"),
         "changed_at": details.get("changed_at"),
         "actor_ip": details.get("actor_ip"),
+        **entry_fields(row),
     }
     if "carried_over" in row:
         out["carried_over"] = bool(row["carried_over"])
@@ -163,3 +166,15 @@ def is_open(change: dict[str, Any], now: str) -> bool:
         return False
     until = change.get("snoozed_until")
     return not (until and until > now)
+
+
+def entry_details(entry: ParsedEntry) -> dict[str, Any]:
+    """What a change keeps of its parsed entry beyond the text: how exact its date is, its badges."""
+    return {"date_precision": entry.date_precision, "labels": list(entry.labels)}
+
+
+def entry_fields(change: dict[str, Any]) -> dict[str, Any]:
+    """``date_precision`` ("day" or "month"; None without a date) and ``labels`` of a stored change."""
+    details = change.get("details") if isinstance(change.get("details"), dict) else {}
+    precision = details.get("date_precision") or ("day" if change.get("date") else None)
+    return {"date_precision": precision, "labels": list(details.get("labels") or [])}

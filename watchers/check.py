@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
 from driftwatch.config import SourceConfig
-from driftwatch.models import Classification, NewChange, ParsedEntry, public_change
+from driftwatch.models import Classification, NewChange, ParsedEntry, entry_details, public_change
 from driftwatch.store import Store
 
 from .blocked import Block, detect_block, empty_app_shell
@@ -61,9 +61,10 @@ def charset_of(content_type: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def parse_body(kind: str, body: bytes, url: str, today: dt.date, content_type: str | None = None) -> ParseResult:
+def parse_body(kind: str, body: bytes, url: str, today: dt.date, content_type: str | None = None, *,
+               split_items: bool = False) -> ParseResult:
     if kind == "feed":
-        return parse_feed(body, url)
+        return parse_feed(body, url, split_items=split_items)
     return parse_release_notes(body, url, today=today, encoding=charset_of(content_type))
 
 
@@ -159,7 +160,7 @@ class SourceChecker:
                 return self._unchanged(source, state, result, run_id, moved)
             try:
                 parsed = parse_body(source.kind, result.body, result.final_url or source.url, self.today,
-                                    result.content_type)
+                                    result.content_type, split_items=source.split_items)
             except Exception as exc:  # noqa: BLE001 - a parser bug is this source's error, body kept for replay
                 reason = one_line(f"parser error: {type(exc).__name__}: {exc}")
                 log.error("source %s: %s", source.name, reason)
@@ -377,7 +378,7 @@ class SourceChecker:
                 link=entry.link,
                 summary=entry.body[:2000],
                 classification=classification,
-                details={"diff": diff} if diff else {},
+                details={**({"diff": diff} if diff else {}), **entry_details(entry)},
             ),
             run_id,
         )
@@ -571,7 +572,7 @@ def replay_source(store: Store, source: SourceConfig, classify: Classifier) -> S
     run_id = store.start_run("replay")
     with store.transaction():
         parsed = parse_body(source.kind, latest["body"], latest["url"] or source.url, checker.today,
-                            latest["content_type"])
+                            latest["content_type"], split_items=source.split_items)
         outcome = checker.apply_parse(source, parsed, run_id)
     store.finish_run(run_id, "ok", {"source": source.name, "body_id": latest["id"]})
     return outcome

@@ -6,6 +6,7 @@ Pure functions, so the many spellings are tested without any page.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 MONTHS = {
@@ -20,8 +21,8 @@ _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
 
 _MDY = re.compile(rf"^{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+{_YEAR}$", re.I)
 _DMY = re.compile(rf"^{_WEEKDAY}{_DAY}\s+{_MONTH},?\s+{_YEAR}$", re.I)
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_MD = re.compile(rf"^{_MONTH}\s+{_DAY}$", re.I)
+_ISO = re.compile(r"^(\d{4})([-./])(\d{1,2})\2(\d{1,2})$")  # 2025-11-20, 2025.11.20, 2025/11/20
+_MD = re.compile(rf"^{_MONTH}\s*{_DAY}$", re.I)  # "Mar 14", "Dec.08"
 _MONTH_YEAR = re.compile(rf"^{_MONTH},?\s+{_YEAR}$", re.I)
 _TRAILING_PAREN = re.compile(r"^(?P<title>.*?)\s*\((?P<date>[^()]{3,40})\)\s*$")
 _SEPARATED = (
@@ -30,8 +31,13 @@ _SEPARATED = (
 )
 
 
+_HAS_DIGIT = re.compile(r"\d").search
+_HAS_YEAR = re.compile(r"\d{4}").search  # every full date and every titled full date has one
+_SEPARATORS = (")", ":", "|", "-", "\u2013", "\u2014")  # one of them is in every titled date
+
+
 def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip().rstrip(":").strip()
+    return " ".join(text.split()).rstrip(":").strip()
 
 
 def _make(year: int, month: int, day: int) -> dt.date | None:
@@ -41,13 +47,16 @@ def _make(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
+@functools.lru_cache(maxsize=8192)  # pages repeat their dates from one check to the next
 def parse_full_date(text: str) -> dt.date | None:
     """A complete date (with year) when ``text`` is nothing but a date, else None."""
+    if not _HAS_YEAR(text):
+        return None
     text = _clean(text)
     if len(text) > 40:
         return None
     if match := _ISO.match(text):
-        return _make(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        return _make(int(match.group(1)), int(match.group(3)), int(match.group(4)))
     if match := _MDY.match(text):
         return _make(int(match.group(3)), MONTHS[match.group(1).lower()], int(match.group(2)))
     if match := _DMY.match(text):
@@ -55,8 +64,11 @@ def parse_full_date(text: str) -> dt.date | None:
     return None
 
 
+@functools.lru_cache(maxsize=8192)  # pages repeat their dates from one check to the next
 def parse_month_day(text: str) -> tuple[int, int] | None:
     """A year-less date such as "Mar 14" or "March 14th"."""
+    if not _HAS_DIGIT(text):
+        return None
     match = _MD.match(_clean(text))
     if not match:
         return None
@@ -64,17 +76,27 @@ def parse_month_day(text: str) -> tuple[int, int] | None:
     return (month, day) if _make(2024, month, day) else None
 
 
+@functools.lru_cache(maxsize=8192)  # pages repeat their dates from one check to the next
 def parse_month_year(text: str) -> tuple[int, int] | None:
     """A month heading such as "September, 2025" (year, month)."""
+    if not _HAS_YEAR(text):
+        return None
     match = _MONTH_YEAR.match(_clean(text))
     if not match:
         return None
     return int(match.group(2)), MONTHS[match.group(1).lower()]
 
 
+@functools.lru_cache(maxsize=8192)  # pages repeat their dates from one check to the next
 def split_title_date(text: str) -> tuple[str, dt.date | tuple[int, int]] | None:
     """A heading carrying its own date: "Title (Mar 14)", "Title (March 14, 2024)",
     "Nov 20, 2025: Title" or "Title - 2025-11-20" -> (title, date)."""
+    if not _HAS_DIGIT(text):
+        return None
+    if ")" not in text and not _HAS_YEAR(text):
+        return None  # without a parenthesis only a full date (with its year) can be split off
+    if not any(mark in text for mark in _SEPARATORS):
+        return None
     cleaned = _clean(text)
     match = _TRAILING_PAREN.match(cleaned)
     if match and match.group("title"):

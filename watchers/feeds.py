@@ -1,19 +1,37 @@
 """RSS 2.0 and Atom feeds to dated entries (feedparser does the format work).
 
 Item HTML is reduced to text here: nothing a feed carries is ever rendered or run.
+A source with ``split_items = true`` has items that bundle a day of unrelated
+notes under sub-headings (a daily digest); each note then becomes its own entry,
+keyed by the item's guid and the note's heading so the key is the same on the
+next fetch. Off by default: the sections of one release belong together.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
+from dataclasses import dataclass, field
 
-import feedparser
-
-from driftwatch.models import ParsedEntry
+from driftwatch.models import ParsedEntry, normalise_title
 
 from .release_notes import MAX_TITLE, ParseResult
-from .text import html_to_text, squash
+from .text import Element, element_lines, html_to_text, is_tag, load_html, spaced_text, squash
+from .widgets import clean_lines, label_like
+
+HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_BLOCKS = frozenset(("p", "ul", "ol", "pre", "table", "blockquote", "dl", "figure", "img", "video"))
+MIN_INTRO = 200  # a digest's own introduction ("Today's updates:") is dropped below this length
+
+
+@dataclass
+class _Note:
+    title: str
+    anchor: str | None = None
+    lines: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
 
 
 def _date(item: dict) -> str | None:
@@ -24,14 +42,107 @@ def _date(item: dict) -> str | None:
     return None
 
 
-def _body(item: dict) -> str:
+def _item_html(item: dict) -> str:
     contents = item.get("content") or []
     if contents and isinstance(contents, list) and contents[0].get("value"):
-        return html_to_text(contents[0]["value"])
-    return html_to_text(item.get("summary") or item.get("description") or "")
+        return str(contents[0]["value"])
+    return str(item.get("summary") or item.get("description") or "")
 
 
-def parse_feed(body: bytes, feed_url: str) -> ParseResult:
+def _flat(node: Element):
+    """Headings and blocks in document order, descending into wrappers."""
+    for child in node:
+        if not is_tag(child):
+            continue
+        if child.tag in HEADINGS or child.tag in _BLOCKS:
+            yield child
+        elif any(is_tag(c) and (c.tag in HEADINGS or c.tag in _BLOCKS or c.tag in ("div", "section")) for c in child):
+            yield from _flat(child)
+        else:
+            yield child
+
+
+def _html_notes(html: str) -> tuple[list[str], list[_Note]]:
+    """The introduction lines and the notes of an item, cut at its most frequent top heading level."""
+    doc = load_html(html) if "<" in html else None
+    body = doc.find("body") if doc is not None else None
+    if body is None:
+        return [], []
+    headings = [h for h in body.iter(*HEADINGS) if spaced_text(h)]
+    levels = sorted({int(h.tag[1]) for h in headings})
+    level = next((lv for lv in levels if sum(1 for h in headings if int(h.tag[1]) == lv) >= 2), None)
+    if level is None:
+        return [], []
+    intro: list[str] = []
+    notes: list[_Note] = []
+    for block in _flat(body):
+        if block.tag in HEADINGS and int(block.tag[1]) == level and spaced_text(block):
+            badges = [d for d in block.iterdescendants() if is_tag(d) and label_like(d, inside_title=True)]
+            title = spaced_text(block, frozenset(badges)) or spaced_text(block)
+            notes.append(_Note(title, block.get("id"), labels=[spaced_text(b) for b in badges]))
+            continue
+        lines = element_lines(block)
+        (notes[-1].lines if notes else intro).extend(lines)
+    return intro, notes
+
+
+def _markdown_notes(text: str) -> tuple[list[str], list[_Note]]:
+    """The same for items whose text carries Markdown headings ("## Title")."""
+    lines = text.splitlines()
+    marks = [(i, _MARKDOWN_HEADING.match(line)) for i, line in enumerate(lines)]
+    found = [(i, m) for i, m in marks if m]
+    levels = sorted({len(m.group(1)) for _i, m in found})
+    level = next((lv for lv in levels if sum(1 for _i, m in found if len(m.group(1)) == lv) >= 2), None)
+    if level is None:
+        return [], []
+    intro: list[str] = []
+    notes: list[_Note] = []
+    for line, (_index, match) in zip(lines, marks):
+        if match and len(match.group(1)) == level:
+            notes.append(_Note(squash(match.group(2))))
+        else:
+            (notes[-1].lines if notes else intro).append(line)
+    return intro, notes
+
+
+def _split(item_html: str, body_text: str) -> tuple[list[str], list[_Note]]:
+    intro, notes = _html_notes(item_html)
+    if len(notes) < 2:
+        intro, notes = _markdown_notes(body_text)
+    return (intro, notes) if len(notes) >= 2 else ([], [])
+
+
+def _note_entries(item_entry: ParsedEntry, intro: list[str], notes: list[_Note]) -> list[ParsedEntry]:
+    """One entry per note; the key is the item's guid (or link) plus the note's heading."""
+    base = item_entry.guid or f"{item_entry.link}@{item_entry.date or 'undated'}"
+    entries: list[ParsedEntry] = []
+    intro_text = "\n".join(clean_lines(intro)).strip()
+    if len(intro_text) >= MIN_INTRO:
+        entries.append(ParsedEntry(item_entry.date, item_entry.title, intro_text, item_entry.link,
+                                   guid=f"{base}#intro"))
+    seen: dict[str, int] = {}
+    for note in notes:
+        slug = normalise_title(note.title).replace(" ", "-") or "note"
+        seen[slug] = seen.get(slug, 0) + 1
+        if seen[slug] > 1:
+            slug = f"{slug}-{seen[slug]}"
+        link = item_entry.link
+        if note.anchor and "#" not in link:
+            link = f"{link}#{note.anchor}"
+        entries.append(ParsedEntry(
+            date=item_entry.date,
+            title=note.title[:MAX_TITLE],
+            body="\n".join(clean_lines(note.lines)).strip(),
+            link=link,
+            guid=f"{base}#{slug}",
+            labels=list(dict.fromkeys(note.labels)),
+        ))
+    return entries
+
+
+def parse_feed(body: bytes, feed_url: str, *, split_items: bool = False) -> ParseResult:
+    import feedparser  # imported on first use: a check of HTML pages alone never pays for it
+
     parsed = feedparser.parse(body, sanitize_html=True, resolve_relative_uris=False)
     warnings: list[str] = []
     if parsed.get("bozo") and not parsed.entries:
@@ -41,7 +152,8 @@ def parse_feed(body: bytes, feed_url: str) -> ParseResult:
     dates_found = 0
     for item in parsed.entries:
         title = squash(html_to_text(item.get("title") or ""))
-        body_text = _body(item)
+        item_html = _item_html(item)
+        body_text = html_to_text(item_html)
         if not title and not body_text:
             continue
         day = _date(item)
@@ -49,14 +161,18 @@ def parse_feed(body: bytes, feed_url: str) -> ParseResult:
             dates_found += 1
         link = item.get("link") or feed_url
         guid = item.get("id") or item.get("guid") or None
-        entries.append(
-            ParsedEntry(
-                date=day,
-                title=(title or body_text.split("\n", 1)[0])[:MAX_TITLE],
-                body=body_text,
-                link=link,
-                guid=str(guid) if guid else None,
-            )
+        entry = ParsedEntry(
+            date=day,
+            title=(title or body_text.split("\n", 1)[0])[:MAX_TITLE],
+            body=body_text,
+            link=link,
+            guid=str(guid) if guid else None,
         )
+        if split_items:
+            intro, notes = _split(item_html, body_text)
+            if notes:
+                entries.extend(_note_entries(entry, intro, notes))
+                continue
+        entries.append(entry)
     feed_title = parsed.feed.get("title") if parsed.get("feed") else None
     return ParseResult(entries=entries, dates_found=dates_found, page_title=feed_title, warnings=warnings)

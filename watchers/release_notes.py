@@ -1,11 +1,17 @@
-"""Release-note pages (help-center articles and similar) to dated entries.
+"""Release-note pages (help-center articles, docs changelogs) to dated entries.
 
-One walker covers the layouts vendors use: a date heading with one heading per
-change below it (the current help-center layout), "Title (Mar 14)" headings
-with the year inferred from dated neighbours (the older one), dates as bold
-paragraphs, month sections with day badges, and the Intercom ``__NEXT_DATA__``
-blocks. Navigation, footers and cookie banners are removed before the walk,
-so they can never become entries.
+Two ways to cut a page, chosen by its structure rather than by vendor:
+
+* when the page repeats an entry container (sibling elements sharing a class,
+  an id pattern such as ``entry-123``, or one ``article``/``section``/``li``/``tr``
+  per entry), each container is one entry, whatever headings it holds inside;
+* otherwise date headings delimit entries, and each title heading under a date
+  is one change (the help-center layout), including "Title (Mar 14)" headings,
+  dates as bold paragraphs, month headings with day badges, and month headings
+  with untitled blocks (month-precision entries).
+
+Navigation, footers, cookie banners, rating and share widgets and code
+line-number gutters are removed before either walk, so they never reach an entry.
 """
 
 from __future__ import annotations
@@ -13,27 +19,41 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import escape
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from lxml import etree
 
 from driftwatch.models import ParsedEntry
 
 from .dates import infer_year, parse_full_date, parse_month_day, parse_month_year, split_title_date
-from .text import DROP_TAGS, element_text, squash
+from .segments import find_entry_group
+from .text import DROP_TAGS, Element, element_lines, is_tag, load_html, spaced_text, squash, text_content
+from .widgets import CHROME_HEADINGS, clean_lines, is_label_text, label_like, strip_chrome
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-CONTENT_TAGS = ("p", "ul", "ol", "pre", "table", "blockquote", "dl", "figure", "img", "video")
-CONTAINERS = ("div", "section", "article", "main", "span", "details", "summary", "header")
-CHROME_TAGS = ("nav", "footer", "aside", "form", "dialog")
-CHROME_WORDS = ("cookie", "consent", "gdpr", "banner", "breadcrumb", "sidebar", "side-nav", "sidenav", "navbar",
-                "newsletter", "skip-link", "site-header", "site-footer", "related-articles", "feedback",
-                "table-of-contents")
-CHROME_MARKERS = re.compile("|".join(CHROME_WORDS) + r"|\btoc\b", re.I)
-ROOT_SELECTORS = (".article-content", "article", "main", "[role=main]", "#content", "body")
+_HEADINGS = frozenset(HEADINGS)
+CONTENT_TAGS = frozenset(("p", "ul", "ol", "pre", "table", "blockquote", "dl", "figure", "img", "video"))
+_WRAPPERS = frozenset(("div", "section", "article", "main", "span"))
 MAX_TITLE = 160
+SENTENCE_TITLE = 120
+MAX_PILL = 32
+# Section names that live inside one change, never start a new one.
+SUBSECTION_TITLES = re.compile(
+    r"^(what to do|what you need to do|what('s| is) (new|changing|changed|next)|more (context|details|information)|"
+    r"why (is this|are we|we)|details|action required|how (it works|to (use|enable|get started))|availability|"
+    r"who (is|are) (affected|impacted)|timeline|(additional|further) (resources|reading|information)|"
+    r"known (issues|limitations)|learn more|next steps|before you begin|background|context|faq)\b", re.I)
+
+_ARTICLE_CONTENT = etree.XPath('//*[contains(concat(" ", normalize-space(@class), " "), " article-content ")]')
+_ROLE_MAIN = etree.XPath('//*[@role="main"]')
+_ID_CONTENT = etree.XPath('//*[@id="content"]')
+_TITLE_CLASS = re.compile(r"(?:^|[\s_-])title(?:$|[\s_-])", re.I)
+
+Date = dt.date | tuple[int, int]
+_BLANK = " \t\r\n\f\v\xa0\u200b"
 
 
 @dataclass
@@ -47,77 +67,88 @@ class ParseResult:
 @dataclass
 class _Item:
     title: str | None
-    date: dt.date | tuple[int, int] | None
+    date: Date | None
     anchor: str | None
     level: int
     parts: list[str] = field(default_factory=list)
+    precision: str = "day"
+    labels: list[str] = field(default_factory=list)
+    href: str | None = None  # the entry's own link (a container's title link)
+    own_date: bool = False  # dated by its own heading or the line right below it, not by the section
+    from_bold: bool = False  # started by a bold paragraph standing in for a heading
 
 
-def _anchor(el: Tag) -> str | None:
+@dataclass
+class _Context:
+    """The date in force at a point of the walk (set by date and month headings)."""
+
+    date: Date | None = None
+    precision: str = "day"
+    anchor: str | None = None
+    month: tuple[int, int] | None = None
+    dates_found: int = 0
+
+    def set_day(self, date: Date, anchor: str | None) -> None:
+        if isinstance(date, tuple) and self.month:
+            date = infer_year(date[0], date[1], dt.date(self.month[0], self.month[1], 15))
+        self.date, self.precision, self.anchor = date, "day", anchor
+        self.dates_found += 1
+
+    def set_month(self, month_year: tuple[int, int], anchor: str | None) -> None:
+        self.month = month_year
+        self.date, self.precision, self.anchor = dt.date(month_year[0], month_year[1], 1), "month", anchor
+        self.dates_found += 1
+
+
+# --- reading dates and anchors ------------------------------------------------------------
+
+
+def _anchor(el: Element) -> str | None:
     if el.get("id"):
-        return str(el["id"])
-    inner = el.find(lambda t: isinstance(t, Tag) and t.name == "a" and (t.get("id") or t.get("name")))
-    if isinstance(inner, Tag):
-        return str(inner.get("id") or inner.get("name"))
+        return str(el.get("id"))
+    for inner in el.iter("a"):
+        if inner.get("id") or inner.get("name"):
+            return str(inner.get("id") or inner.get("name"))
     return None
 
 
-def _is_chrome(el: Tag) -> bool:
-    if el.name in CHROME_TAGS or el.get("role") in ("navigation", "banner", "contentinfo", "dialog"):
-        return True
-    if el.get("aria-hidden") == "true":
-        return True
-    marker = " ".join([str(el.get("id") or ""), " ".join(el.get("class") or [])])
-    return bool(marker.strip()) and bool(CHROME_MARKERS.search(marker))
+def _time_date(el: Element) -> dt.date | None:
+    stamp = (el.get("datetime") or "").strip()[:10]
+    found = parse_full_date(stamp) if stamp else None
+    return found or parse_full_date(spaced_text(el))
 
 
-def _strip_chrome(soup: BeautifulSoup) -> None:
-    """One walk collects scripts, styles and anything that looks like chrome; then they go."""
-    drop = set(DROP_TAGS) | {"link", "meta"}
-    doomed = []
-    for el in soup.descendants:
-        if not isinstance(el, Tag):
-            continue
-        if el.name in drop:
-            if el.name != "script" or el.get("id") != "__NEXT_DATA__":
-                doomed.append(el)
-        elif (el.attrs or el.name in CHROME_TAGS) and _is_chrome(el):
-            doomed.append(el)
-    for el in doomed:
-        if not el.decomposed and (el.name in drop or not el.find(class_="article-content")):
-            el.decompose()
+def _is_date_text(text: str) -> bool:
+    return len(text) <= 40 and bool(parse_full_date(text) or parse_month_day(text) or parse_month_year(text))
 
 
-def _has_block_children(el: Tag) -> bool:
-    return any(
-        isinstance(c, Tag) and c.name in HEADINGS + CONTENT_TAGS + CONTAINERS[:5] for c in el.children
-    )
+# --- the page -----------------------------------------------------------------------------
 
 
-def _blocks(root: Tag):
-    """Headings and content blocks in document order, descending into wrappers."""
-    for child in root.children:
-        if not isinstance(child, Tag):
-            if str(child).strip() and child.__class__.__name__ == "NavigableString":
-                yield "content", child
-            continue
-        if child.name in HEADINGS:
-            yield "heading", child
-        elif child.name in CONTENT_TAGS:
-            yield "content", child
-        elif _has_block_children(child):
-            yield from _blocks(child)
-        elif squash(child.get_text(" ")):
-            yield "content", child
+def _root(doc: Element) -> Element | None:
+    """The element holding the article: one ``article`` only when the page has one (several are entries)."""
+    article_content = next(iter(_ARTICLE_CONTENT(doc)), None)
+    all_articles = list(doc.iter("article"))
+    main = next(doc.iter("main"), None)
+    role_main = next(iter(_ROLE_MAIN(doc)), None)
+    content = next(iter(_ID_CONTENT(doc)), None)
+    articles = None
+    outer = [a for a in all_articles if not any(p.tag == "article" for p in a.iterancestors())]
+    if len(outer) == 1:
+        articles = outer[0]
+    for candidate in (article_content, articles, main, role_main, content, doc.find("body"), doc):
+        if candidate is not None and any(t.strip(_BLANK) for t in candidate.itertext()):
+            return candidate
+    return None
 
 
-def _next_data_html(soup: BeautifulSoup) -> str | None:
+def _next_data_html(doc: Element) -> str | None:
     """The older Intercom pages kept the article as JSON blocks; rebuild them as HTML."""
-    script = soup.find("script", id="__NEXT_DATA__")
-    if not script or not script.string:
+    script = next((s for s in doc.iter("script") if s.get("id") == "__NEXT_DATA__"), None)
+    if script is None or not script.text:
         return None
     try:
-        data = json.loads(script.string)
+        data = json.loads(script.text)
         blocks = data["props"]["pageProps"]["articleContent"]["blocks"]
     except (ValueError, KeyError, TypeError):
         return None
@@ -138,7 +169,7 @@ def _next_data_html(soup: BeautifulSoup) -> str | None:
             html.append(f"<{tag}>{items}</{tag}>")
         elif text:
             html.append(f"<p>{text}</p>")
-    return "<article>" + "".join(html) + "</article>"
+    return "<html><body><article>" + "".join(html) + "</article></body></html>"
 
 
 def parse_release_notes(
@@ -149,22 +180,28 @@ def parse_release_notes(
     ``encoding`` is the charset from the HTTP header; without it the page's own
     ``<meta charset>`` or a byte-level guess decides.
     """
-    soup = BeautifulSoup(body, "lxml", from_encoding=encoding if isinstance(body, bytes) else None)
-    page_title_el = soup.find("title")
-    page_title = squash(page_title_el.get_text()) if page_title_el else None
-    _strip_chrome(soup)
-    root: Tag | None = None
-    for selector in ROOT_SELECTORS:
-        found = soup.select_one(selector)
-        if isinstance(found, Tag) and squash(found.get_text(" ")):
-            root = found
-            break
-    result = _walk(root, page_url, today or dt.date.today()) if root is not None else None
-    if result is None or not result.entries:
-        rebuilt = _next_data_html(soup)
-        if rebuilt:
-            alt = _walk(BeautifulSoup(rebuilt, "lxml").article, page_url, today or dt.date.today())
-            if alt and alt.entries:
+    today = today or dt.date.today()
+    doc = load_html(body, encoding)
+    if doc is None:
+        return ParseResult(entries=[], dates_found=0)
+    title_el = doc.find(".//title")
+    page_title = squash(text_content(title_el)) if title_el is not None else None
+    rebuilt = _next_data_html(doc)
+    strip_chrome(doc)
+    root = _root(doc)
+    result = _parse_root(root, page_url, today) if root is not None else None
+    if (result is None or not result.entries) and root is not None and root.tag not in ("body", "html"):
+        body_el = doc.find("body")
+        if body_el is not None:
+            wider = _parse_root(body_el, page_url, today)
+            if wider.entries:
+                result = wider
+    if (result is None or not result.entries) and rebuilt:
+        alt_doc = load_html(rebuilt)
+        article = alt_doc.find(".//article") if alt_doc is not None else None
+        if article is not None:
+            alt = _parse_root(article, page_url, today)
+            if alt.entries:
                 result = alt
     if result is None:
         result = ParseResult(entries=[], dates_found=0)
@@ -172,14 +209,117 @@ def parse_release_notes(
     return result
 
 
-def _walk(root: Tag | None, page_url: str, today: dt.date) -> ParseResult:
-    base_url = urldefrag(page_url)[0]
+def _parse_root(root: Element, page_url: str, today: dt.date) -> ParseResult:
+    ctx = _Context()
+    items = _segment(root, ctx)
+    return ParseResult(entries=_entries(items, page_url, today), dates_found=ctx.dates_found)
+
+
+# --- segmentation -------------------------------------------------------------------------
+
+
+def _segment(node: Element, ctx: _Context) -> list[_Item]:
+    """Containers when the node repeats them, else the heading walk."""
+    group = find_entry_group(node)
+    if group is None:
+        return _walk(_blocks(node, frozenset(), frozenset()), ctx)
+    members = frozenset(group)
+    holders = frozenset(a for m in group for a in m.iterancestors())
+    return _walk(_blocks(node, members, holders), ctx, in_containers=True)
+
+
+def _has_block_children(el: Element) -> bool:
+    return any(
+        isinstance(c.tag, str) and (c.tag in _HEADINGS or c.tag in CONTENT_TAGS or c.tag in _WRAPPERS) for c in el
+    )
+
+
+def _blocks(root: Element, members: frozenset, holders: frozenset) -> Iterator[tuple[str, Element | str]]:
+    """Headings, content blocks and entry containers in document order, descending into wrappers."""
+    if root.text and root.text.strip():
+        yield "content", root.text
+    for child in root:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in DROP_TAGS:
+            if child in members:
+                yield "container", child
+            elif child in holders:
+                yield from _blocks(child, members, holders)
+            elif tag in _HEADINGS:
+                yield "heading", child
+            elif tag in CONTENT_TAGS:
+                yield "content", child
+            elif _has_block_children(child):
+                yield from _blocks(child, members, holders)
+            elif text_content(child).strip():
+                yield "content", child
+        if child.tail and child.tail.strip():
+            yield "content", child.tail
+
+
+def _heading_date(text: str, el: Element, ctx: _Context) -> bool:
+    """Apply a date-only heading or short paragraph to the context; True when it was one."""
+    if len(text) > 40:
+        return False
+    full = parse_full_date(text)
+    if full:
+        ctx.set_day(full, _anchor(el))
+        return True
+    month_year = parse_month_year(text)
+    if month_year:
+        ctx.set_month(month_year, _anchor(el))
+        return True
+    month_day = parse_month_day(text)
+    if month_day:
+        ctx.set_day(month_day, _anchor(el))
+        return True
+    return False
+
+
+def _date_of_title(current: _Item | None, text: str, el: Element, ctx: _Context, level: int) -> bool:
+    """A date printed right below a title ("Release 4.2", then "November 20, 2025") is that title's date."""
+    if current is None or not current.title or current.parts or current.own_date or level <= current.level:
+        return False
+    full = parse_full_date(text)
+    day: Date | None = full or parse_month_day(text)
+    if day is None:
+        return False
+    if isinstance(day, tuple) and ctx.month:
+        day = infer_year(day[0], day[1], dt.date(ctx.month[0], ctx.month[1], 15))
+    current.date, current.precision, current.own_date = day, "day", True
+    ctx.dates_found += 1
+    return True
+
+
+_SENTENCE_END = ".!?:;,"
+
+
+def _bold_title(el: Element, text: str) -> str | None:
+    """A paragraph that is wholly bold and reads like a title (four words or more) stands in for a heading."""
+    if el.tag not in ("p", "div") or len(el) != 1 or (el.text or "").strip() or len(text) > MAX_TITLE:
+        return None
+    child = el[0]
+    if child.tag not in ("strong", "b") or (child.tail or "").strip():
+        return None
+    if len(text.split()) < 4 or text[-1] in _SENTENCE_END or _is_date_text(text):
+        return None
+    return text
+
+
+def _title_and_labels(el: Element, text: str | None = None) -> tuple[str, list[str]]:
+    """A heading's text without its badges, and the badges."""
+    if len(el) == 0:
+        return (text if text is not None else spaced_text(el)), []
+    badges = [d for d in el.iterdescendants() if is_tag(d) and label_like(d, inside_title=True)]
+    labels = [spaced_text(b) for b in badges]
+    text = spaced_text(el, frozenset(badges)) if badges else spaced_text(el)
+    return text, labels
+
+
+def _walk(blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_containers: bool = False) -> list[_Item]:
     items: list[_Item] = []
     current: _Item | None = None
-    current_date: dt.date | tuple[int, int] | None = None
-    date_anchor: str | None = None
-    month_context: tuple[int, int] | None = None
-    dates_found = 0
+    skipping = False
 
     def close() -> None:
         nonlocal current
@@ -187,80 +327,320 @@ def _walk(root: Tag | None, page_url: str, today: dt.date) -> ParseResult:
             items.append(current)
         current = None
 
-    for kind, el in _blocks(root) if root is not None else ():
-        text = squash(el.get_text(" ") if isinstance(el, Tag) else str(el))
+    def start(title: str | None, anchor: str | None, level: int, labels: list[str] | None = None) -> _Item:
+        return _Item(title, ctx.date, anchor or ctx.anchor, level, precision=ctx.precision, labels=labels or [])
+
+    for kind, el in blocks:
+        if kind == "container":
+            close()
+            assert not isinstance(el, str)
+            items.extend(_container_items(el, ctx))
+            continue
+        if isinstance(el, str):
+            text = squash(el)
+        elif kind == "content":
+            lines = element_lines(el)  # rendered once: for the checks below and for the body
+            if not lines:
+                continue
+            text = lines[0] if len(lines) == 1 else " ".join(lines)
+        else:
+            text = spaced_text(el)
         if not text:
             continue
         if kind == "heading":
-            level = int(el.name[1])
-            full = parse_full_date(text)
-            if full:
-                close()
-                current_date, date_anchor, dates_found = full, _anchor(el), dates_found + 1
+            assert not isinstance(el, str)
+            level = int(el.tag[1])
+            if len(text) <= 40 and _date_of_title(current, text, el, ctx, level):
                 continue
-            month_year = parse_month_year(text)
-            if month_year:
+            if len(text) <= 40 and _heading_date(text, el, ctx):
                 close()
-                month_context, current_date = month_year, None
+                skipping = False
                 continue
-            month_day = parse_month_day(text)
-            if month_day:
+            if in_containers:
+                continue  # entries live in the containers; other headings only give dates
+            if CHROME_HEADINGS.match(text):
                 close()
-                current_date, date_anchor, dates_found = month_day, _anchor(el), dates_found + 1
+                skipping = True  # "Related articles", "On this page": furniture until the next heading
                 continue
-            titled = split_title_date(text)
-            if not titled and current is not None and current.date and current.title and level > current.level:
+            skipping = False
+            title, labels = _title_and_labels(el, text)
+            titled = split_title_date(title)
+            if not titled and current is not None and current.date and current.title and (
+                level > current.level or SUBSECTION_TITLES.match(title)
+            ):
                 current.parts.append(text)  # a sub-heading inside one change
                 continue
             close()
             if titled:
-                dates_found += 1
-                current = _Item(titled[0], titled[1], _anchor(el), level)
+                ctx.dates_found += 1
+                current = _Item(titled[0], titled[1], _anchor(el), level, labels=labels, own_date=True)
+            elif is_label_text(title):
+                current = start(None, _anchor(el), level, labels + [title])
             else:
-                current = _Item(text, current_date, _anchor(el) or date_anchor, level)
+                current = start(title or None, _anchor(el), level, labels)
             continue
 
         # content
-        if len(text) <= 40:
-            full = parse_full_date(text)
-            if full:
-                close()
-                current_date, date_anchor, dates_found = full, _anchor(el) if isinstance(el, Tag) else None, dates_found + 1
+        if skipping:
+            continue
+        if isinstance(el, str):
+            if in_containers or current is None:
                 continue
-            month_day = parse_month_day(text)
-            if month_day and month_context:
+            current.parts.append(text)
+            continue
+        if len(text) <= 40 and not in_containers and _date_of_title(current, text, el, ctx, 8):
+            continue
+        if len(text) <= 40 and _heading_date(text, el, ctx):
+            close()
+            continue
+        if in_containers:
+            continue
+        if current is None or current.title is None or current.from_bold:
+            bold = _bold_title(el, text)
+            if bold:
                 close()
-                year, _month = month_context
-                current_date = infer_year(*month_day, dt.date(year, _month, 15))
-                dates_found += 1
+                if ctx.date is not None:
+                    current = start(bold, _anchor(el), 7)
+                    current.from_bold = True
                 continue
+        if (current is None or current.title is None) and label_like(el, inside_title=False, standalone=True):
+            close()
+            if ctx.date is not None:
+                current = start(None, _anchor(el), 7, [text])
+            continue
         if current is None:
-            if current_date is None:
+            if ctx.date is None:
                 continue  # introduction before the first date
-            current = _Item(None, current_date, date_anchor, 7)
-        current.parts.append(element_text(el) if isinstance(el, Tag) else text)
+            current = start(None, None, 7)
+        current.parts.append("\n".join(lines))
     close()
+    return items
 
-    dated = _resolve_years(items, today)
+
+def _container_items(member: Element, ctx: _Context) -> list[_Item]:
+    """One entry per container, unless it is a section (a date or month) holding several entries."""
+    headings = [(h, spaced_text(h)) for h in member.iter(*HEADINGS)]
+    titles = [h for h, text in headings if not _is_date_text(text)]
+    dated_first = bool(headings) and _is_date_text(headings[0][1])
+    inner_ctx = _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month)
+    found: list[_Item] = []
+    inner = find_entry_group(member)
+    if inner is not None:
+        inner_set = set(inner)
+        # an entry's own title outside the inner containers means they are parts of that one entry
+        if not any(all(a not in inner_set for a in t.iterancestors()) for t in titles):
+            holders = frozenset(a for m in inner for a in m.iterancestors())
+            found = _walk(_blocks(member, frozenset(inner), holders), inner_ctx, in_containers=True)
+    elif dated_first and titles:
+        top = int(titles[0].tag[1])
+        same = sum(1 for h in titles if int(h.tag[1]) == top)
+        outranked = any(int(h.tag[1]) < top for h in titles)
+        if same >= 2 and not outranked:
+            found = _walk(_blocks(member, frozenset(), frozenset()), inner_ctx)
+    elif not titles:
+        labels = sum(1 for d in member.iter() if is_tag(d) and label_like(d, inside_title=False, standalone=True))
+        if labels >= 2:
+            found = _walk(_blocks(member, frozenset(), frozenset()), inner_ctx)
+    if len(found) >= 2:
+        ctx.dates_found += inner_ctx.dates_found
+        return found
+    item = _single_entry(member, titles, ctx)
+    return [item] if item is not None else []
+
+
+def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Item | None:
+    skip: set[Element] = set()
+    date: Date | None = None
+    precision = "day"
+    date_anchor: str | None = None
+    for el in member.iter():
+        if not is_tag(el) or el.tag in DROP_TAGS:
+            continue
+        if el.tag == "time":
+            found = _time_date(el)
+            if found:
+                date, date_anchor = found, _anchor(el)
+                skip.add(el)
+                break
+    if date is None:
+        date, precision, date_anchor = _container_date(member, ctx, skip)
+    if date is not None:
+        ctx.dates_found += 1
+    labels: list[str] = []
+    title: str | None = None
+    title_el: Element | None = None
+    for heading in titles:
+        text, badges = _title_and_labels(heading)
+        if is_label_text(text):
+            labels.append(text)
+            skip.add(heading)
+            continue
+        if text:
+            title, title_el, labels = text, heading, labels + badges
+            skip.add(heading)
+            break
+    if title_el is None:
+        for el in member.iter():
+            if is_tag(el) and el not in skip and _TITLE_CLASS.search(el.get("class") or ""):
+                text = spaced_text(el)
+                if text and len(text) <= MAX_TITLE and not _is_date_text(text):
+                    title, title_el = text, el
+                    skip.add(el)
+                    break
+    if title is not None:
+        titled = split_title_date(title)
+        if titled:
+            title = titled[0]
+            if date is None:
+                date = titled[1]
+                ctx.dates_found += 1
+    if not title:
+        for row in member.iter():
+            if is_tag(row) and row not in skip and _pill_row(row) and _standalone(row, spaced_text(row), member):
+                labels.extend(spaced_text(pill) for pill in row)
+                skip.add(row)
+    for el in member.iter():
+        if not is_tag(el) or el in skip or (title_el is not None and _within(el, title_el)):
+            continue
+        if any(a in skip for a in el.iterancestors()):
+            continue
+        if label_like(el, inside_title=False, standalone=True) and _standalone(el, spaced_text(el), member):
+            labels.append(spaced_text(el))
+            skip.add(el)
+    if date is None:
+        date, precision, date_anchor = ctx.date, ctx.precision, ctx.anchor
+    if date is None:
+        return None
+    anchor = member.get("id") or (title_el is not None and _anchor(title_el)) or date_anchor or ctx.anchor
+    lines = element_lines(member, frozenset(skip), as_block=True)
+    if not title:
+        while len(lines) > 1 and _pill(lines[0]):
+            labels.append(lines.pop(0))  # tags printed above an untitled note ("gpt-5", "Responses")
+    if not title and not lines:
+        return None
+    href = member.get("href") if member.tag == "a" else None
+    if title_el is not None and href is None:
+        link = title_el if title_el.tag == "a" else next(title_el.iter("a"), None)
+        target = (link.get("href") or "").strip() if link is not None else ""
+        if target.startswith("#") and len(target) > 1:
+            anchor = target[1:]
+        elif target and not target.lower().startswith(("javascript:", "data:", "mailto:")):
+            href = target
+    return _Item(title, date, anchor or None, 7, ["\n".join(lines)], precision=precision,
+                 labels=list(dict.fromkeys(labels)), href=href)
+
+
+def _pill_row(row: Element) -> bool:
+    """A row of two or more short tags side by side ("Feature", "gpt-5", "v1/responses")."""
+    if len(row) < 2 or (row.text or "").strip() or row.tag in ("p", "ul", "ol", "table", "tr", "pre"):
+        return False
+    for pill in row:
+        if not is_tag(pill) or len(pill) or (pill.tail or "").strip() or pill.tag in ("br", "img", "code"):
+            return False
+        if not _pill(spaced_text(pill)):
+            return False
+    return True
+
+
+def _pill(line: str) -> bool:
+    return len(line) <= MAX_PILL and len(line.split()) <= 3 and line[-1] not in _SENTENCE_END and not _is_date_text(line)
+
+
+def _container_date(member: Element, ctx: _Context, skip: set[Element]) -> tuple[Date | None, str, str | None]:
+    """The most exact date a container prints: a full date, else a day within its (or the page's) month."""
+    month_day: tuple[tuple[int, int], Element] | None = None
+    month_year: tuple[tuple[int, int], Element] | None = None
+    for el in member.iter():
+        if not is_tag(el) or el.tag in DROP_TAGS or el in skip:
+            continue
+        if not (el.tag in _HEADINGS or len(el) == 0 or el.tag in ("p", "div", "span", "strong", "b", "dt", "td")):
+            continue
+        text = spaced_text(el)
+        if not text or len(text) > 40 or not _standalone(el, text, member):
+            continue
+        full = parse_full_date(text)
+        if full:
+            skip.add(el)
+            return full, "day", _anchor(el)
+        if month_day is None and (found := parse_month_day(text)):
+            month_day = (found, el)
+        elif month_year is None and (found_month := parse_month_year(text)):
+            month_year = (found_month, el)
+    month = month_year[0] if month_year else ctx.month
+    if month_day:
+        skip.add(month_day[1])
+        (mon, day), anchor = month_day[0], _anchor(month_day[1])
+        if month_year:
+            skip.add(month_year[1])  # the month heading of a one-note month section
+        if month:
+            return infer_year(mon, day, dt.date(month[0], month[1], 15)), "day", anchor
+        if isinstance(ctx.date, dt.date):
+            return infer_year(mon, day, ctx.date), "day", anchor
+        return (mon, day), "day", anchor
+    if month_year:
+        skip.add(month_year[1])
+        return dt.date(month_year[0][0], month_year[0][1], 1), "month", _anchor(month_year[1])
+    return None, "day", None
+
+
+def _within(el: Element, ancestor: Element) -> bool:
+    return el is ancestor or any(a is ancestor for a in el.iterancestors())
+
+
+def _standalone(el: Element, text: str, stop: Element) -> bool:
+    """True when ``el`` is a block of its own, not a phrase inside a sentence."""
+    node = el
+    while node is not stop:
+        parent = node.getparent()
+        if parent is None:
+            return True
+        if node.tag in ("p", "li", "td", "dd", "dt", "blockquote") or node.tag in _HEADINGS:
+            return spaced_text(node) == text
+        if parent is stop:
+            return True
+        if parent.tag in ("p", "li", "td", "dd", "blockquote") or parent.tag in _HEADINGS:
+            return spaced_text(parent) == text
+        node = parent
+    return True
+
+
+# --- entries ------------------------------------------------------------------------------
+
+
+def _entries(items: list[_Item], page_url: str, today: dt.date) -> list[ParsedEntry]:
+    base_url = urldefrag(page_url)[0]
     entries: list[ParsedEntry] = []
     seen: dict[str, int] = {}
-    for item, day in dated:
-        body = "\n".join(p for p in item.parts if p).strip()
+    for item, day in _resolve_years(items, today):
+        body = "\n".join(clean_lines("\n".join(p for p in item.parts if p).split("\n"))).strip()
         title = item.title or _title_from_body(body)
-        link = f"{base_url}#{item.anchor}" if item.anchor else base_url
-        entry = ParsedEntry(date=day.isoformat(), title=title[:MAX_TITLE], body=body, link=link)
-        seen[entry.key] = seen.get(entry.key, 0) + 1
-        if seen[entry.key] > 1:  # same title twice on one day: keep both, apart
-            entry = ParsedEntry(entry.date, entry.title, entry.body, entry.link,
-                                key_suffix=f"#{seen[entry.key]}")
+        if not title:
+            continue
+        if item.href:
+            link = urljoin(page_url, item.href)
+            if urlsplit(link).scheme not in ("http", "https"):
+                link = base_url
+        else:
+            link = f"{base_url}#{item.anchor}" if item.anchor else base_url
+        labels = list(dict.fromkeys(label for label in item.labels if label))
+        entry = ParsedEntry(date=day.isoformat(), title=title[:MAX_TITLE], body=body, link=link,
+                            date_precision=item.precision, labels=labels)
+        key = entry.key
+        count = seen[key] = seen.get(key, 0) + 1
+        if count > 1:  # same title twice on one day: keep both, apart
+            entry = ParsedEntry(entry.date, entry.title, entry.body, entry.link, key_suffix=f"#{count}",
+                                date_precision=item.precision, labels=labels)
         entries.append(entry)
-    return ParseResult(entries=entries, dates_found=dates_found)
+    return entries
 
 
 def _title_from_body(body: str) -> str:
     first = body.split("\n", 1)[0].lstrip("-0123456789. ")
     sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
-    return sentence if len(sentence) <= MAX_TITLE else sentence[: MAX_TITLE - 1].rstrip() + "…"
+    if len(sentence) <= SENTENCE_TITLE:
+        return sentence
+    cut = sentence[:SENTENCE_TITLE].rsplit(" ", 1)[0] if " " in sentence[:SENTENCE_TITLE] else sentence[:SENTENCE_TITLE]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _resolve_years(items: list[_Item], today: dt.date) -> list[tuple[_Item, dt.date]]:

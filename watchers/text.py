@@ -1,91 +1,218 @@
-"""HTML fragments to readable plain text: paragraphs kept apart, lists as "- item" lines.
+"""HTML to readable plain text: paragraphs kept apart, lists as "- item" lines.
 
-Only text comes out; scripts, styles and forms are dropped, never run.
+Only text comes out; scripts, styles and forms are dropped, never run. The walk
+runs on lxml elements directly (the page parse is the watcher's hot loop).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import PreformattedString
+from lxml import etree
 
 DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "form", "button")
-BLOCK_TAGS = {
+BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "header", "footer", "blockquote", "pre", "table", "tr",
     "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "dl", "dt", "dd", "main", "aside",
-    "body", "html", "details", "summary", "nav", "ul", "ol",
-}
+    "body", "html", "details", "summary", "nav", "ul", "ol", "li",
+})
+_DROP = frozenset(DROP_TAGS)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+Element = etree._Element
+NO_SKIP: frozenset = frozenset()
+# Plain lxml elements: lxml.html's element classes cost a Python lookup per node visited.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
+_UTF8_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+
+
+_TO_SPACE = str.maketrans({c: " " for c in "\t\r\f\v\xa0\u200b"})
+_RUNS = re.compile(r"  +")
 
 
 def squash(text: str) -> str:
-    return re.sub(r"[ \t\r\f\v\xa0\u200b]+", " ", text).strip()
+    """Runs of spaces, tabs, no-break and zero-width spaces to one space (newlines kept), trimmed."""
+    text = text.translate(_TO_SPACE)
+    if "  " in text:
+        text = _RUNS.sub(" ", text)
+    return text.strip()
 
 
-def _inline(node: Tag | NavigableString) -> str:
-    if isinstance(node, PreformattedString):
+def decode_html(body: bytes | str, encoding: str | None = None) -> str:
+    """Page bytes to text: the HTTP charset, else the page's ``<meta charset>``, else UTF-8, else a guess."""
+    if isinstance(body, str):
+        return body.lstrip("\ufeff")
+    declared = _META_CHARSET.search(body[:4096])
+    for candidate in (encoding, declared.group(1).decode("ascii", "replace") if declared else None, "utf-8"):
+        if not candidate:
+            continue
+        try:
+            return body.decode(candidate).lstrip("\ufeff")
+        except (LookupError, UnicodeDecodeError):
+            continue
+    from bs4.dammit import UnicodeDammit  # the byte-level guess is rarely needed: imported on demand
+
+    return UnicodeDammit(body, is_html=True).unicode_markup or body.decode("utf-8", "replace")
+
+
+def load_html(body: bytes | str, encoding: str | None = None) -> Element | None:
+    """The parsed document, or None for an empty one."""
+    text = _XML_DECL.sub("", decode_html(body, encoding))
+    if not text.strip():
+        return None
+    try:
+        doc = etree.fromstring(text, _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        try:
+            doc = etree.fromstring(text.encode("utf-8"), _UTF8_PARSER)
+        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+            return None
+    return doc if doc is not None and is_tag(doc) else None
+
+
+def text_content(el: Element) -> str:
+    """All text below ``el`` (comments excluded), as lxml.html's text_content()."""
+    return "".join(el.itertext())
+
+
+def drop_tree(el: Element) -> None:
+    """Remove ``el`` and its children, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def is_tag(el: object) -> bool:
+    """True for elements; comments and processing instructions carry a non-string tag."""
+    return isinstance(getattr(el, "tag", None), str)
+
+
+def spaced_text(el: Element, skip: Collection[Element] = NO_SKIP) -> str:
+    """All text of ``el`` with a space between text pieces (like get_text(" ")), squashed."""
+    pieces: list[str] = []
+    _spaced(el, skip, pieces, top=True)
+    return squash(" ".join(pieces))
+
+
+def _spaced(el: Element, skip: Collection[Element], pieces: list[str], top: bool = False) -> None:
+    if is_tag(el) and el not in skip and el.tag not in _DROP:
+        if el.text:
+            pieces.append(el.text)
+        for child in el:
+            _spaced(child, skip, pieces)
+    if not top and el.tail:
+        pieces.append(el.tail)
+
+
+def _inline(node: Element, skip: Collection[Element]) -> str:
+    if node.tag in _DROP or node in skip:
         return ""
-    if isinstance(node, NavigableString):
-        return str(node)
-    if node.name in DROP_TAGS:
-        return ""
-    if node.name == "br":
+    if node.tag == "br":
         return "\n"
-    return "".join(_inline(child) for child in node.children)
+    out = [node.text or ""]
+    for child in node:
+        if is_tag(child):
+            out.append(_inline(child, skip))
+        out.append(child.tail or "")
+    return "".join(out)
 
 
-def _lines(node: Tag, depth: int = 0) -> list[str]:
-    return _render(list(node.children), depth)
-
-
-def _render(children: list, depth: int = 0) -> list[str]:
+def _render_children(node: Element, depth: int, skip: Collection[Element], lines: list[str]) -> None:
     """Block-aware walk: each block and list item becomes its own line."""
-    lines: list[str] = []
-    buffer = ""
+    if not len(node):  # text only: the common paragraph and list item
+        text = node.text
+        if text and not text.isspace():
+            for part in text.split("\n"):
+                part = squash(part)
+                if part:
+                    lines.append(part)
+        return
+    buffer = [node.text or ""]
 
     def flush() -> None:
-        nonlocal buffer
-        for part in buffer.split("\n"):
-            part = squash(part)
-            if part:
-                lines.append(part)
-        buffer = ""
+        joined = "".join(buffer)
+        buffer.clear()
+        if joined.strip():
+            for part in joined.split("\n"):
+                part = squash(part)
+                if part:
+                    lines.append(part)
 
-    for child in children:
-        if isinstance(child, NavigableString):
-            if isinstance(child, PreformattedString):  # comments, doctypes, CDATA
-                continue
-            buffer += str(child)
-            continue
-        if not isinstance(child, Tag) or child.name in DROP_TAGS:
-            continue
-        if child.name in ("ul", "ol"):
-            flush()
-            for index, item in enumerate(child.find_all("li", recursive=False), start=1):
-                marker = f"{index}." if child.name == "ol" else "-"
-                item_lines = _lines(item, depth + 1)
-                if item_lines:
-                    lines.append(f"{'  ' * depth}{marker} {item_lines[0].lstrip()}")
-                    lines.extend(item_lines[1:])
-        elif child.name in BLOCK_TAGS or child.name == "li":
-            flush()
-            lines.extend(_lines(child, depth))
-        elif child.name == "br":
-            buffer += "\n"
-        else:
-            buffer += _inline(child)
+    for child in node:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in _DROP and child not in skip:
+            if tag == "ul" or tag == "ol":
+                flush()
+                _render_list(child, depth, skip, lines)
+            elif tag in BLOCK_TAGS:
+                flush()
+                _render_children(child, depth, skip, lines)
+            elif tag == "br":
+                buffer.append("\n")
+            else:
+                buffer.append(_inline(child, skip))
+        if child.tail:
+            buffer.append(child.tail)
     flush()
+
+
+def _render_list(node: Element, depth: int, skip: Collection[Element], lines: list[str]) -> None:
+    index = 0
+    for item in node:
+        if item.tag != "li":
+            continue
+        index += 1
+        if item in skip:
+            continue
+        marker = f"{index}." if node.tag == "ol" else "-"
+        item_lines: list[str] = []
+        _render_children(item, depth + 1, skip, item_lines)
+        if item_lines:
+            lines.append(f"{'  ' * depth}{marker} {item_lines[0].lstrip()}")
+            lines.extend(item_lines[1:])
+
+
+def element_lines(node: Element, skip: Collection[Element] = NO_SKIP, *, as_block: bool = False) -> list[str]:
+    """The lines of one element (a block, a list or an inline element), without its tail.
+
+    ``as_block`` renders an inline element (a link wrapping a whole entry card) as a block.
+    """
+    lines: list[str] = []
+    tag = node.tag
+    if not isinstance(tag, str) or tag in _DROP or node in skip:
+        return lines
+    if tag == "ul" or tag == "ol":
+        _render_list(node, 0, skip, lines)
+    elif tag in BLOCK_TAGS or as_block:
+        _render_children(node, 0, skip, lines)
+    else:
+        text = _inline(node, skip)
+        lines.extend(p for p in (squash(part) for part in text.split("\n")) if p)
     return lines
 
 
-def element_text(node: Tag) -> str:
-    return "\n".join(_render([node]))
+def element_text(node: Element, skip: Collection[Element] = NO_SKIP) -> str:
+    return "\n".join(element_lines(node, skip))
 
 
 def html_to_text(html: str) -> str:
     """Text of an HTML fragment from a feed (which may be hostile)."""
     if "<" not in html and "&" not in html:
         return squash(html)
-    soup = BeautifulSoup(html, "lxml")
-    root = soup.body or soup
-    return "\n".join(_lines(root))
+    doc = load_html(html)
+    if doc is None:
+        return ""
+    body = doc.find("body")
+    root = body if body is not None else doc
+    lines: list[str] = []
+    _render_children(root, 0, NO_SKIP, lines)
+    return "\n".join(lines)

@@ -1,0 +1,271 @@
+"""Page furniture that must never reach an entry, and the badges that belong beside a title.
+
+Removed before any walk: scripts and styles, navigation, footers, cookie banners,
+rating and feedback widgets ("Was this helpful?"), share bars, copy buttons and
+the line-number gutters of code blocks. Recognised by structure (tags, roles,
+class and id names) and, for the widgets that carry no telling name, by their
+few words of text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from lxml import etree
+
+from .text import DROP_TAGS, Element, drop_tree, is_tag, spaced_text, text_content
+
+CHROME_TAGS = frozenset(("nav", "footer", "aside", "form", "dialog"))
+# Matched anywhere in an id or class (as they always were) ...
+CHROME_WORDS = ("cookie", "consent", "gdpr", "banner", "breadcrumb", "sidebar", "side-nav", "sidenav", "navbar",
+                "newsletter", "skip-link", "site-header", "site-footer", "related-articles", "feedback",
+                "table-of-contents")
+# ... and these only as a whole word of one (so "copy" is not "copyright", "share" not "sharepoint").
+CHROME_TOKENS = ("toc", "rating", "ratings", "rate-this", "helpful", "was-this-helpful", "reactions", "reaction",
+                 "vote", "votes", "voting", "thumbs", "share", "sharing", "share-bar", "sharebar", "social",
+                 "social-share", "copy", "copy-button", "copy-code", "clipboard", "gutter", "linenos", "lineno",
+                 "linenumber", "linenumbers", "line-number", "line-numbers", "line-num", "line-no", "ln", "ln-num",
+                 "hljs-ln-numbers",
+                 "edit-this-page", "pagination", "pager", "prev-next", "toast", "popup", "modal", "survey")
+CHROME_MARKERS = re.compile(
+    "|".join(CHROME_WORDS) + r"|(?:^|[\s_-])(?:" + "|".join(re.escape(t) for t in CHROME_TOKENS) + r")(?:$|[\s_-])",
+    re.I,
+)
+CHROME_ROLES = frozenset(("navigation", "banner", "contentinfo", "dialog", "alertdialog", "complementary"))
+PROTECTED = frozenset(("html", "body", "main", "article"))
+WIDGET_TEXT = re.compile(
+    r"was this (?:article |page |doc |document |content |information |answer |section |post )?(?:helpful|useful)"
+    r"|did this (?:article |page )?(?:answer|help|solve)|rate this (?:page|article)|how (?:helpful|useful) was"
+    r"|thanks? (?:you )?for (?:your )?feedback|people found this helpful|share this (?:article|page|post)",
+    re.I,
+)
+LINE_WIDGETS = frozenset(("copy", "copied", "copied!", "copy code", "copy link", "copy to clipboard", "copy page"))
+_WIDGET_HINTS = ("helpful", "useful", "feedback", "share this", "rate this", "did this")
+MAX_WIDGET_TEXT = 120
+MAX_WIDGET_EXTRA = 24  # a widget's container holds little besides the widget's own words ("Yes No")
+
+KNOWN_LABELS = frozenset((
+    "new", "announcement", "deprecation", "deprecated", "beta", "breaking change", "breaking", "breaking changes",
+    "preview", "public preview", "private preview", "ga", "generally available", "general availability", "alpha",
+    "experimental", "improvement", "improved", "improvements", "fix", "fixed", "fixes", "bug fix", "bug fixes",
+    "feature", "new feature", "features", "update", "updated", "changed", "change", "removed", "removal", "security",
+    "retired", "retirement", "sunset", "launch", "launched", "release", "released", "notice", "action required",
+    "coming soon", "rolling out", "limited availability", "early access", "issue", "known issue", "resolved",
+    "added", "enhancement", "library", "libraries", "api", "policy", "legal", "pricing", "compliance",
+))
+_BADGE_CLASS = re.compile(
+    r"badge|label|pill|chip|lozenge|ribbon|(?:^|[\s_-])(?:tags?|status|category|type|kind|flag|marker|callout-tag)(?:$|[\s_-])"
+    r"|[a-z](?:Tags?|Status|Category|Type|Kind)(?:$|[\s_A-Z-])",  # camelCase: "PostTag", "ChangelogLabel"
+)
+MAX_LABEL = 32
+_NUMBER_RUN = re.compile(r"^\s*1(?:\s+\d+)+\s*$")
+_READING_TIME = re.compile(r"^[\s\u00b7\u2022|-]*(?:\d+\s*(?:min(?:ute)?s?|m)\s+read|\d+\s+minutes?\s+to\s+read)[\s.]*$", re.I)
+
+
+def _marker(el: Element) -> str:
+    return f"{el.get('id') or ''} {el.get('class') or ''}".replace("_", "-")
+
+
+def is_chrome(el: Element) -> bool:
+    tag = el.tag
+    if tag == "aside" and _dated_label(el):
+        return False  # an entry's date printed in a side column
+    if tag in CHROME_TAGS or el.get("role") in CHROME_ROLES:
+        return True
+    if el.get("aria-hidden") == "true":
+        return True
+    if tag == "header" and (el.getparent() is not None and el.getparent().tag == "body"):
+        return True
+    marker = _marker(el)
+    return bool(marker.strip()) and bool(CHROME_MARKERS.search(marker))
+
+
+def _dated_label(el: Element) -> bool:
+    text = spaced_text(el)
+    return len(text) <= 40 and _is_day(text)
+
+
+def _protected(el: Element) -> bool:
+    """Never drop the page's article (a wrapper named after a sidebar layout, for one)."""
+    if el.tag in PROTECTED:
+        return True
+    for _inner in el.iter("main"):
+        return True
+    return any("article-content" in (d.get("class") or "") for d in el.iter() if is_tag(d) and d.get("class"))
+
+
+def consecutive_numbers(text: str) -> bool:
+    """True for a line-number gutter's text: "1 2 3 ..." (at least two numbers, counting up from 1)."""
+    if not _NUMBER_RUN.match(text):
+        return False
+    numbers = [int(n) for n in text.split()]
+    return numbers == list(range(1, len(numbers) + 1))
+
+
+_DROP_ALL = tuple(DROP_TAGS) + ("link", "meta", "title")
+_MARKED = etree.XPath("//*[@id or @class or @role or @aria-hidden]")  # lxml filters in C: the hot loop
+
+
+def strip_chrome(doc: Element) -> None:
+    """Collect scripts, styles, chrome and gutters; then they go (their tail text stays)."""
+    doomed: list[Element] = list(doc.iter(etree.Comment, etree.ProcessingInstruction))
+    doomed += [el for el in doc.iter(*_DROP_ALL) if el.tag != "script" or el.get("id") != "__NEXT_DATA__"]
+    structural = CHROME_TAGS | {"header"}
+    doomed += [el for el in doc.iter(*structural) if is_chrome(el) and not _protected(el)]
+    doomed += [el for el in _MARKED(doc)
+               if el.tag not in structural and el.tag not in _DROP_ALL and is_chrome(el) and not _protected(el)]
+    for el in doomed:
+        _drop(el)
+    for pre in list(doc.iter("pre")):
+        _drop_gutters(pre)
+    _drop_text_widgets(doc)
+
+
+def _drop(el: Element) -> None:
+    parent = el.getparent()
+    if parent is not None:
+        drop_tree(el)
+
+
+def _drop_gutters(pre: Element) -> None:
+    """A gutter sits inside the block, beside it, or in the table cell next to it."""
+    candidates: list[Element] = [d for d in pre.iterdescendants() if is_tag(d)]
+    node = pre
+    for _ in range(3):
+        parent = node.getparent()
+        if parent is None:
+            break
+        candidates.extend(s for s in parent if is_tag(s) and s is not node)
+        if parent.tag == "tr":
+            candidates.extend(c for row in parent.itersiblings() for c in row if is_tag(c))
+        node = parent
+    for el in candidates:
+        if el.getparent() is not None and consecutive_numbers(spaced_text(el)):
+            _drop(el)
+
+
+def _drop_text_widgets(doc: Element) -> None:
+    """Rating prompts, feedback thanks and copy/share leftovers named by their words only."""
+    body = doc.find("body")
+    root = body if body is not None else doc
+    text = text_content(root).lower()
+    if not any(hint in text for hint in _WIDGET_HINTS) or not WIDGET_TEXT.search(text):
+        return
+    hits: list[Element] = []
+    for el in root.iter():
+        if not is_tag(el) or el.tag in PROTECTED:
+            continue
+        own = " ".join(filter(None, [el.text] + [c.tail for c in el]))
+        if own.strip() and len(own) <= MAX_WIDGET_TEXT and WIDGET_TEXT.search(own):
+            hits.append(el)
+    for el in hits:
+        if el.getparent() is None:
+            continue
+        target = el
+        size = len(spaced_text(el))
+        while True:
+            parent = target.getparent()
+            if parent is None or parent.tag in PROTECTED or _protected(parent):
+                break
+            if len(spaced_text(parent)) - size > MAX_WIDGET_EXTRA:
+                break
+            target = parent
+        _drop(target)
+
+
+# Headings that open page furniture, not a change: what follows them is skipped.
+CHROME_HEADINGS = re.compile(
+    r"^(related (articles|posts|pages|resources|content|topics)|recommended (articles|reading)|more (articles|posts) "
+    r"(like this|in this section)|on this page|in this (article|page|section)|table of contents|contents|feedback|"
+    r"was this (page|article) helpful\??|share( this( (article|page|post))?)?|(recent|popular) (posts|articles)|"
+    r"subscribe|stay (up to date|in the loop|informed)|get (help|support)|still need help\??|need more help\??)$",
+    re.I,
+)
+
+
+def is_label_text(text: str) -> bool:
+    return text.lower().strip(" :") in KNOWN_LABELS
+
+
+def label_like(el: Element, *, inside_title: bool, standalone: bool = False) -> bool:
+    """A short badge: a known label word, or an element named like a badge.
+
+    Inside a title any such element counts; elsewhere (``standalone``) the element
+    must also be a short block of its own (a category label above paragraphs), or
+    be wholly bold.
+    """
+    if el.tag in DROP_TAGS or el.tag in ("code", "pre", "ul", "ol", "li", "table"):
+        return False
+    if el.tag == "a" and not _badge_class(el):
+        return False
+    if not inside_title and el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        return False
+    if len(el) > 2 or sum(1 for c in el if is_tag(c) and (c.text or "").strip()) > 1:
+        return False  # a row of several badges is not one badge
+    text = spaced_text(el)
+    if not text or len(text) > MAX_LABEL or len(text.split()) > 4:
+        return False
+    if is_label_text(text):
+        return True
+    if _badge_class(el) or el.tag == "mark":
+        return not text[-1:] in ".!?" and not _is_day(text)
+    if standalone and not inside_title and el.tag in ("p", "div") and len(el) == 1 and not (el.text or "").strip():
+        child = el[0]
+        if child.tag in ("strong", "b") and not (child.tail or "").strip() and len(child) == 0:
+            return text[-1:] not in ".!?:" and not _is_day(text)
+    return False
+
+
+def _badge_class(el: Element) -> bool:
+    classes = el.get("class") or ""
+    return bool(classes) and bool(_BADGE_CLASS.search(classes) or _BADGE_CLASS.search(classes.lower()))
+
+
+def _is_day(text: str) -> bool:
+    from .dates import parse_full_date, parse_month_day, parse_month_year
+
+    return bool(parse_full_date(text) or parse_month_day(text) or parse_month_year(text))
+
+
+_LINE_HINTS = _WIDGET_HINTS + ("cop", "read")
+
+
+def clean_lines(lines: Iterable[str]) -> list[str]:
+    """Body lines without leftover widget prompts or gutter numbers."""
+    lines = list(lines)
+    joined = "\n" + "\n".join(lines)
+    lowered = joined.lower()
+    if "\n1" not in joined and not any(hint in lowered for hint in _LINE_HINTS):
+        return [line for line in lines if line.strip()]
+    kept: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        lowered = stripped.lower()
+        if lowered in LINE_WIDGETS or (len(stripped) <= 24 and _READING_TIME.match(stripped)):
+            continue
+        if len(stripped) <= MAX_WIDGET_TEXT and any(h in lowered for h in _WIDGET_HINTS) and WIDGET_TEXT.search(lowered):
+            continue
+        if stripped[0] == "1" and consecutive_numbers(stripped) and len(stripped.split()) >= 3:
+            continue
+        kept.append(line)
+    return _drop_number_columns(kept)
+
+
+def _drop_number_columns(lines: list[str]) -> list[str]:
+    """Runs of lines "1", "2", "3", ... (a gutter rendered one number a line)."""
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        if lines[index].strip() == "1":
+            end = index
+            while end + 1 < len(lines) and lines[end + 1].strip() == str(end + 2 - index):
+                end += 1
+            if end - index >= 2:
+                index = end + 1
+                continue
+        out.append(lines[index])
+        index += 1
+    return out
