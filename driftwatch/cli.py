@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
@@ -84,6 +85,12 @@ def handle_errors(func: F) -> F:
             raise UsageProblem(f"config error: {exc}") from None
         except StoreError as exc:
             raise Failure(str(exc)) from None
+        except sqlite3.OperationalError as exc:
+            from .busy import is_busy
+
+            if is_busy(exc):
+                raise Failure(f"the database is busy (another process is writing): {exc}; try again") from None
+            raise
 
     return wrapper  # type: ignore[return-value]
 
@@ -159,10 +166,12 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
 
     from .worker import open_store
 
+    from .runlock import exclusive
+
     settings = state.settings
     sources = [settings.source(n) for n in source_names] if source_names else settings.sources
     fetch = settings.config.fetch
-    with open_store(settings) as store, Fetcher(
+    with exclusive(settings.db_path, "check"), open_store(settings) as store, Fetcher(
         timeout=fetch.timeout, max_bytes=fetch.max_bytes, retries=fetch.retries,
         backoff=fetch.backoff, max_retry_after=fetch.max_retry_after, user_agent=fetch.user_agent,
     ) as fetcher, Progress(

@@ -362,6 +362,13 @@ def m008_index_entry_text_once(db: Database) -> None:
                "INSERT INTO changes_fts (rowid, title, summary) VALUES (new.rowid, new.title, new.summary); END")
 
 
+@migrations()
+def m009_hardening_outbox_lease(db: Database) -> None:
+    """A delivery pass leases the rows it sends (owner and expiry), so concurrent passes never share one."""
+    db["outbox"].add_column("lease_owner", str)
+    db["outbox"].add_column("lease_expires_at", str)
+
+
 def schema_version(db: Database) -> int:
     return len(migrations.applied(db))
 

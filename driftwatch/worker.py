@@ -92,7 +92,9 @@ class Jobs:
 
         source = self.settings.source(name)
         fetch = self.settings.config.fetch
-        with open_store(self.settings) as store, Fetcher(
+        from .runlock import exclusive
+
+        with exclusive(self.settings.db_path, "check", wait=600), open_store(self.settings) as store, Fetcher(
             timeout=fetch.timeout, max_bytes=fetch.max_bytes, retries=fetch.retries, backoff=fetch.backoff,
             max_retry_after=fetch.max_retry_after, user_agent=fetch.user_agent,
         ) as fetcher:
