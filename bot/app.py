@@ -19,6 +19,7 @@ from .listeners import register
 from .service import SlackProblem, SlackService, make_client
 
 log = logging.getLogger("driftwatch.slack")
+MAX_BODY = 1_000_000  # Slack's payloads are a few kB; a large body is refused unread
 
 
 def create_app(settings: Settings, *, clock: Clock = utcnow, process_before_response: bool = False,
@@ -60,9 +61,19 @@ def wsgi_app(app: App, settings: Settings) -> Callable[[dict[str, Any], Callable
             data = json.dumps(body).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
             return [data]
+        length = (environ.get("CONTENT_LENGTH") or "").strip()
+        if length.isdigit() and int(length) > MAX_BODY:
+            log.warning("refused a %s-byte request body (limit %d) before reading it", length, MAX_BODY)
+            return _plain(start_response, "413 Content Too Large", "request body too large")
         return slack(environ, start_response)
 
     return application
+
+
+def _plain(start_response: Callable, status: str, text: str) -> list[bytes]:
+    data = text.encode()
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))])
+    return [data]
 
 
 class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):

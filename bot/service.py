@@ -29,10 +29,12 @@ from driftwatch.timeutil import Clock, iso, parse_iso, utcnow
 from . import blocks
 from .commands import Request
 from .outbox import Deliverer, DeliveryReport
+from .slack_http import GuardedWebClient
 
 log = logging.getLogger("driftwatch.slack")
 ALERT_WINDOW = dt.timedelta(days=2)
 PASS_BUDGET = 30.0  # seconds one delivery pass may take before it leaves the rest queued
+FIRST_PASS_BUDGET = 5.0  # flush(max_wait=0) still gets one short pass
 
 
 class SlackProblem(Exception):
@@ -43,7 +45,7 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     token = token or settings.secrets.get("SLACK_BOT_TOKEN")
     if not token:
         raise SlackProblem("SLACK_BOT_TOKEN is not set")
-    return WebClient(
+    return GuardedWebClient(  # urllib with the network guards: vetted addresses, no redirects
         token=token,
         base_url=settings.slack_api_url,
         timeout=15,
@@ -124,7 +126,7 @@ class SlackService:
         started = time.monotonic()
         while True:
             left = max_wait - (time.monotonic() - started)
-            report = self.deliver(budget=max(left, 0.0) if waited else max(left, PASS_BUDGET))
+            report = self.deliver(budget=max(left, 0.0) if waited else max(left, FIRST_PASS_BUDGET))
             for name in ("sent", "retried", "failed", "recovered"):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
             total.errors += report.errors

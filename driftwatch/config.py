@@ -53,9 +53,25 @@ def _check_duration(value: str) -> str:
 
 
 def _check_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    from .netguard import url_problem
+
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        raise ValueError(f"not a valid http(s) URL: {value!r}") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise ValueError(f"not a valid http(s) URL: {value!r}")
+    problem = url_problem(value)  # link-local and cloud metadata addresses: never a target
+    if problem:
+        raise ValueError(f"{value!r}: {problem}")
+    return value
+
+
+def _check_requirement(value: str) -> str:
+    """A Codex requirements layer: a file path, or an http(s) URL checked like every URL."""
+    if "://" in value:
+        return _check_url(value)
     return value
 
 
@@ -143,7 +159,7 @@ class WorkspaceConfig(_Section):
     compliance_base_url: Url = "https://api.chatgpt.com/v1"
     platform_admin: bool = False
     platform_base_url: Url = "https://api.openai.com/v1"
-    codex_requirements: list[str] = []
+    codex_requirements: list[Annotated[str, AfterValidator(_check_requirement)]] = []
     interval: Duration = "1h"
 
 
