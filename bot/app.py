@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import socketserver
@@ -15,11 +16,12 @@ from driftwatch.config import Settings
 from driftwatch.store import Store, StoreError
 from driftwatch.timeutil import Clock, utcnow
 
+from . import verify
 from .listeners import register
+from .verify import MAX_BODY  # noqa: F401  (the limit, re-exported for callers and tests)
 from .service import SlackProblem, SlackService, make_client
 
 log = logging.getLogger("driftwatch.slack")
-MAX_BODY = 1_000_000  # Slack's payloads are a few kB; a large body is refused unread
 
 
 def create_app(settings: Settings, *, clock: Clock = utcnow, process_before_response: bool = False,
@@ -49,6 +51,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, process_before_resp
 
 def wsgi_app(app: App, settings: Settings) -> Callable[[dict[str, Any], Callable], Iterable[bytes]]:
     slack = SlackRequestHandler(app, path="/slack/events")
+    signing_secret = settings.secrets.get("SLACK_SIGNING_SECRET") or ""
 
     def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
@@ -61,13 +64,36 @@ def wsgi_app(app: App, settings: Settings) -> Callable[[dict[str, Any], Callable
             data = json.dumps(body).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
             return [data]
-        length = (environ.get("CONTENT_LENGTH") or "").strip()
-        if length.isdigit() and int(length) > MAX_BODY:
-            log.warning("refused a %s-byte request body (limit %d) before reading it", length, MAX_BODY)
-            return _plain(start_response, "413 Content Too Large", "request body too large")
+        if environ.get("PATH_INFO") != "/slack/events":
+            return _plain(start_response, "404 Not Found", "not found")
+        screened = _screen(environ, signing_secret)
+        if isinstance(screened, verify.Refusal):
+            log.warning("refused a Slack request: %s (%s)", screened.reason, screened.status)
+            return _plain(start_response, screened.status, screened.status.split(" ", 1)[1].lower())
         return slack(environ, start_response)
 
     return application
+
+
+def _screen(environ: dict[str, Any], signing_secret: str) -> dict[str, Any] | verify.Refusal:
+    """Size, then signature and timestamp, then shape; the body is handed on to Bolt re-readable."""
+    size = verify.content_length(environ.get("CONTENT_LENGTH"))
+    if isinstance(size, verify.Refusal):
+        return size
+    try:
+        body = environ["wsgi.input"].read(size) if size else b""
+    except (OSError, ValueError) as exc:
+        return verify.Refusal("400 Bad Request", f"cannot read the body: {exc}")
+    if len(body) != size:
+        return verify.Refusal("400 Bad Request", "body shorter than its Content-Length")
+    environ["wsgi.input"] = io.BytesIO(body)
+    headers = {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items()
+               if key.startswith("HTTP_")}
+    refused = verify.signature_problem(signing_secret, headers, body) if signing_secret else \
+        verify.Refusal("401 Unauthorized", "no signing secret configured")
+    if refused:
+        return refused
+    return verify.parse(environ.get("CONTENT_TYPE") or "", body)
 
 
 def _plain(start_response: Callable, status: str, text: str) -> list[bytes]:
