@@ -18,6 +18,7 @@ from driftwatch.timeutil import Clock, utcnow
 
 from . import verify
 from .listeners import register
+from .replay import ReplayGuard
 from .verify import MAX_BODY  # noqa: F401  (the limit, re-exported for callers and tests)
 from .service import SlackProblem, SlackService, make_client
 
@@ -52,6 +53,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, process_before_resp
 def wsgi_app(app: App, settings: Settings) -> Callable[[dict[str, Any], Callable], Iterable[bytes]]:
     slack = SlackRequestHandler(app, path="/slack/events")
     signing_secret = settings.secrets.get("SLACK_SIGNING_SECRET") or ""
+    replays = ReplayGuard(settings.db_path)
 
     def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
@@ -70,6 +72,8 @@ def wsgi_app(app: App, settings: Settings) -> Callable[[dict[str, Any], Callable
         if isinstance(screened, verify.Refusal):
             log.warning("refused a Slack request: %s (%s)", screened.reason, screened.status)
             return _plain(start_response, screened.status, screened.status.split(" ", 1)[1].lower())
+        if not replays.first_time(_headers(environ), screened):  # applied once, answered once
+            return _plain(start_response, "200 OK", "")
         return slack(environ, start_response)
 
     return application
@@ -87,13 +91,16 @@ def _screen(environ: dict[str, Any], signing_secret: str) -> dict[str, Any] | ve
     if len(body) != size:
         return verify.Refusal("400 Bad Request", "body shorter than its Content-Length")
     environ["wsgi.input"] = io.BytesIO(body)
-    headers = {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items()
-               if key.startswith("HTTP_")}
+    headers = _headers(environ)
     refused = verify.signature_problem(signing_secret, headers, body) if signing_secret else \
         verify.Refusal("401 Unauthorized", "no signing secret configured")
     if refused:
         return refused
     return verify.parse(environ.get("CONTENT_TYPE") or "", body)
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    return {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")}
 
 
 def _plain(start_response: Callable, status: str, text: str) -> list[bytes]:

@@ -369,6 +369,13 @@ def m009_hardening_outbox_lease(db: Database) -> None:
     db["outbox"].add_column("lease_expires_at", str)
 
 
+@migrations()
+def m010_hardening_slack_requests(db: Database) -> None:
+    """Slack requests already applied (event id or signature), so a replay or retry is applied once."""
+    db["slack_requests"].create({"key": str, "seen_at": str}, pk="key")
+    db["slack_requests"].create_index(["seen_at"])
+
+
 def schema_version(db: Database) -> int:
     return len(migrations.applied(db))
 

@@ -90,3 +90,84 @@ def test_a_good_request_still_passes_the_gate(env) -> None:  # noqa: F811
     answer = raw_post(env, body.encode(), signed(body, "application/x-www-form-urlencoded"))
     assert answer.status_code == 200
     assert "posture" in json.dumps(env["fake"].webhooks) or "posture" in answer.text
+
+
+# --- replays -------------------------------------------------------------------------------------
+
+from driftwatch.bot import ids  # noqa: E402
+
+from .test_slack import item_message, post_digest, relevant_refs, store_of  # noqa: E402
+
+
+def _click_request(env, action_id: str, value: str, message_ts: str, *, selected: bool = False,  # noqa: F811
+                   action_ts: str = "1700000099.000001") -> tuple[bytes, dict[str, str]]:
+    action = {"action_id": action_id, "block_id": "b1", "type": "button", "action_ts": action_ts}
+    if selected:
+        action.update(type="static_select", selected_option={"value": value})
+    else:
+        action["value"] = value
+    payload = {"type": "block_actions", "user": {"id": "UADMIN"}, "team": {"id": "T1"}, "api_app_id": "A1",
+               "channel": {"id": "C1"}, "container": {"type": "message", "message_ts": message_ts, "channel_id": "C1"},
+               "message": {"ts": message_ts}, "trigger_id": "trig",
+               "response_url": env["fake"].response_url("click"), "actions": [action]}
+    body = "payload=" + quote(json.dumps(payload))
+    return body.encode(), signed(body, "application/x-www-form-urlencoded")
+
+
+def test_a_replayed_ack_click_is_applied_and_answered_once(env) -> None:  # noqa: F811
+    post_digest(env)
+    ref = relevant_refs(env)[0]
+    ts, change = item_message(env, ref)
+    fake = env["fake"]
+    posts_before = len(fake.of("chat.postMessage"))
+    body, headers = _click_request(env, ids.ACK, ref, ts)
+    for _ in range(3):
+        assert raw_post(env, body, headers).status_code == 200
+    with store_of(env) as store:
+        assert [a["action"] for a in store.acks(change["id"])] == ["ack"]
+    assert len(fake.of("chat.postMessage")) == posts_before + 1  # one confirmation, not three
+    assert len(fake.of("chat.update")) == 1
+    assert not [w for w in fake.webhooks if "already" in json.dumps(w)]
+
+
+def test_an_ack_replayed_after_undo_does_nothing(env) -> None:  # noqa: F811
+    post_digest(env)
+    ref = relevant_refs(env)[0]
+    ts, change = item_message(env, ref)
+    ack = _click_request(env, ids.ACK, ref, ts)
+    assert raw_post(env, *ack).status_code == 200
+    undo = _click_request(env, ids.UNDO, ref, ts, action_ts="1700000099.000002")
+    assert raw_post(env, *undo).status_code == 200
+    assert raw_post(env, *ack).status_code == 200  # the captured ack, sent again
+    with store_of(env) as store:
+        assert store.change(ref)["acked_by"] is None
+        assert [a["action"] for a in store.acks(change["id"])] == ["ack", "undo"]
+
+
+def test_a_replayed_snooze_adds_one_snooze(env) -> None:  # noqa: F811
+    post_digest(env)
+    ref = relevant_refs(env)[0]
+    ts, change = item_message(env, ref)
+    snooze = _click_request(env, ids.SNOOZE, f"{ref}|1d", ts, selected=True)
+    for _ in range(3):
+        raw_post(env, *snooze)
+    with store_of(env) as store:
+        assert [a["action"] for a in store.acks(change["id"])] == ["snooze"]
+
+
+def test_an_event_retried_by_slack_is_applied_once(env) -> None:  # noqa: F811
+    result = post_digest(env)
+    ref = relevant_refs(env)[0]
+    reply = {"type": "message", "channel": "C1", "user": "UADMIN", "ts": "1700000500.000001",
+             "thread_ts": result["ts"], "text": f"ack {ref}"}
+    outer = {"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback", "event_id": "EvR1",
+             "event_time": 1, "event": reply, "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}]}
+    body = json.dumps(outer)
+    assert raw_post(env, body.encode(), signed(body, "application/json")).status_code == 200
+    time.sleep(1.1)  # a retry is signed anew, with a new timestamp
+    retry = {**signed(body, "application/json"), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert raw_post(env, body.encode(), retry).status_code == 200
+    with store_of(env) as store:
+        assert [a["action"] for a in store.acks(store.change(ref)["id"])] == ["ack"]
+    confirmations = [c for c in env["fake"].of("chat.postMessage") if "acknowledged" in c.params.get("text", "")]
+    assert len(confirmations) == 1
