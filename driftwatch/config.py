@@ -32,19 +32,7 @@ from .errors import ConfigError  # noqa: E402  (re-exported: callers import it f
 
 # --- value checks ---------------------------------------------------------------------------
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str) -> int:
-    """Seconds in a duration such as ``90s``, ``30m``, ``6h``, ``1d`` or ``2w``."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"not a duration like '30m', '6h' or '1d': {text!r}")
-    seconds = int(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
-    if seconds <= 0:
-        raise ValueError(f"duration must be positive: {text!r}")
-    return seconds
+from .timeutil import parse_duration  # noqa: E402,F401  (the one duration parser; re-exported)
 
 
 def _check_duration(value: str) -> str:
