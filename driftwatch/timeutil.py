@@ -52,7 +52,7 @@ def parse_span(text: str, *, units: str = "smhdw", maximum: dt.timedelta = MAX_S
     """
     match = _SPAN.match(text or "")
     if not match or match.group(3).lower() not in units:
-        raise ValueError(f"not {SPAN_HELP}: {_shown(text)}")
+        raise ValueError(f"not a duration like 30m, 12h, 7d or 2w: {_shown(text)}")
     amount = float(f"{match.group(1)}.{match.group(2) or 0}")
     seconds = amount * _UNIT_SECONDS[match.group(3).lower()]
     if seconds < 1:
