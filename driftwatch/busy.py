@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 from sqlite_utils import Database
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
@@ -37,12 +37,22 @@ def begin_immediate(conn: sqlite3.Connection, attempts: int = BEGIN_ATTEMPTS) ->
             conn.execute("BEGIN IMMEDIATE")
 
 
+_WRITES = ("insert", "update", "replace", "upsert")
+
+
 class WriterDatabase(Database):
     """sqlite-utils' Database whose outermost ``atomic()`` takes the write lock at its start.
 
     Every sqlite-utils write (insert, update, upsert) runs inside ``atomic()``, so this
-    covers them all, and :meth:`driftwatch.store.Store.transaction` too.
+    covers them all, and :meth:`driftwatch.store.Store.transaction` too. Every write also
+    passes through :func:`driftwatch.logs.redact_known`: a secret value never reaches the
+    database, whichever error message or API answer carried it.
     """
+
+    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:  # type: ignore[override]
+        if parameters and sql.lstrip()[:7].lower().startswith(_WRITES):
+            parameters = _masked(parameters)
+        return super().execute(sql, parameters)
 
     @contextmanager
     def atomic(self) -> Iterator["WriterDatabase"]:  # type: ignore[override]
@@ -62,3 +72,13 @@ class WriterDatabase(Database):
             except BaseException:
                 self.rollback()
                 raise
+
+
+def _masked(parameters: Any) -> Any:
+    from .logs import known_secrets, redact_known
+
+    if not known_secrets():
+        return parameters
+    if isinstance(parameters, dict):
+        return {k: redact_known(v) if isinstance(v, str) else v for k, v in parameters.items()}
+    return [redact_known(v) if isinstance(v, str) else v for v in parameters]

@@ -937,6 +937,10 @@ def demo(state: State, db_path: str | None, as_json: bool) -> None:
 
 
 def main() -> None:
+    from .logs import RedactingStream
+
+    sys.stdout = RedactingStream(sys.stdout)  # type: ignore[assignment]  (every printed line is masked)
+    sys.stderr = RedactingStream(sys.stderr)  # type: ignore[assignment]
     try:
         cli.main(prog_name="driftwatch", standalone_mode=True)
     except KeyboardInterrupt:

@@ -368,6 +368,9 @@ def load_settings(
         raise ConfigError(f"$SLACK_API_URL: {exc}") from None
 
     _check_control_ids(config, str(config_path) if config_path else "built-in defaults")
+    from .logs import register_secrets  # masked wherever they might surface
+
+    register_secrets(env[name] for name in SECRET_ENV if env.get(name))
     sources = list(config.sources) or default_sources()
     return Settings(
         config=config,

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import httpx
 
 from driftwatch import netguard
+from driftwatch.logs import redact
 
 from ..fetch import DEFAULT_USER_AGENT
 from ..retrying import RetryLater, parse_retry_after, retrying
@@ -134,13 +135,13 @@ class ApiClient:
                 "is current and belongs to this workspace or organization"
             )
         if status == 403:
-            detail = response.text[:200].replace("\n", " ")
+            detail = redact(response.text[:4000])[:200].replace("\n", " ")
             raise CollectorError(
                 f"{self.api_name}: the key lacks permission for {path} (403); grant the read scope, "
                 f"and check the IP allowlist includes this host ({detail})"
             )
         if status >= 400:
-            detail = response.text[:200].replace("\n", " ")
+            detail = redact(response.text[:4000])[:200].replace("\n", " ")
             raise CollectorError(f"{self.api_name}: HTTP {status} for {path}: {detail}")
 
     def get(self, path: str, params: Any = None) -> httpx.Response:
