@@ -18,6 +18,7 @@ from driftwatch.timeutil import Clock, utcnow
 
 from . import verify
 from .listeners import register
+from .readers import register_readers
 from .replay import ReplayGuard
 from .verify import MAX_BODY  # noqa: F401  (the limit, re-exported for callers and tests)
 from .service import SlackProblem, SlackService, make_client
@@ -41,6 +42,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, process_before_resp
         request_verification_enabled=not socket_mode,
         logger=logging.getLogger("driftwatch.slack.bolt"),
     )
+    register_readers(app, service)  # [slack] readers, checked before any listener runs
     register(app, service)
 
     @app.error

@@ -67,6 +67,26 @@ def escape(text: Any) -> str:
     return _SCHEME.sub(lambda m: m.group(1) + "[:]", out)
 
 
+_IPV4 = re.compile(r"(?<![\w.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![\w.])", re.ASCII)
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:%\w+)?(?![\w:])", re.ASCII)
+IP_HIDDEN = "[IP hidden]"
+
+
+def hide_ips(text: Any) -> str:
+    """An actor's IP address has no place in a channel post (it stays in ``item`` and the database)."""
+    import ipaddress
+
+    def hidden(match: re.Match[str]) -> str:
+        try:
+            ipaddress.ip_address(match.group(0).split("%", 1)[0])
+        except ValueError:
+            return match.group(0)  # a time like 10:00:00 or a version like 1.2.3.4.5
+        return IP_HIDDEN
+
+    out = _IPV4.sub(hidden, str("" if text is None else text))
+    return _IPV6.sub(hidden, out)
+
+
 def one_line(text: Any) -> str:
     return " ".join(_LINE_BREAKS.sub(" ", clean(text)).split())
 
@@ -153,9 +173,17 @@ def change_headline(change: dict[str, Any]) -> str:
             f"{truncate(title(change['title']), 600)}")
 
 
-def item_blocks(change: dict[str, Any], *, carried_over: bool = False, nonce: str = "") -> list[dict[str, Any]]:
-    """The card for one change: what, why, where from, and the buttons that fit its state."""
+def item_blocks(change: dict[str, Any], *, carried_over: bool = False, nonce: str = "",
+                show_ip: bool = False) -> list[dict[str, Any]]:
+    """The card for one change: what, why, where from, and the buttons that fit its state.
+
+    Cards go to the channel, so actors' IP addresses are hidden unless ``show_ip`` (the
+    ephemeral ``item`` answer to a permitted reader).
+    """
     ref = change["ref"]
+    if not show_ip:
+        change = {**change, "title": hide_ips(change.get("title")),
+                  "reasons": [hide_ips(r) for r in change.get("reasons") or []]}
     lines = [change_headline(change)]
     where = change.get("source") or change.get("workspace") or ""
     meta = " · ".join(part for part in (
@@ -193,7 +221,7 @@ def ack_state_line(change: dict[str, Any]) -> str:
 
 
 def fallback_text(change: dict[str, Any]) -> str:
-    return truncate(title(f"{change['ref']} [{change.get('severity') or 'info'}] {change['title']}"), 3000)
+    return truncate(title(hide_ips(f"{change['ref']} [{change.get('severity') or 'info'}] {change['title']}")), 3000)
 
 
 # --- the digest ----------------------------------------------------------------------------
@@ -210,7 +238,7 @@ def digest_parent(digest: dict[str, Any], posture: list[dict[str, Any]], broken_
     blocks: list[dict[str, Any]] = [header, section(summary), context(
         f"Changes since {escape(digest.get('period_start') or 'the beginning')} · one reply per item in the thread")]
     if items:
-        lines = [f"{SEVERITY_EMOJI.get(i['severity'], '')} *{escape(i['id'])}* {truncate(title(i['title']), 300)}"
+        lines = [f"{SEVERITY_EMOJI.get(i['severity'], '')} *{escape(i['id'])}* {truncate(title(hide_ips(i['title'])), 300)}"
                  + (" _(carried over)_" if i.get("carried_over") else "") for i in items[:top]]
         if len(items) > top:
             lines.append(f"…and {len(items) - top} more in the thread")
@@ -276,7 +304,7 @@ def changes_list(changes: Iterable[dict[str, Any]], title: str, limit: int = 20)
     lines = []
     for change in changes[:limit]:
         state = " · acknowledged" if change.get("acked_by") else (" · snoozed" if change.get("snoozed_until") else "")
-        lines.append(change_headline(change) + escape(state))
+        lines.append(change_headline({**change, "title": hide_ips(change.get("title"))}) + escape(state))
     for start in range(0, len(lines), 10):
         blocks.append(section("\n".join(lines[start : start + 10])))
     if len(changes) > limit:
@@ -285,7 +313,7 @@ def changes_list(changes: Iterable[dict[str, Any]], title: str, limit: int = 20)
 
 
 def item_detail(change: dict[str, Any], versions: list[dict[str, Any]], acks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    blocks = item_blocks(change)
+    blocks = item_blocks(change, show_ip=True)  # an ephemeral answer to a permitted reader
     if change.get("summary"):
         blocks.insert(1, section(escape(change["summary"])))
     for version in versions[-3:]:

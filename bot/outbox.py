@@ -270,7 +270,7 @@ class Deliverer:
             text = ":rotating_light: " + text
         elif kind == "source_alert":
             icon = ":white_check_mark:" if change["kind"] == "source_recovered" else ":warning:"
-            text = f"{icon} " + blocks.truncate(blocks.title(change["title"]), 3000)
+            text = f"{icon} " + blocks.truncate(blocks.title(blocks.hide_ips(change["title"])), 3000)
         return "chat_postMessage", {**base, "text": text, "blocks": card}
 
     # --- after a crash ------------------------------------------------------------------------

@@ -127,10 +127,18 @@ class SourceConfig(_Section):
         return parse_duration(self.interval)
 
 
+def _check_reader(value: str) -> str:
+    if not re.fullmatch(r"[UWS][A-Z0-9]{2,20}", value):
+        raise ValueError(f"not a Slack user (U…/W…) or user group (S…) id: {value!r}")
+    return value
+
+
 class SlackConfig(_Section):
     channel: str | None = None
     allowed_users: list[str] = []
     allowed_usergroup: str | None = None
+    # Who may read posture, item, search and changes answers (users or user groups); empty: everyone.
+    readers: list[Annotated[str, AfterValidator(_check_reader)]] = []
     alert_severity: Severity = "high"
     digest_weekday: Literal[WEEKDAYS] = "monday"  # type: ignore[valid-type]
     digest_time: Annotated[str, AfterValidator(_check_clock)] = "09:00"
