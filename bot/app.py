@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import socketserver
@@ -15,7 +16,11 @@ from driftwatch.config import Settings
 from driftwatch.store import Store, StoreError
 from driftwatch.timeutil import Clock, utcnow
 
+from . import verify
 from .listeners import register
+from .readers import register_readers
+from .replay import ReplayGuard
+from .verify import MAX_BODY  # noqa: F401  (the limit, re-exported for callers and tests)
 from .service import SlackProblem, SlackService, make_client
 
 log = logging.getLogger("driftwatch.slack")
@@ -37,6 +42,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, process_before_resp
         request_verification_enabled=not socket_mode,
         logger=logging.getLogger("driftwatch.slack.bolt"),
     )
+    register_readers(app, service)  # [slack] readers, checked before any listener runs
     register(app, service)
 
     @app.error
@@ -48,6 +54,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, process_before_resp
 
 def wsgi_app(app: App, settings: Settings) -> Callable[[dict[str, Any], Callable], Iterable[bytes]]:
     slack = SlackRequestHandler(app, path="/slack/events")
+    signing_secret = settings.secrets.get("SLACK_SIGNING_SECRET") or ""
+    replays = ReplayGuard(settings.db_path)
 
     def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
@@ -60,9 +68,47 @@ def wsgi_app(app: App, settings: Settings) -> Callable[[dict[str, Any], Callable
             data = json.dumps(body).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
             return [data]
+        if environ.get("PATH_INFO") != "/slack/events":
+            return _plain(start_response, "404 Not Found", "not found")
+        screened = _screen(environ, signing_secret)
+        if isinstance(screened, verify.Refusal):
+            log.warning("refused a Slack request: %s (%s)", screened.reason, screened.status)
+            return _plain(start_response, screened.status, screened.status.split(" ", 1)[1].lower())
+        if not replays.first_time(_headers(environ), screened):  # applied once, answered once
+            return _plain(start_response, "200 OK", "")
         return slack(environ, start_response)
 
     return application
+
+
+def _screen(environ: dict[str, Any], signing_secret: str) -> dict[str, Any] | verify.Refusal:
+    """Size, then signature and timestamp, then shape; the body is handed on to Bolt re-readable."""
+    size = verify.content_length(environ.get("CONTENT_LENGTH"))
+    if isinstance(size, verify.Refusal):
+        return size
+    try:
+        body = environ["wsgi.input"].read(size) if size else b""
+    except (OSError, ValueError) as exc:
+        return verify.Refusal("400 Bad Request", f"cannot read the body: {exc}")
+    if len(body) != size:
+        return verify.Refusal("400 Bad Request", "body shorter than its Content-Length")
+    environ["wsgi.input"] = io.BytesIO(body)
+    headers = _headers(environ)
+    refused = verify.signature_problem(signing_secret, headers, body) if signing_secret else \
+        verify.Refusal("401 Unauthorized", "no signing secret configured")
+    if refused:
+        return refused
+    return verify.parse(environ.get("CONTENT_TYPE") or "", body)
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    return {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")}
+
+
+def _plain(start_response: Callable, status: str, text: str) -> list[bytes]:
+    data = text.encode()
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))])
+    return [data]
 
 
 class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):

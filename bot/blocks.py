@@ -1,8 +1,17 @@
 """Block Kit rendering (pure): escaping, size limits, digest, items, App Home, modals.
 
 Every untrusted string (titles, bodies, reasons, setting values, actor names
-from audit logs) passes through :func:`escape` here and nowhere else, so a
-release note saying ``<!channel>`` renders as text and pings no one.
+from audit logs) passes through :func:`escape` (or :func:`title` / :func:`plain`)
+here and nowhere else, so a release note saying ``<!channel>`` renders as text
+and pings no one. Neutralising happens at this sink only: the database keeps
+the vendor's text as written. What it does to untrusted text:
+
+* ``&``, ``<`` and ``>`` become entities (no mentions, no links, no fake markup);
+* bidi controls and zero-width characters are removed (no reordered or hidden text);
+* mrkdwn markers (``*`` ``_`` ``~`` `````) become look-alikes that format nothing;
+* bare URLs are defanged (``https[:]//``) and mrkdwn fields are ``verbatim`` so Slack
+  links nothing by itself; the only links are the ones :func:`safe_link` builds;
+* titles are one line, so a card cannot grow a fake "Acknowledged by" line.
 """
 
 from __future__ import annotations
@@ -24,10 +33,73 @@ STATUS_EMOJI = {"pass": ":white_check_mark:", "fail": ":x:", "unknown": ":grey_q
                 "not_applicable": ":heavy_minus_sign:"}
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
+# Slack's Block Kit limits (characters) for the fields driftwatch fills.
+LIMITS = {"header": 150, "button": 75, "option_text": 75, "option_value": 150, "value": 2000, "label": 2000,
+          "hint": 2000, "placeholder": 150, "initial_value": 3000, "modal_title": 24, "modal_button": 24,
+          "private_metadata": 3000, "block_id": 255, "action_id": 255, "text": 3000, "message_text": 4000}
+
+# Bidi embeddings, overrides and isolates, marks, zero-width characters, soft hyphen, BOM,
+# and the C0/C1 controls other than tab and newline.
+_INVISIBLE = re.compile(
+    "[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u200d\u2060-\u2064\ufeff\u180e\u00ad"
+    "\u034f\u115f\u1160\u3164\uffa0\U000e0000-\U000e007f\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile("[\r\n\t\v\f\x85\u2028\u2029]+")
+_MARKERS = (("*", "\u2217"), ("_", "\u02cd"), ("~", "\u223c"), ("`", "\u02cb"))
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{1,20}):(?=//)")
+_EMOJI = re.compile(r":([a-z][a-z0-9+\-\u02cd']{0,40}|[+-]1):", re.I)  # not times like 10:00:00
+
+
+def clean(text: Any) -> str:
+    """The text without invisible and direction-changing characters (nothing else changes)."""
+    return _INVISIBLE.sub("", str("" if text is None else text))
+
 
 def escape(text: Any) -> str:
-    """Slack's three control characters, and nothing else (mrkdwn is not HTML)."""
-    return str("" if text is None else text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Untrusted text made inert for any Slack field: entities, no invisibles, no markup, no links.
+
+    Emoji shortcodes lose their colons' meaning too (``:white_check_mark:`` from a release
+    note must not draw the check mark of a real acknowledgement).
+    """
+    out = clean(str("" if text is None else text)[:MAX_TOTAL])  # nothing longer can be sent
+    out = out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for marker, inert in _MARKERS:
+        out = out.replace(marker, inert)
+    out = _EMOJI.sub(lambda m: "\u2236" + m.group(1) + "\u2236", out)
+    return _SCHEME.sub(lambda m: m.group(1) + "[:]", out)
+
+
+_IPV4 = re.compile(r"(?<![\w.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![\w.])", re.ASCII)
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:%\w+)?(?![\w:])", re.ASCII)
+IP_HIDDEN = "[IP hidden]"
+
+
+def hide_ips(text: Any) -> str:
+    """An actor's IP address has no place in a channel post (it stays in ``item`` and the database)."""
+    import ipaddress
+
+    def hidden(match: re.Match[str]) -> str:
+        try:
+            ipaddress.ip_address(match.group(0).split("%", 1)[0])
+        except ValueError:
+            return match.group(0)  # a time like 10:00:00 or a version like 1.2.3.4.5
+        return IP_HIDDEN
+
+    out = _IPV4.sub(hidden, str("" if text is None else text))
+    return _IPV6.sub(hidden, out)
+
+
+def one_line(text: Any) -> str:
+    return " ".join(_LINE_BREAKS.sub(" ", clean(text)).split())
+
+
+def title(text: Any) -> str:
+    """An untrusted title: escaped and on one line."""
+    return escape(one_line(text))
+
+
+def plain(text: Any, limit: int) -> str:
+    """Untrusted text for a ``plain_text`` field: escaped (Slack shows entities as characters), cut."""
+    return truncate(escape(one_line(text)), limit) or " "
 
 
 def truncate(escaped: str, limit: int = MAX_SECTION) -> str:
@@ -60,19 +132,24 @@ def _bid(*parts: Any) -> str:
 
 
 def section(text: str, block_id: str | None = None) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text) or " "}}
+    block: dict[str, Any] = {"type": "section", "text": mrkdwn(truncate(text) or " ")}
     if block_id:
         block["block_id"] = block_id
     return block
 
 
+def mrkdwn(text: str) -> dict[str, Any]:
+    """A mrkdwn text object Slack renders as given: no automatic links or mentions."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
 def context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 2900) or " "}]}
+    return {"type": "context", "elements": [mrkdwn(truncate(text, 2900) or " ")]}
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "button", "text": {"type": "plain_text", "text": text[:75]},
-                               "action_id": action_id, "value": value[:2000]}
+    element: dict[str, Any] = {"type": "button", "text": {"type": "plain_text", "text": text[:LIMITS["button"]]},
+                               "action_id": action_id, "value": value[:LIMITS["value"]]}
     if style:
         element["style"] = style
     return element
@@ -93,13 +170,21 @@ def snooze_select(ref: str) -> dict[str, Any]:
 
 def change_headline(change: dict[str, Any]) -> str:
     severity = change.get("severity") or "info"
-    return (f"{SEVERITY_EMOJI.get(severity, '')} *{escape(change['ref'])}* · {severity.upper()} · "
-            f"{escape(change['title'])}")
+    return (f"{SEVERITY_EMOJI.get(severity, '')} *{escape(change['ref'])}* · {escape(severity.upper())} · "
+            f"{truncate(title(change['title']), 600)}")
 
 
-def item_blocks(change: dict[str, Any], *, carried_over: bool = False, nonce: str = "") -> list[dict[str, Any]]:
-    """The card for one change: what, why, where from, and the buttons that fit its state."""
+def item_blocks(change: dict[str, Any], *, carried_over: bool = False, nonce: str = "",
+                show_ip: bool = False) -> list[dict[str, Any]]:
+    """The card for one change: what, why, where from, and the buttons that fit its state.
+
+    Cards go to the channel, so actors' IP addresses are hidden unless ``show_ip`` (the
+    ephemeral ``item`` answer to a permitted reader).
+    """
     ref = change["ref"]
+    if not show_ip:
+        change = {**change, "title": hide_ips(change.get("title")),
+                  "reasons": [hide_ips(r) for r in change.get("reasons") or []]}
     lines = [change_headline(change)]
     where = change.get("source") or change.get("workspace") or ""
     meta = " · ".join(part for part in (
@@ -107,7 +192,7 @@ def item_blocks(change: dict[str, Any], *, carried_over: bool = False, nonce: st
         "carried over" if carried_over else "",
     ) if part)
     for reason in (change.get("reasons") or [])[:6]:
-        lines.append(f"• {escape(reason)}")
+        lines.append(f"• {truncate(escape(one_line(reason)), 400)}")
     if change.get("link"):
         lines.append(safe_link(change["link"], "source"))
     blocks = [section("\n".join(lines), _bid("item", ref, nonce, change.get("acked_by"))), context(meta or " ")]
@@ -137,7 +222,7 @@ def ack_state_line(change: dict[str, Any]) -> str:
 
 
 def fallback_text(change: dict[str, Any]) -> str:
-    return escape(f"{change['ref']} [{change.get('severity') or 'info'}] {change['title']}")[:3000]
+    return truncate(title(hide_ips(f"{change['ref']} [{change.get('severity') or 'info'}] {change['title']}")), 3000)
 
 
 # --- the digest ----------------------------------------------------------------------------
@@ -154,7 +239,7 @@ def digest_parent(digest: dict[str, Any], posture: list[dict[str, Any]], broken_
     blocks: list[dict[str, Any]] = [header, section(summary), context(
         f"Changes since {escape(digest.get('period_start') or 'the beginning')} · one reply per item in the thread")]
     if items:
-        lines = [f"{SEVERITY_EMOJI.get(i['severity'], '')} *{escape(i['id'])}* {escape(i['title'])}"
+        lines = [f"{SEVERITY_EMOJI.get(i['severity'], '')} *{escape(i['id'])}* {truncate(title(hide_ips(i['title'])), 300)}"
                  + (" _(carried over)_" if i.get("carried_over") else "") for i in items[:top]]
         if len(items) > top:
             lines.append(f"…and {len(items) - top} more in the thread")
@@ -176,7 +261,7 @@ def digest_parent(digest: dict[str, Any], posture: list[dict[str, Any]], broken_
         blocks.append(section("*Posture*\n" + "\n".join(posture_lines)))
     if broken_sources:
         blocks.append(section("*Broken sources*\n" + "\n".join(
-            f":warning: {escape(s['name'])} ({escape(s.get('status'))}): {escape(s.get('status_reason') or s.get('status'))}"
+            f":warning: {escape(s['name'])} ({escape(s.get('status'))}): {truncate(title(s.get('status_reason') or s.get('status')), 300)}"
             for s in broken_sources)))
     for workspace in stale_attestations:
         blocks.append(context(f":memo: *{escape(workspace)}* has not been attested in the last 30 days: "
@@ -220,7 +305,7 @@ def changes_list(changes: Iterable[dict[str, Any]], title: str, limit: int = 20)
     lines = []
     for change in changes[:limit]:
         state = " · acknowledged" if change.get("acked_by") else (" · snoozed" if change.get("snoozed_until") else "")
-        lines.append(change_headline(change) + escape(state))
+        lines.append(change_headline({**change, "title": hide_ips(change.get("title"))}) + escape(state))
     for start in range(0, len(lines), 10):
         blocks.append(section("\n".join(lines[start : start + 10])))
     if len(changes) > limit:
@@ -229,7 +314,7 @@ def changes_list(changes: Iterable[dict[str, Any]], title: str, limit: int = 20)
 
 
 def item_detail(change: dict[str, Any], versions: list[dict[str, Any]], acks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    blocks = item_blocks(change)
+    blocks = item_blocks(change, show_ip=True)  # an ephemeral answer to a permitted reader
     if change.get("summary"):
         blocks.insert(1, section(escape(change["summary"])))
     for version in versions[-3:]:
@@ -320,7 +405,7 @@ def home_view(postures: list[dict[str, Any]], open_changes: list[dict[str, Any]]
     blocks.append(section("*Sources* · " + (f"{len(sources) - len(broken)} healthy, {len(broken)} need attention"
                                             if sources else "none checked yet")))
     for s in broken[: max(0, MAX_HOME_BLOCKS - len(blocks))]:
-        blocks.append(context(f":warning: {escape(s['name'])}: {escape(s.get('status_reason') or s['status'])}"))
+        blocks.append(context(f":warning: {escape(s['name'])}: {title(s.get('status_reason') or s['status'])}"))
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
 
@@ -337,24 +422,29 @@ def attest_modal(workspace: str, settings: list[Any], current: dict[str, Any]) -
         f"Record what the admin UI shows for *{escape(workspace)}*. Saving stores an attested snapshot with your name.")]
     for setting in settings[: MAX_HOME_BLOCKS - 1]:
         value = current.get(setting.key, setting.default)
-        label = {"type": "plain_text", "text": setting.title[:150]}
-        hint = {"type": "plain_text", "text": setting.where[:150]}
+        label = {"type": "plain_text", "text": plain(setting.title, 150)}
+        hint = {"type": "plain_text", "text": plain(setting.where, 150)}
         block_id = setting_block_id(setting.key)
         if setting.type == "bool" or setting.values:
             choices = ["true", "false"] if setting.type == "bool" else [str(v) for v in setting.values]
-            options = [{"text": {"type": "plain_text", "text": c}, "value": c} for c in choices]
+            choices = [c for c in choices if len(c) <= LIMITS["option_value"]][:100]
+            options = [{"text": {"type": "plain_text", "text": plain(c, LIMITS["option_text"])}, "value": c}
+                       for c in choices]
             element: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": options}
             shown = json.dumps(value) if setting.type == "bool" else str(value)
             if shown in choices:
                 element["initial_option"] = options[choices.index(shown)]
         else:
-            element = {"type": "plain_text_input", "action_id": "value", "initial_value": str(value)}
+            element = {"type": "plain_text_input", "action_id": "value", "max_length": LIMITS["initial_value"]}
+            initial = clean(str(value))
+            if initial and len(initial) <= LIMITS["initial_value"]:
+                element["initial_value"] = initial  # a longer value is left out, not cut into a wrong one
         blocks.append({"type": "input", "block_id": block_id, "label": label, "hint": hint, "element": element,
                        "optional": True})
     return {
         "type": "modal",
         "callback_id": ids.ATTEST_VIEW,
-        "private_metadata": json.dumps({"workspace": workspace})[:3000],
+        "private_metadata": json.dumps({"workspace": workspace[:200]}),
         "title": {"type": "plain_text", "text": "Attest settings"},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},

@@ -12,12 +12,15 @@ from typing import Callable
 
 from driftwatch.acks import normalise_ref
 from driftwatch.classify.lexicon import CATEGORIES
+from driftwatch.timeutil import parse_since
 
 from . import ids
 
 from driftwatch.models import SEVERITIES
-SPAN = re.compile(r"^\d+[hdw]$", re.I)
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SPAN = re.compile(r"^[0-9]+[hdw]$", re.I | re.ASCII)
+DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", re.ASCII)
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+MAX_TEXT = 3000  # a slash command or thread reply longer than this is not a command
 
 
 class UsageError(Exception):
@@ -102,12 +105,14 @@ assert tuple(SUBCOMMANDS) == ids.SUBCOMMANDS
 
 
 def parse_command(text: str) -> Request:
-    words = text.strip().split()
+    if len(text or "") > MAX_TEXT:
+        raise UsageError(f"that command is too long ({len(text)} characters)")
+    words = CONTROL.sub(" ", text or "").strip().split()
     if not words:
         return Request("help")
     subcommand = SUBCOMMANDS.get(words[0].lower())
     if subcommand is None:
-        raise UsageError(f"unknown command {words[0]!r}")
+        raise UsageError(f"unknown command {words[0][:40]!r}")
     return subcommand.parse(words[1:])
 
 
@@ -129,17 +134,26 @@ def _changes(rest: list[str]) -> Request:
                 raise UsageError("since needs a date (2025-11-20) or a span (7d)")
             value = words.pop(0)
             if not (SPAN.match(value) or DATE.match(value)):
-                raise UsageError(f"cannot read {value!r} as a date (2025-11-20) or a span (7d)")
-            request.since = value
+                raise UsageError(f"cannot read {value[:40]!r} as a date (2025-11-20) or a span (7d)")
+            request.since = _checked_since(value)
         elif SPAN.match(low) or DATE.match(low):
-            request.since = low
+            request.since = _checked_since(low)
         elif low in CATEGORIES:
             request.category = low
         elif low in SEVERITIES:
             request.severity = low
         else:
-            raise UsageError(f"cannot read {word!r}: use since DATE|7d, a category or a severity")
+            raise UsageError(f"cannot read {word[:40]!r}: use since DATE|7d, a category or a severity")
     return request
+
+
+def _checked_since(value: str) -> str:
+    """The since value if it is a real date or a bounded span (checked here, used later)."""
+    try:
+        parse_since(value)
+    except ValueError as exc:
+        raise UsageError(f"since: {exc}") from None
+    return value
 
 
 def split_refs(words: list[str]) -> tuple[list[str], str]:
@@ -161,7 +175,9 @@ THREAD_ACK = re.compile(r"^\s*(ack|acknowledge|undo|snooze)\b\s*(.*)$", re.I | r
 
 def parse_thread_reply(text: str) -> Request | None:
     """``ack DW-42 DW-43 note``, ``undo DW-42``, ``snooze DW-42 1w`` in a digest thread; else None."""
-    match = THREAD_ACK.match(text or "")
+    if len(text or "") > MAX_TEXT:
+        return None
+    match = THREAD_ACK.match(CONTROL.sub(" ", text or ""))
     if not match:
         return None
     verb = match.group(1).lower()

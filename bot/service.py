@@ -29,8 +29,11 @@ from driftwatch.timeutil import Clock, parse_iso, utcnow
 from . import blocks
 from .commands import Request
 from .outbox import Deliverer, DeliveryReport
+from .slack_http import GuardedWebClient
 
 log = logging.getLogger("driftwatch.slack")
+PASS_BUDGET = 30.0  # seconds one delivery pass may take before it leaves the rest queued
+FIRST_PASS_BUDGET = 5.0  # flush(max_wait=0) still gets one short pass
 
 
 class SlackProblem(Exception):
@@ -41,7 +44,7 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     token = token or settings.secrets.get("SLACK_BOT_TOKEN")
     if not token:
         raise SlackProblem("SLACK_BOT_TOKEN is not set")
-    return WebClient(
+    return GuardedWebClient(  # urllib with the network guards: vetted addresses, no redirects
         token=token,
         base_url=settings.slack_api_url,
         timeout=15,
@@ -109,21 +112,31 @@ class SlackService:
         return Deliverer(self.client, self.settings, self.store_factory, clock=self.clock,
                          render_parent=self.render_parent)
 
-    def deliver(self) -> DeliveryReport:
-        return self.deliverer().deliver()
+    def deliver(self, budget: float | None = PASS_BUDGET) -> DeliveryReport:
+        return self.deliverer().deliver(budget=budget)
 
     def flush(self, max_wait: float = 60.0) -> DeliveryReport:
-        """Deliver, waiting out short rate limits, until the outbox is empty or ``max_wait`` passes."""
+        """Deliver, waiting out short rate limits, until the outbox is empty or ``max_wait`` passes.
+
+        Bounded in wall-clock time too: each pass ends by the budget (at least PASS_BUDGET for
+        the first), and when Slack is unreachable the rest stays queued for the next delivery.
+        """
         total = DeliveryReport()
         waited = 0.0
+        started = time.monotonic()
         while True:
-            report = self.deliver()
+            left = max_wait - (time.monotonic() - started)
+            report = self.deliver(budget=max(left, 0.0) if waited else max(left, FIRST_PASS_BUDGET))
             for name in ("sent", "retried", "failed", "recovered"):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
             total.errors += report.errors
             with self.store() as store:
                 due = [r["next_attempt_at"] for r in store.outbox(("pending", "sending"))]
             if not due:
+                return total
+            if report.unreachable or time.monotonic() - started >= max_wait:
+                total.unreachable = report.unreachable
+                total.waiting = len(due)
                 return total
             wait = max(0.0, (parse_iso(min(due)) - self.clock()).total_seconds()) if min(due) else 0.0
             if waited + wait > max_wait:

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .store import Store
-from .timeutil import iso
+from .timeutil import iso, parse_span
 
-REF = re.compile(r"^(?:DW-)?(\d+)$", re.I)
-SNOOZE = re.compile(r"^(\d+)\s*([hdw])$", re.I)
+# ASCII digits only: "DW-０１" is not DW-1. Twelve digits keep any id inside SQLite's integers.
+REF = re.compile(r"^(?:DW-)?([0-9]{1,12})$", re.I | re.ASCII)
+MAX_SNOOZE = dt.timedelta(days=90)
 
 
 class AckError(Exception):
@@ -42,13 +43,12 @@ def snooze_until(text: str, now: dt.datetime, next_digest: dt.datetime | None) -
         if next_digest is None:
             raise AckError("no digest is scheduled; snooze for a duration such as 1d or 1w instead")
         return next_digest
-    match = SNOOZE.match(text)
-    if not match or int(match.group(1)) <= 0:
-        raise AckError(f"cannot read snooze duration {text!r}; use 1d, 7d, 1w or next")
-    amount, unit = int(match.group(1)), match.group(2)
-    delta = {"h": dt.timedelta(hours=amount), "d": dt.timedelta(days=amount), "w": dt.timedelta(weeks=amount)}[unit]
-    if delta > dt.timedelta(days=90):
-        raise AckError("snoozes are limited to 90 days; acknowledge the change instead")
+    try:
+        delta = parse_span(text, units="hdw", maximum=MAX_SNOOZE)
+    except ValueError as exc:
+        if "too long" in str(exc):
+            raise AckError("snoozes are limited to 90 days; acknowledge the change instead") from None
+        raise AckError(f"cannot read snooze duration {text[:40]!r}; use 1d, 7d, 1w or next") from None
     return now + delta
 
 

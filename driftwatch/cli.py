@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
@@ -40,6 +41,36 @@ class Failure(click.ClickException):
 
 class UsageProblem(click.ClickException):
     exit_code = EXIT_USAGE
+
+
+class Bounded(click.ParamType):
+    """A number within limits; anything else is one line and exit 2 (click's usage text is not shown)."""
+
+    def __init__(self, kind: type, low: float, high: float) -> None:
+        self.kind, self.low, self.high = kind, low, high
+        self.name = "integer" if kind is int else "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, self.kind) and not isinstance(value, bool):
+            number = value
+        else:
+            text = str(value).strip()
+            try:
+                if not text.isascii() or len(text) > 20:
+                    raise ValueError
+                number = self.kind(text)
+            except ValueError:
+                number = None
+        name = f"--{param.name.replace('_', '-')}" if param is not None and param.name else "value"
+        if number is None or number != number or not self.low <= number <= self.high:
+            raise UsageProblem(f"{name}: expected {'a whole number' if self.kind is int else 'a number'} "
+                               f"from {_plain_number(self.low)} to {_plain_number(self.high)}, "
+                               f"got {str(value)[:30]!r}")
+        return number
+
+
+def _plain_number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
 
 
 class State:
@@ -92,6 +123,12 @@ def handle_errors(func: F) -> F:
             raise UsageProblem(f"config error: {exc}") from None
         except StoreError as exc:
             raise Failure(str(exc)) from None
+        except sqlite3.OperationalError as exc:
+            from .busy import is_busy
+
+            if is_busy(exc):
+                raise Failure(f"the database is busy (another process is writing): {exc}; try again") from None
+            raise
 
     return wrapper  # type: ignore[return-value]
 
@@ -218,7 +255,7 @@ def replay(state: State, source_name: str, as_json: bool) -> None:
 @cli.command()
 @click.option("--since", metavar="DATE", help="Detected on or after DATE (2025-11-20) or within a span (7d, 12h, 2w).")
 @click.option("--source", metavar="NAME", help="Only changes from this source.")
-@click.option("--limit", type=click.IntRange(1), default=None, help="At most this many (newest first).")
+@click.option("--limit", type=Bounded(int, 1, 1_000_000), default=None, help="At most this many (newest first).")
 @json_option
 @click.pass_obj
 @handle_errors
@@ -333,7 +370,7 @@ def sources(state: State, as_json: bool) -> None:
 @cli.command()
 @click.option("--post", is_flag=True, help="Post it to the Slack channel (once per period).")
 @click.option("--force", is_flag=True, help="With --post: post even if this period was already posted.")
-@click.option("--wait", type=click.FloatRange(0), default=15.0, show_default=True,
+@click.option("--wait", type=Bounded(float, 0, 3600), default=15.0, show_default=True,
               help="With --post: seconds to wait out Slack rate limits before leaving the rest to the worker.")
 @json_option
 @click.pass_obj
@@ -597,7 +634,7 @@ def list_settings(as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--port", type=int, default=3000, show_default=True, help="HTTP port for /slack/events and /healthz.")
+@click.option("--port", type=Bounded(int, 0, 65535), default=3000, show_default=True, help="HTTP port for /slack/events and /healthz.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option("--socket", is_flag=True, help="Use Slack Socket Mode (no public URL) instead of HTTP.")
 @click.pass_obj
@@ -632,7 +669,7 @@ def serve(state: State, port: int, host: str, socket: bool) -> None:
 
 
 @cli.command()
-@click.option("--misfire-grace", type=click.IntRange(1), default=3600, show_default=True,
+@click.option("--misfire-grace", type=Bounded(int, 1, 7 * 86400), default=3600, show_default=True,
               help="Seconds a missed run may be late and still run (missed runs are coalesced into one).")
 @click.option("--once", is_flag=True, help="Run every job once (checks, snapshots, due digest, delivery) and exit.")
 @click.pass_obj
@@ -795,7 +832,7 @@ def status(state: State, as_json: bool) -> None:
 @click.option("--what", default="changes,acks,snapshots,fetches", show_default=True,
               help="Comma-separated record types: changes, acks, snapshots, fetches.")
 @click.option("--follow", is_flag=True, help="Keep running and append new records as they arrive.")
-@click.option("--interval", type=click.FloatRange(0.1), default=5.0, show_default=True, help="Seconds between polls with --follow.")
+@click.option("--interval", type=Bounded(float, 0.1, 86400), default=5.0, show_default=True, help="Seconds between polls with --follow.")
 @click.pass_obj
 @handle_errors
 def export(state: State, since: str, fmt: str, what: str, follow: bool, interval: float) -> None:
@@ -926,6 +963,10 @@ def demo(state: State, db_path: str | None, as_json: bool) -> None:
 
 
 def main() -> None:
+    from .logs import RedactingStream
+
+    sys.stdout = RedactingStream(sys.stdout)  # type: ignore[assignment]  (every printed line is masked)
+    sys.stderr = RedactingStream(sys.stderr)  # type: ignore[assignment]
     try:
         cli.main(prog_name="driftwatch", standalone_mode=True)
     except KeyboardInterrupt:

@@ -32,19 +32,7 @@ from .errors import ConfigError  # noqa: E402  (re-exported: callers import it f
 
 # --- value checks ---------------------------------------------------------------------------
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str) -> int:
-    """Seconds in a duration such as ``90s``, ``30m``, ``6h``, ``1d`` or ``2w``."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"not a duration like '30m', '6h' or '1d': {text!r}")
-    seconds = int(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
-    if seconds <= 0:
-        raise ValueError(f"duration must be positive: {text!r}")
-    return seconds
+from .timeutil import parse_duration  # noqa: E402,F401  (the one duration parser; re-exported)
 
 
 def _check_duration(value: str) -> str:
@@ -53,9 +41,25 @@ def _check_duration(value: str) -> str:
 
 
 def _check_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    from .netguard import url_problem
+
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        raise ValueError(f"not a valid http(s) URL: {value!r}") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise ValueError(f"not a valid http(s) URL: {value!r}")
+    problem = url_problem(value)  # link-local and cloud metadata addresses: never a target
+    if problem:
+        raise ValueError(f"{value!r}: {problem}")
+    return value
+
+
+def _check_requirement(value: str) -> str:
+    """A Codex requirements layer: a file path, or an http(s) URL checked like every URL."""
+    if "://" in value:
+        return _check_url(value)
     return value
 
 
@@ -134,10 +138,18 @@ class SourceConfig(_Section):
         return parse_duration(self.interval)
 
 
+def _check_reader(value: str) -> str:
+    if not re.fullmatch(r"[UWS][A-Z0-9]{2,20}", value):
+        raise ValueError(f"not a Slack user (U…/W…) or user group (S…) id: {value!r}")
+    return value
+
+
 class SlackConfig(_Section):
     channel: str | None = None
     allowed_users: list[str] = []
     allowed_usergroup: str | None = None
+    # Who may read posture, item, search and changes answers (users or user groups); empty: everyone.
+    readers: list[Annotated[str, AfterValidator(_check_reader)]] = []
     alert_severity: Severity = "high"
     digest_weekday: Literal[WEEKDAYS] = "monday"  # type: ignore[valid-type]
     digest_time: Annotated[str, AfterValidator(_check_clock)] = "09:00"
@@ -155,7 +167,7 @@ class WorkspaceConfig(_Section):
     compliance_base_url: Url = "https://api.chatgpt.com/v1"
     platform_admin: bool = False
     platform_base_url: Url = "https://api.openai.com/v1"
-    codex_requirements: list[str] = []
+    codex_requirements: list[Annotated[str, AfterValidator(_check_requirement)]] = []
     anthropic_organization_id: str | None = None
     anthropic_base_url: Url = "https://api.anthropic.com"
     interval: Duration = "1h"
@@ -404,6 +416,9 @@ def load_settings(
         config = config.model_copy(update={"fetch": config.fetch.model_copy(update={"proxy": env["DRIFTWATCH_PROXY"]})})
 
     _check_control_ids(config, str(config_path) if config_path else "built-in defaults")
+    from .logs import register_secrets  # masked wherever they might surface
+
+    register_secrets(env[name] for name in SECRET_ENV if env.get(name))
     sources = list(config.sources) or default_sources()
     return Settings(
         config=config,

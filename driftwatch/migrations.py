@@ -435,6 +435,20 @@ def m010_posture_trust(db: Database) -> None:
     db["setting_events"].add_column("actor_type", str)
 
 
+@migrations()
+def m011_hardening_outbox_lease(db: Database) -> None:
+    """A delivery pass leases the rows it sends (owner and expiry), so concurrent passes never share one."""
+    db["outbox"].add_column("lease_owner", str)
+    db["outbox"].add_column("lease_expires_at", str)
+
+
+@migrations()
+def m012_hardening_slack_requests(db: Database) -> None:
+    """Slack requests already applied (event id or signature), so a replay or retry is applied once."""
+    db["slack_requests"].create({"key": str, "seen_at": str}, pk="key")
+    db["slack_requests"].create_index(["seen_at"])
+
+
 def schema_version(db: Database) -> int:
     return len(migrations.applied(db))
 

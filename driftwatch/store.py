@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator
 from sqlite_utils import Database
 
 from . import migrations as schema
+from .busy import BUSY_TIMEOUT_MS, WriterDatabase
 from .models import Classification, NewChange, ParsedEntry
 from .timeutil import Clock, iso, utcnow
 
@@ -67,8 +68,8 @@ class Store:
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            db = Database(path)
-            db.execute("PRAGMA busy_timeout = 10000")
+            db = WriterDatabase(path)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA foreign_keys = ON")
             if db.journal_mode != "wal":
                 db.enable_wal()
@@ -84,7 +85,7 @@ class Store:
 
     @classmethod
     def memory(cls, *, clock: Clock = utcnow) -> "Store":
-        store = cls(Database(memory=True), None, clock)
+        store = cls(WriterDatabase(memory=True), None, clock)
         store.db.execute("PRAGMA foreign_keys = ON")
         store.migrate()
         return store
@@ -593,6 +594,37 @@ class Store:
         with self.transaction():
             self.db["outbox"].update(row_id, fields)
 
+    def claim_outbox(self, row_id: int, owner: str, expires_at: str) -> dict[str, Any] | None:
+        """Lease a pending row to one delivery pass; None if another pass has it (or it is done)."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "update outbox set status = 'sending', lease_owner = ?, lease_expires_at = ?, "
+                "attempts = coalesce(attempts, 0) + 1 where id = ? and status = 'pending' returning *",
+                [owner, expires_at, row_id])
+            return _returned(cursor)
+
+    def take_over_outbox(self, row_id: int, previous_owner: str | None, owner: str,
+                         expires_at: str) -> dict[str, Any] | None:
+        """Take a ``sending`` row from a pass whose lease ran out (compare-and-set on the owner)."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "update outbox set lease_owner = ?, lease_expires_at = ? "
+                "where id = ? and status = 'sending' and lease_owner is ? returning *",
+                [owner, expires_at, row_id, previous_owner])
+            return _returned(cursor)
+
+    def release_outbox(self, row_id: int, owner: str, **fields: Any) -> bool:
+        """Update a leased row and end the lease, only if ``owner`` still holds it."""
+        fields = {**fields, "lease_owner": None, "lease_expires_at": None}
+        with self.transaction():
+            if not self.holds_outbox(row_id, owner):
+                return False
+            self.db["outbox"].update(row_id, fields)
+            return True
+
+    def holds_outbox(self, row_id: int, owner: str) -> bool:
+        return bool(self.db["outbox"].count_where("id = ? and lease_owner = ?", [row_id, owner]))
+
     def outbox_counts(self) -> dict[str, int]:
         return {r["status"]: r["n"] for r in self.db.query("select status, count(*) as n from outbox group by status")}
 
@@ -852,14 +884,31 @@ class Store:
                              [since, *kinds])
         return self._with_ack_state([_decode(r) for r in rows])
 
+    # --- Slack requests already applied (replays and retries) -------------------------------------
+
+    def first_request(self, key: str, now: str, *, forget_before: str) -> bool:
+        """Record a Slack request's key; False when it was already recorded (a replay or a retry)."""
+        with self.transaction():
+            self.db.execute("delete from slack_requests where seen_at < ?", [forget_before])
+            cursor = self.db.execute("insert or ignore into slack_requests (key, seen_at) values (?, ?)", [key, now])
+            return cursor.rowcount == 1
+
     # --- outbox bookkeeping --------------------------------------------------------------------
 
     def mark_outbox_sent(self, row_id: int, *, ts: str | None, channel: str | None) -> None:
         self.db["outbox"].update(row_id, {"status": "sent", "sent_at": self.now(), "ts": ts,
-                                          "channel": channel, "last_error": None})
+                                          "channel": channel, "last_error": None,
+                                          "lease_owner": None, "lease_expires_at": None})
 
     def digest_messages_waiting(self, digest_id: int) -> int:
         return self.db["outbox"].count_where("digest_id = ? and status in ('pending', 'sending')", [digest_id])
+
+
+def _returned(cursor: sqlite3.Cursor) -> dict[str, Any] | None:
+    rows = cursor.fetchall()  # all of them, so the statement is finished before COMMIT
+    if not rows:
+        return None
+    return _decode_outbox(dict(zip([d[0] for d in cursor.description], rows[0])))
 
 
 def _decode_outbox(row: dict[str, Any]) -> dict[str, Any]:

@@ -84,7 +84,7 @@ class Jobs:
     def check(self, name: str) -> None:
         if self.stopping.is_set():
             return
-        use_cases.check_sources(self.app, [name], summaries=False)
+        use_cases.check_sources(self.app, [name], summaries=False, lock_wait=600)
 
     def snapshot(self, name: str) -> None:
         if self.stopping.is_set():

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable
 
 import httpx
 
-from driftwatch import __version__
+from driftwatch import __version__, netguard
 
 from .blocked import challenge_marker
 from .retrying import RetryLater, parse_retry_after, retrying
@@ -92,6 +92,7 @@ class Fetcher:
         self.backoff = backoff
         self.max_retry_after = max_retry_after
         self.sleep = sleep
+        self.timeout = timeout
         self.client = httpx.Client(
             timeout=httpx.Timeout(timeout),
             follow_redirects=True,
@@ -100,8 +101,10 @@ class Fetcher:
                 "User-Agent": self.user_agent,
                 "Accept": "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
                 "application/xml;q=0.9,*/*;q=0.8",
+                "Accept-Encoding": netguard.ACCEPT_ENCODING,
             },
-            transport=transport,
+            # connects only to vetted addresses (no metadata endpoints, after redirects too)
+            transport=transport or netguard.guarded_transport(),
             proxy=proxy,
             trust_env=False,
         )
@@ -182,7 +185,8 @@ class Fetcher:
     def _attempt(self, url: str, headers: dict[str, str], result: FetchResult) -> None:
         result.body, result.content_type = b"", None
         try:
-            with self.client.stream("GET", url, headers=headers) as response:
+            # [fetch] timeout bounds the whole request (connect, headers, body), not each read
+            with netguard.deadline(self.timeout), self.client.stream("GET", url, headers=headers) as response:
                 result.status_code = response.status_code
                 result.final_url = str(response.url)
                 result.headers = {k.lower(): v for k, v in response.headers.items()}
@@ -201,49 +205,38 @@ class Fetcher:
                     return
                 if response.status_code >= 400:
                     raise FetchError(f"HTTP {response.status_code} from {response.url.host}")
-                declared = response.headers.get("Content-Length")
-                if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                    raise FetchError(
-                        f"response too large: {int(declared):,} bytes declared, limit {self.max_bytes:,}"
-                    )
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise FetchError(
-                            f"response too large: more than {self.max_bytes:,} bytes "
-                            "(after decompression); refused"
-                        )
-                    chunks.append(chunk)
-                result.body = b"".join(chunks)
+                result.body = netguard.read_body(response, self.max_bytes)
                 result.content_type = response.headers.get("Content-Type")
                 result.etag = response.headers.get("ETag")
                 result.last_modified = response.headers.get("Last-Modified")
+        except (netguard.BodyTooLarge, netguard.BadEncoding) as exc:
+            raise FetchError(str(exc)) from None
         except httpx.TooManyRedirects:
             raise FetchError("too many redirects (more than 5)") from None
-        except httpx.UnsupportedProtocol as exc:
-            raise FetchError(f"redirect to a non-http(s) URL refused: {exc}") from None
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise FetchError(f"redirect to a non-http(s) or invalid URL refused: {exc}") from None
         except httpx.TimeoutException as exc:
-            raise RetryLater(f"timed out ({type(exc).__name__})") from None
+            raise RetryLater(f"timed out ({exc or type(exc).__name__})") from None
         except httpx.TransportError as exc:
+            blocked = netguard.blocked_reason(exc)
+            if blocked:
+                raise FetchError(blocked) from None
             raise RetryLater(f"network error: {exc or type(exc).__name__}") from None
         except httpx.DecodingError as exc:
             raise FetchError(f"cannot decode response body: {exc}") from None
+        except httpx.HTTPError as exc:  # any other protocol trouble is this source's error, not the run's
+            raise FetchError(f"{type(exc).__name__}: {exc}") from None
 
     def _keep_error_page(self, response: httpx.Response, result: FetchResult) -> None:
         """The start of an error response, so that a challenge page can be recognised (a retry
         would only meet the same wall)."""
         chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_bytes():
+        try:  # decoded and counted like any body: an error page cannot be a decompression bomb
+            for chunk in netguard.decode_chunks(response.iter_raw(), netguard.encodings_of(response.headers),
+                                                ERROR_BODY_BYTES):
                 chunks.append(chunk)
-                size += len(chunk)
-                if size >= ERROR_BODY_BYTES:
-                    break
-        except (httpx.TransportError, httpx.DecodingError):
-            pass  # the status alone still tells the story
+        except (httpx.TransportError, httpx.DecodingError, netguard.BodyTooLarge, netguard.BadEncoding):
+            pass  # the start (or the status alone) still tells the story
         result.body = b"".join(chunks)[:ERROR_BODY_BYTES]
         result.content_type = response.headers.get("Content-Type")
 

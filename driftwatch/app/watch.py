@@ -24,16 +24,19 @@ class CheckResult:
 
 def check_sources(dw: Driftwatch, names: Sequence[str] = (), *, snapshots: bool | None = None,
                   on_source_done: Callable[[Any], None] | None = None, summaries: bool = True,
-                  deliver_budget: float = 30.0) -> CheckResult:
+                  deliver_budget: float = 30.0, lock_wait: float = 0.0) -> CheckResult:
     """Fetch the sources (all, or ``names``), store classified changes, then deliver alerts.
 
-    With no names, every workspace is snapshotted too (``snapshots`` overrides that).
+    With no names, every workspace is snapshotted too (``snapshots`` overrides that). One check
+    runs at a time per database: another waits ``lock_wait`` seconds for it, then raises
+    :class:`driftwatch.runlock.Busy` (a one-line refusal).
     """
+    from driftwatch.runlock import exclusive
     from driftwatch.watchers.check import run_check
 
     settings = dw.settings
     sources = [settings.source(n) for n in names] if names else settings.sources
-    with dw.store() as store, dw.fetcher() as fetcher:
+    with exclusive(settings.db_path, "check", wait=lock_wait), dw.store() as store, dw.fetcher() as fetcher:
         report = run_check(store, sources, fetcher, dw.classifier, on_source_done=on_source_done,
                            alert_after_failures=settings.config.fetch.alert_after_failures, summaries=summaries)
         taken = []

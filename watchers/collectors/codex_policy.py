@@ -19,9 +19,9 @@ UNCONSTRAINED = "unconstrained"
 
 def _load(source: str, base: Path | None) -> dict[str, Any]:
     if source.startswith(("http://", "https://")):
-        response = httpx.get(source, timeout=20, follow_redirects=True, trust_env=False)
-        response.raise_for_status()
-        return tomllib.loads(response.text)
+        from driftwatch.netguard import get_bytes  # guarded: no metadata addresses, bounded body
+
+        return tomllib.loads(get_bytes(source, timeout=20).decode("utf-8", "replace"))
     path = Path(source).expanduser()
     if not path.is_absolute() and base is not None:
         path = base / path
