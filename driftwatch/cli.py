@@ -1,8 +1,10 @@
 """The ``driftwatch`` command line: parses options, calls the core, renders with Rich or JSON.
 
 Every command that prints data takes ``--json`` and then writes nothing but
-JSON to stdout (logs and progress go to stderr). Exit codes: 0 success,
-1 an operational failure, 2 bad usage or configuration.
+JSON to stdout (logs and progress go to stderr). Exit codes (README, "Exit codes"):
+0 all good; 1 the command ran but something operational failed (a source in error or
+blocked, a collector failed, doctor found a problem, delivery left messages pending past
+``--wait``); 2 bad usage or configuration; 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ if TYPE_CHECKING:  # the real imports happen inside commands, so `--help` starts
     from .config import Settings
     from .store import Store
 
+EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,6 +51,7 @@ class State:
         self.config_path = config_path
         self.log_format = log_format
         self.verbose = verbose
+        self.create_dirs = False  # only `init` creates a missing database folder
         self._settings: Settings | None = None
         self._app: Driftwatch | None = None
 
@@ -54,16 +59,21 @@ class State:
     def settings(self) -> Settings:
         if self._settings is None:
             from .config import load_settings
+            from .paths import check_data_dir
 
-            self._settings = load_settings(self.config_path)
-            setup_logging(self.log_format or self._settings.log_format, self.verbose)
+            check_data_dir()
+            settings = load_settings(self.config_path)
+            setup_logging(self.log_format or settings.log_format, self.verbose, configured_level(settings))
+            self._settings = settings
         return self._settings
 
     @property
     def app(self) -> Driftwatch:
+        """The application; first the database folder must exist (only ``init`` creates it)."""
         if self._app is None:
             from .app import Driftwatch
 
+            check_db_folder(self.settings.db_path, create=self.create_dirs or db_path_is_default(self.settings))
             self._app = Driftwatch(self.settings)
         return self._app
 
@@ -71,10 +81,51 @@ class State:
         return self.app.open_store()
 
 
-def setup_logging(fmt: str, verbose: int) -> None:
+def configured_level(settings: Settings) -> str | None:
+    """``[log] level`` when the config file sets it (else each face keeps its own default)."""
+    log_config = settings.config.log
+    return log_config.level if "level" in log_config.model_fields_set else None
+
+
+def setup_logging(fmt: str, verbose: int, level: str | None = None, default: int = logging.WARNING) -> None:
+    """``-v`` / ``-vv`` win, then ``[log] level``, then the face's default (commands: warnings)."""
     from .logs import configure
 
-    configure(fmt, logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    if verbose:
+        chosen = logging.DEBUG if verbose > 1 else logging.INFO
+    elif level:
+        chosen = logging.getLevelName(level.upper())
+    else:
+        chosen = default
+    configure(fmt, chosen)
+
+
+def db_path_is_default(settings: Settings) -> bool:
+    """The built-in ``data/driftwatch.db`` (no $DRIFTWATCH_DB, no [storage] path) cannot be a typo."""
+    import os
+
+    return not os.environ.get("DRIFTWATCH_DB") and "path" not in settings.config.storage.model_fields_set
+
+
+def check_db_folder(db_path: Path, *, create: bool = False) -> None:
+    """A typo in the database path is an error naming it, not a new empty database somewhere."""
+    folder = db_path.parent
+    if folder.is_dir():
+        return
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    raise ConfigError(f"{db_path}: the database folder {folder} does not exist "
+                      "(check $DRIFTWATCH_DB / [storage] path, or create it with `driftwatch init`)")
+
+
+def warn_waiting(state: State, store: Store) -> int:
+    """Say on stderr how many Slack messages wait because no token is set; returns the count."""
+    waiting = state.app.notifier.waiting(store)
+    if waiting and not state.settings.secrets.get("SLACK_BOT_TOKEN"):
+        err.print(f"{waiting} Slack alert{'s' if waiting != 1 else ''} waiting in the outbox: "
+                  "set SLACK_BOT_TOKEN to deliver them (`driftwatch outbox` lists them)", markup=False)
+    return waiting
 
 
 def emit_json(data: Any) -> None:
@@ -92,6 +143,8 @@ def handle_errors(func: F) -> F:
             raise UsageProblem(f"config error: {exc}") from None
         except StoreError as exc:
             raise Failure(str(exc)) from None
+        except FileNotFoundError as exc:  # e.g. a bundled data file removed from DRIFTWATCH_DATA_DIR
+            raise UsageProblem(f"{exc.filename or exc}: file not found") from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -129,6 +182,7 @@ def init(state: State, write_config: bool, as_json: bool) -> None:
 
             target.write_text(data_file("driftwatch.example.toml").read_text())
             written = str(target)
+    state.create_dirs = True
     settings = state.settings
     with state.open_store() as store:
         info = {
@@ -169,9 +223,13 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
     ) as progress:
         task = progress.add_task("checking sources", total=total)
         result = check_sources(state.app, source_names, on_source_done=lambda _o: progress.advance(task))
+    with state.app.store() as store:
+        waiting = warn_waiting(state, store)
+    failed = [s.name for s in result.report.sources if s.status in ("error", "broken")]
+    failed += [f"{o.workspace}/{c}" for o in result.snapshots for c in o.errors]
     if as_json:
-        emit_json(result.as_dict())
-        return
+        emit_json({**result.as_dict(), "waiting": waiting, "failed": failed})
+        raise SystemExit(EXIT_FAILURE if failed else EXIT_OK)
     from .terminal import changes_table, check_table
 
     report = result.report
@@ -186,6 +244,8 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
         out.print(changes_table(rows, title=f"{len(rows)} new changes"))
     else:
         out.print("No new changes.")
+    if failed:
+        raise Failure(f"{len(failed)} failed: {', '.join(failed)}")
 
 
 # --- replay ---------------------------------------------------------------------------------
@@ -233,6 +293,8 @@ def changes(state: State, since: str | None, source: str | None, limit: int | No
         except ValueError as exc:
             raise UsageProblem(f"--since: {exc}") from None
     with state.open_store() as store:
+        if source and source not in {s.name for s in state.settings.sources} | {r["name"] for r in store.sources()}:
+            state.settings.source(source)  # an unknown name is a usage error, as for `check --source`
         rows = store.changes(since=since_iso, source=source, limit=limit)
     if as_json:
         from .export import public_change
@@ -489,13 +551,16 @@ def snapshot(state: State, workspace: str | None, as_json: bool) -> None:
 
     _workspaces(state, workspace)  # a usage error when none is configured or the name is unknown
     outcomes = take_snapshots(state.app, workspace)
+    failed = [f"{o.workspace}/{c}" for o in outcomes for c in o.errors]
     if as_json:
         emit_json({"snapshots": [o.as_dict() for o in outcomes]})
-        return
+        raise SystemExit(EXIT_FAILURE if failed else EXIT_OK)
     from .terminal import snapshot_lines
 
     for outcome in outcomes:
         snapshot_lines(out, outcome.as_dict())
+    if failed:
+        raise Failure(f"collector failed: {', '.join(failed)}")
 
 
 @cli.command()
@@ -636,8 +701,9 @@ def worker(state: State, misfire_grace: int, once: bool) -> None:
     from .worker import WorkerLocked, run_once, run_worker
 
     settings = state.settings
-    if not state.verbose:
-        setup_logging(state.log_format or settings.log_format, 1)
+    state.app  # the database folder must exist
+    if not state.verbose:  # the worker logs what it does: info unless [log] level says otherwise
+        setup_logging(state.log_format or settings.log_format, 0, configured_level(settings), logging.INFO)
     try:
         if once:
             run_once(settings)
@@ -850,8 +916,13 @@ def demo(state: State, db_path: str | None, as_json: bool) -> None:
 
 
 def main() -> None:
+    """Run the CLI with the documented exit codes; Ctrl-C is 130, not click's "Aborted!" 1."""
     try:
-        cli.main(prog_name="driftwatch", standalone_mode=True)
-    except KeyboardInterrupt:
+        code = cli.main(prog_name="driftwatch", standalone_mode=False)
+    except (click.exceptions.Abort, KeyboardInterrupt):
         err.print("interrupted")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -26,6 +26,7 @@ def run_doctor(settings: Settings, *, network: bool = True) -> list[Check]:
     checks = [Check("config", True, str(settings.config_path or "built-in defaults (no config file)"))]
     checks.append(_database(settings))
     checks += _secrets(settings)
+    checks += _attested(settings)
     if network:
         checks += _slack(settings)
         checks += _sources(settings)
@@ -34,6 +35,9 @@ def run_doctor(settings: Settings, *, network: bool = True) -> list[Check]:
 
 
 def _database(settings: Settings) -> Check:
+    if not settings.db_path.parent.is_dir():
+        return Check("database", False, f"{settings.db_path}: the folder {settings.db_path.parent} does not exist",
+                     "fix $DRIFTWATCH_DB / [storage] path, or run `driftwatch init` to create it")
     try:
         with Store.open(settings.db_path) as store:
             integrity = store.integrity()
@@ -47,6 +51,27 @@ def _database(settings: Settings) -> Check:
         return Check("database", False, f"schema version {version}, expected {latest_version()}",
                      "run any driftwatch command once to apply migrations")
     return Check("database", True, f"{settings.db_path}: integrity ok, schema version {version}")
+
+
+def _attested(settings: Settings) -> list[Check]:
+    """Each workspace's attested file must exist and hold valid, well-typed values (offline too)."""
+    from driftwatch.posture import load_catalogue
+    from driftwatch.watchers.collectors.attested import collect_attested
+
+    out = []
+    for workspace in settings.config.workspaces:
+        if not workspace.attested:
+            continue
+        path = settings.resolve(workspace.attested)
+        result = collect_attested(path, load_catalogue())
+        name = f"attested {workspace.name}"
+        if result.error:
+            out.append(Check(name, False, result.error,
+                             "write it with `driftwatch settings template > FILE` and fill in what the admin UI shows"))
+        else:
+            detail = f"{path}: {len(result.observations)} settings"
+            out.append(Check(name, True, detail + (f"; {len(result.warnings)} warnings" if result.warnings else "")))
+    return out
 
 
 def _secrets(settings: Settings) -> list[Check]:

@@ -73,6 +73,9 @@ def record_snapshot(store: Store, settings: Settings, workspace: str, results: l
                 if ref:
                     refs.append(ref)
         status = "ok"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
     finally:
         store.finish_run(run_id, status, {"workspace": workspace})
     counts = {s: sum(1 for r in current if r.status == s) for s in ("pass", "fail", "unknown", "waived")}
