@@ -12,6 +12,8 @@ import json
 import re
 from typing import Any, Iterable
 
+from driftwatch.posture.wording import expected_words, value_words
+
 from . import ids
 
 MAX_BLOCKS = 50
@@ -123,7 +125,8 @@ def item_blocks(change: dict[str, Any], *, carried_over: bool = False, nonce: st
 
 def ack_state_line(change: dict[str, Any]) -> str:
     if change.get("acked_by"):
-        line = f":white_check_mark: Acknowledged by {mention(change['acked_by'])} · {escape(change.get('acked_at'))}"
+        who = escape(change["acked_by_name"]) if change.get("acked_by_name") else mention(change["acked_by"])
+        line = f":white_check_mark: Acknowledged by {who} · {escape(change.get('acked_at'))}"
         if change.get("ack_via"):
             line += f" (via {escape(change['ack_via'])})"
         if change.get("ack_note"):
@@ -242,6 +245,10 @@ def item_detail(change: dict[str, Any], versions: list[dict[str, Any]], acks: li
     return fit(blocks)
 
 
+def _key(control: dict[str, Any]) -> str | None:
+    return (control.get("settings") or [None])[0]
+
+
 def posture_blocks(report: dict[str, Any], area: str | None = None, limit: int = 15) -> list[dict[str, Any]]:
     controls = report["controls"]
     if area:
@@ -255,8 +262,9 @@ def posture_blocks(report: dict[str, Any], area: str | None = None, limit: int =
     for control in [c for c in controls if c["status"] != "pass"][:limit]:
         blocks.append(section(
             f"{STATUS_EMOJI[control['status']]} *{escape(control['id'])}* {SEVERITY_EMOJI.get(control['severity'], '')} "
-            f"{escape(control['title'])}\nobserved `{escape(json.dumps(control['observed']))}` · expected "
-            f"`{escape(json.dumps(control['expected']))}`\n_{escape(control['remediation'])}_"))
+            f"{escape(control['title'])}\nobserved `{escape(value_words(control['observed'], _key(control)))}` · "
+            f"expected `{escape(expected_words(control['expected'], None, _key(control)))}`"
+            f"\n_{escape(control['remediation'])}_"))
     return fit(blocks)
 
 

@@ -371,17 +371,9 @@ def sources(state: State, as_json: bool) -> None:
     if as_json:
         emit_json({"sources": rows})
         return
-    from rich.table import Table
+    from .terminal import sources_table
 
-    from .terminal import plain, status_text
-
-    table = Table(title="Sources", title_justify="left")
-    for column in ("name", "kind", "status", "entries", "last success", "reason"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(plain(row["name"]), plain(row["kind"]), status_text(row["status"]),
-                      plain(row["entries"]), plain(row["last_success_at"] or "never"), plain(row["reason"] or ""))
-    out.print(table)
+    out.print(sources_table(rows))
 
 
 # --- digest ---------------------------------------------------------------------------------
@@ -407,10 +399,11 @@ def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) ->
             raise UsageProblem("set [slack] channel in the config to the channel id digests go to")
         if not settings.secrets.get("SLACK_BOT_TOKEN"):
             raise UsageProblem("SLACK_BOT_TOKEN is not set")
-        result = post_digest(state.app, force=force, max_wait=wait)
+        result = _post_digest_within(state, force=force, wait=wait)
         if as_json:
             emit_json(result)
-        elif result["status"] == "already_posted":
+            raise SystemExit(EXIT_FAILURE if result["status"] == "posting" else EXIT_OK)
+        if result["status"] == "already_posted":
             out.print(f"The digest for the period starting {result['period']} was already posted "
                       f"(ts {result.get('ts')}); nothing posted. Use --force to post it again.")
         elif result["status"] == "posting":
@@ -420,6 +413,8 @@ def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) ->
                       "will finish it; it will not be posted twice.")
         else:
             out.print(f"Posted the digest: {result['items']} items to {result['channel']} (ts {result['ts']}).")
+        if result["status"] == "posting":
+            raise SystemExit(EXIT_FAILURE)  # delivery left messages pending past --wait
         return
     with state.open_store() as store:
         result = build_digest(state.app, store)
@@ -429,6 +424,29 @@ def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) ->
     from .terminal import print_digest
 
     print_digest(out, result)
+
+
+def _post_digest_within(state: State, *, force: bool, wait: float) -> dict[str, Any]:
+    """Post the digest, returning after about ``wait`` seconds whatever Slack does; recorded as a run."""
+    import time
+
+    from .app import Driftwatch, post_digest
+    from .deadline import BoundedDelivery
+
+    started = time.monotonic()
+    app = Driftwatch(state.settings, notifier=BoundedDelivery(state.app.notifier, started + wait))
+    with app.store() as store:
+        run_id = store.start_run("digest")
+    try:
+        result = post_digest(app, force=force, max_wait=wait)
+    except BaseException as exc:
+        with app.store() as store:
+            store.finish_run(run_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
+                             {"error": str(exc)[:500]})
+        raise
+    with app.store() as store:
+        store.finish_run(run_id, "ok", {"status": result["status"], "period": result["period"], "via": "cli"})
+    return result
 
 
 # --- classifier -----------------------------------------------------------------------------
@@ -599,16 +617,16 @@ def baseline(state: State, as_json: bool) -> None:
     if as_json:
         emit_json({"controls": [c.as_dict() for c in controls]})
         return
-    from rich.table import Table
+    from .posture.wording import expected_words
+    from .terminal import Column, FitTable, plain, severity_text
 
-    from .terminal import plain, severity_text
-
-    table = Table(title=f"Baseline: {len(controls)} controls", title_justify="left")
-    for column in ("id", "rec", "severity", "setting", "rule", "expected", "title"):
-        table.add_column(column, overflow="fold")
+    table = FitTable([Column("id", 10), Column("rec", 3), Column("severity", 8), Column("setting", 5, max_width=40),
+                      Column("rule", 2), Column("expected", 7, max_width=30),
+                      Column("title", 9, flexible=True, min_width=16)], title=f"Baseline: {len(controls)} controls")
     for c in controls:
         table.add_row(plain(c.id), plain(c.recommendation), severity_text(c.severity), plain(", ".join(c.settings)),
-                      plain(c.rule), plain(json.dumps(c.expected)), plain(c.title))
+                      plain(c.rule), plain(expected_words(c.expected, c.rule, c.settings[0] if c.settings else None)),
+                      plain(c.title))
     out.print(table)
 
 
@@ -750,8 +768,11 @@ def deliver(state: State, as_json: bool) -> None:
         raise UsageProblem("Slack is not configured: set SLACK_BOT_TOKEN and [slack] channel")
     from driftwatch.bot.service import SlackService, make_client
 
-    state.open_store().close()  # create or upgrade the schema before delivering
+    with state.open_store() as store:  # create or upgrade the schema before delivering
+        run_id = store.start_run("deliver")
     report = SlackService(make_client(settings), settings).deliver().as_dict()
+    with state.open_store() as store:
+        store.finish_run(run_id, "ok", {k: v for k, v in report.items() if k != "errors"})
     if as_json:
         emit_json(report)
         return
@@ -774,19 +795,14 @@ def outbox(state: State, as_json: bool) -> None:
     if as_json:
         emit_json(summary)
         return
-    from rich.table import Table
+    from .terminal import outbox_counts_table, outbox_table
 
-    from .terminal import plain
-
-    counts = summary["counts"]
-    out.print(f"pending {counts['pending']} · sending {counts['sending']} · sent {counts['sent']} · failed {counts['failed']}")
-    table = Table(title="Waiting", title_justify="left")
-    for column in ("id", "kind", "message", "attempts", "next attempt", "last error"):
-        table.add_column(column, overflow="fold")
-    for row in summary["pending"] + [{**r, "attempts": "-", "next_attempt_at": "never (failed)"} for r in summary["failed"]]:
-        table.add_row(plain(row["id"]), plain(row["kind"]), plain(row["dedupe_key"]), plain(row["attempts"]),
-                      plain(row.get("next_attempt_at")), plain(row.get("last_error") or ""))
-    out.print(table)
+    settings = state.settings
+    delivery = ("on" if settings.secrets.get("SLACK_BOT_TOKEN") else "waiting for SLACK_BOT_TOKEN") \
+        if settings.config.slack.channel else "off (no [slack] channel)"
+    out.print(outbox_counts_table(summary["counts"], delivery))
+    out.print(outbox_table(summary["pending"] + [{**r, "attempts": "-", "next_attempt_at": "never (failed)"}
+                                                 for r in summary["failed"]]))
 
 
 @cli.command()
@@ -794,18 +810,24 @@ def outbox(state: State, as_json: bool) -> None:
 @click.pass_obj
 @handle_errors
 def status(state: State, as_json: bool) -> None:
-    """Last run of every job, next runs, outbox depth, source health."""
-    from .worker import next_runs
+    """Last and next run of every job, the outbox as counts, source health."""
+    from .worker import job_rows, next_runs
 
     settings = state.settings
     with state.open_store() as store:
+        counts = store.outbox_counts()
+        waiting = state.app.notifier.waiting(store)
         data = {
             "database": str(settings.db_path),
             "schema_version": store.schema_version,
+            "jobs": job_rows(settings, store, store.clock()),
             "last_runs": {r["kind"]: {"started_at": r["started_at"], "finished_at": r["finished_at"],
                                       "status": r["status"]} for r in store.last_runs()},
             "next_runs": next_runs(settings, store, store.clock()),
-            "outbox": store.outbox_counts(),
+            "outbox": {s: counts.get(s, 0) for s in ("pending", "sending", "sent", "failed")},
+            "waiting": waiting,
+            "delivery": ("on" if settings.secrets.get("SLACK_BOT_TOKEN") else "waiting for SLACK_BOT_TOKEN")
+            if settings.config.slack.channel else "off (no [slack] channel)",
             "sources": [{"name": r["name"], "status": r["status"], "reason": r["status_reason"],
                          "last_success_at": r.get("last_success_at"),
                          "consecutive_failures": r["consecutive_failures"]} for r in store.sources()],
@@ -813,28 +835,14 @@ def status(state: State, as_json: bool) -> None:
     if as_json:
         emit_json(data)
         return
-    from rich.table import Table
+    from .terminal import jobs_table, outbox_counts_table, status_sources_table
 
-    from .terminal import plain, status_text
-
-    table = Table(title="Jobs", title_justify="left")
-    for column in ("job", "last start", "status", "next run"):
-        table.add_column(column)
-    kinds = sorted(set(data["last_runs"]) | {k.split(":")[0] for k in data["next_runs"]})
-    for kind in kinds:
-        last = data["last_runs"].get(kind, {})
-        nxt = min((v for k, v in data["next_runs"].items() if k.split(":")[0] == kind and v), default=None)
-        table.add_row(plain(kind), plain(last.get("started_at") or "never"), status_text(last.get("status")),
-                      plain(nxt or "-"))
-    out.print(table)
-    out.print(f"outbox: {data['outbox'] or 'empty'}")
-    sources = Table(title="Sources", title_justify="left")
-    for column in ("source", "status", "last success", "failures", "reason"):
-        sources.add_column(column, overflow="fold")
-    for row in data["sources"]:
-        sources.add_row(plain(row["name"]), status_text(row["status"]), plain(row["last_success_at"] or "never"),
-                        plain(row["consecutive_failures"]), plain(row["reason"] or ""))
-    out.print(sources)
+    out.print(jobs_table(data["jobs"]))
+    out.print(outbox_counts_table(data["outbox"], data["delivery"]))
+    if waiting and not settings.secrets.get("SLACK_BOT_TOKEN"):
+        err.print(f"{waiting} Slack alert{'s' if waiting != 1 else ''} waiting in the outbox: "
+                  "set SLACK_BOT_TOKEN to deliver them (`driftwatch outbox` lists them)", markup=False)
+    out.print(status_sources_table(data["sources"]))
 
 
 @cli.command()

@@ -362,6 +362,12 @@ def m008_index_entry_text_once(db: Database) -> None:
                "INSERT INTO changes_fts (rowid, title, summary) VALUES (new.rowid, new.title, new.summary); END")
 
 
+@migrations()
+def m009_operator_people(db: Database) -> None:
+    """Display names of the people who act in Slack (users.info, cached), so acks read as names."""
+    db["people"].create({"user_id": str, "name": str, "fetched_at": str}, pk="user_id", if_not_exists=True)
+
+
 def schema_version(db: Database) -> int:
     return len(migrations.applied(db))
 

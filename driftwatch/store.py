@@ -13,7 +13,7 @@ import sqlite3
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from sqlite_utils import Database
 
@@ -426,7 +426,27 @@ class Store:
                 history.setdefault(ack["change_id"], []).append(ack)
         for row in rows:
             row.update(fold_acks(history.get(row["id"], [])))
+        names = self.people_names({r["acked_by"] for r in rows if r.get("acked_by")})
+        for row in rows:
+            row["acked_by_name"] = names.get(row["acked_by"]) if row.get("acked_by") else None
         return rows
+
+    # --- people (Slack display names) ---------------------------------------------------------
+
+    def people_names(self, user_ids: Iterable[str]) -> dict[str, str]:
+        ids = sorted(set(user_ids))
+        if not ids or "people" not in self.db.table_names():
+            return {}
+        marks = ",".join("?" for _ in ids)
+        return {r["user_id"]: r["name"] for r in self.db.query(
+            f"select user_id, name from people where user_id in ({marks}) and name is not null", ids)}
+
+    def person(self, user_id: str) -> dict[str, Any] | None:
+        rows = list(self.db["people"].rows_where("user_id = ?", [user_id]))
+        return rows[0] if rows else None
+
+    def remember_person(self, user_id: str, name: str | None) -> None:
+        self.db["people"].upsert({"user_id": user_id, "name": name, "fetched_at": self.now()}, pk="user_id")
 
     # --- acknowledgements -------------------------------------------------------------------
 
@@ -533,6 +553,11 @@ class Store:
 
     def digest_for_period(self, period_key: str) -> dict[str, Any] | None:
         rows = list(self.db["digests"].rows_where("period_key = ?", [period_key]))
+        return _decode(rows[0]) if rows else None
+
+    def digest_in_flight(self) -> dict[str, Any] | None:
+        """The newest digest queued and not yet fully delivered (a forced post reuses it)."""
+        rows = list(self.db.query("select * from digests where status = 'posting' order by id desc limit 1"))
         return _decode(rows[0]) if rows else None
 
     def last_digest(self) -> dict[str, Any] | None:

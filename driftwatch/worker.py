@@ -30,7 +30,7 @@ from .config import Settings, parse_duration
 from . import schedule
 from .schedule import next_slot, period_key
 from .store import Store
-from .timeutil import iso, utcnow
+from .timeutil import iso, parse_iso, utcnow
 
 log = logging.getLogger("driftwatch.worker")
 DELIVERY_SECONDS = 30
@@ -225,3 +225,28 @@ def next_runs(settings: Settings, store: Store, now: dt.datetime) -> dict[str, s
     out["maintenance"] = iso(today if today > now else tomorrow)
     return out
 
+
+
+def job_rows(settings: Settings, store: Store, now: dt.datetime) -> list[dict[str, Any]]:
+    """One row per scheduled job: its last run (from the worker's records) and its next run."""
+    upcoming = next_runs(settings, store, now)
+    runs = {r["kind"]: r for r in store.last_runs()}
+    sources = {row["name"]: row for row in store.sources()}
+    rows: list[dict[str, Any]] = []
+    for source in settings.sources:
+        state = sources.get(source.name, {})
+        rows.append({"job": f"check:{source.name}", "last_run": state.get("last_checked_at"),
+                     "status": state.get("status") if state.get("last_checked_at") else None,
+                     "next_run": upcoming.get(f"check:{source.name}") if source.enabled else None})
+    for workspace in settings.config.workspaces:
+        latest = store.snapshots(workspace.name, 1)
+        last = latest[0]["taken_at"] if latest else None
+        due = (parse_iso(last) + dt.timedelta(seconds=parse_duration(workspace.interval))) if last else now
+        rows.append({"job": f"snapshot:{workspace.name}", "last_run": last,
+                     "status": ("ok" if latest[0].get("complete") else "partial") if latest else None,
+                     "next_run": iso(max(due, now))})
+    for kind in ("digest", "deliver", "maintenance"):
+        run = runs.get(kind) or {}
+        rows.append({"job": kind, "last_run": run.get("finished_at") or run.get("started_at"),
+                     "status": run.get("status"), "next_run": upcoming.get(kind)})
+    return rows

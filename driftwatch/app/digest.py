@@ -40,8 +40,11 @@ def post_digest(dw: Driftwatch, *, force: bool = False, max_wait: float = 60.0) 
         if existing and existing["status"] == "posted" and not force:
             return {"status": "already_posted", "period": key, "digest_id": existing["id"],
                     "channel": existing["channel"], "ts": existing["ts"]}
+        in_flight = store.digest_in_flight() if force else None
         if existing and existing["status"] == "posting" and not force:
             digest_id = existing["id"]
+        elif in_flight is not None:  # --force during an outage: one digest, delivered once
+            digest_id = in_flight["id"]
         else:
             since = digest_window(store)
             if force and existing:
