@@ -170,3 +170,186 @@ def test_log_level_from_the_config_is_applied(tmp_path: Path, web) -> None:
     write_config(tmp_path, web, extra='[log]\nlevel = "error"\n')
     quiet = run("check")
     assert "source notes" not in quiet.stderr
+
+
+# --- nothing dropped silently, delivery bounded in time ---------------------------------------
+
+
+def slack_config(tmp_path: Path, web, entries: int = 2) -> Path:
+    from .test_operations import hot_page
+
+    web.page("/notes", hot_page(entries))
+    return write_config(tmp_path, web, pages=False, extra='[slack]\nchannel = "C1"\n')
+
+
+def refused_url() -> str:
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nobody listens on: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/api/"
+
+
+def test_without_a_token_check_and_status_say_how_many_alerts_wait(tmp_path: Path, web) -> None:
+    slack_config(tmp_path, web)
+    check = run("check")
+    assert check.exit_code == 0  # waiting alone is not a failure
+    assert "2 Slack alerts waiting" in check.stderr and "SLACK_BOT_TOKEN" in check.stderr
+    assert json.loads(run("check", "--json").stdout)["waiting"] == 2
+    status = run("status")
+    assert status.exit_code == 0 and "2 Slack alerts waiting" in status.stderr
+    assert "{'" not in status.stdout and "Slack outbox" in status.stdout
+    data = json.loads(run("status", "--json").stdout)
+    assert data["outbox"] == {"pending": 2, "sending": 0, "sent": 0, "failed": 0} and data["waiting"] == 2
+
+
+def test_digest_wait_is_a_hard_bound_with_slack_refusing_or_stalling(tmp_path: Path, web) -> None:
+    from .fake_slack import BOT_TOKEN, FakeSlack
+
+    slack_config(tmp_path, web)
+    assert run("check").exit_code == 0
+    refused = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": refused_url()}
+    started = time.monotonic()
+    result = run("digest", "--post", "--wait", "0", env=refused)
+    assert time.monotonic() - started < 2.0
+    assert result.exit_code == 1 and "queued" in result.stdout  # pending past --wait
+
+    fake = FakeSlack(web)
+    fake.delay = 20  # Slack accepts the connection and never answers in time
+    stalled = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fake.base_url}
+    started = time.monotonic()
+    result = run("digest", "--post", "--wait", "2", "--json", env=stalled)
+    elapsed = time.monotonic() - started
+    assert 1.9 <= elapsed < 3.5, elapsed
+    assert result.exit_code == 1 and json.loads(result.stdout)["status"] == "posting"
+
+
+def test_forced_digests_during_an_outage_are_delivered_once(tmp_path: Path, web) -> None:
+    from .fake_slack import BOT_TOKEN, FakeSlack
+
+    slack_config(tmp_path, web)
+    assert run("check").exit_code == 0
+    fake = FakeSlack(web)
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fake.base_url}
+    fake.fail_next("chat.postMessage", 503, times=1000)  # Slack is down
+    for _ in range(3):
+        forced = run("digest", "--post", "--force", "--wait", "0", env=env)
+        assert forced.exit_code == 1, forced.stdout + forced.stderr
+    with Store.open(tmp_path / "dw.db") as store:
+        assert len(store.db.execute("select id from digests").fetchall()) == 1
+    with fake.lock:
+        fake.failures.clear()  # Slack is back
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        report = json.loads(run("deliver", "--json", env=env).stdout)
+        if not report["waiting"] and not json.loads(run("outbox", "--json").stdout)["counts"]["pending"]:
+            break
+        time.sleep(0.5)
+    parents = [m for m in fake.messages.values() if "thread_ts" not in m and "digest" in (m.get("text") or "").lower()]
+    assert len(parents) == 1, [m.get("text") for m in fake.messages.values()]
+    status = json.loads(run("status", "--json", env=env).stdout)
+    jobs = {j["job"]: j for j in status["jobs"]}
+    assert jobs["digest"]["last_run"] and jobs["deliver"]["last_run"] and jobs["digest"]["next_run"]
+
+
+# --- readable at 80 columns ------------------------------------------------------------------
+
+
+def rendered(renderable, width: int = 80) -> list[str]:
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=width, file=io.StringIO(), color_system=None)
+    console.print(renderable)
+    return console.file.getvalue().splitlines()
+
+
+def test_tables_stay_one_line_per_row_at_80_columns() -> None:
+    from driftwatch.terminal import changes_table, outbox_table, posture_table, sources_table
+
+    long_title = "A very long release note title that goes on and on about connectors and write actions " * 2
+    changes = [{"id": f"DW-{i}", "severity": "high", "kind": "entry_new", "source": "chatgpt-enterprise-release-notes",
+                "date": "2025-11-25", "title": long_title, "categories": ["connectors", "data_handling"],
+                "acked_by": "U999", "acked_by_name": "Alice Admin"} for i in range(4)]
+    lines = rendered(changes_table(changes, title="4 changes"))
+    body = [line for line in lines if line.startswith("│")]
+    assert len(body) == 4 and all(len(line) <= 80 for line in lines)
+    assert all("…" in line and "DW-" in line and "2025-11-25" in line for line in body)
+    header = next(line for line in lines if line.startswith("┃"))
+    assert "severity" in header and "title" in header  # low-value columns go first
+
+    sources = [{"name": f"source-{i}", "kind": "release_notes", "status": "error", "entries": 12,
+                "last_success_at": "2025-11-20T10:00:00Z", "reason": "HTTP 503 from the server " * 5} for i in range(3)]
+    lines = rendered(sources_table(sources))
+    assert len([line for line in lines if line.startswith("│")]) == 3 and all(len(line) <= 80 for line in lines)
+
+    report = {"workspace": "acme", "taken_at": "2025-11-25T00:00:00Z", "complete": True, "controls": [
+        {"id": f"DW-CTRL-APP-00{i}", "status": "fail", "severity": "high", "observed": "all",
+         "expected": {"one_of": ["restricted", "off"]}, "title": long_title, "settings": ["apps.x"],
+         "evidence": [{"collector": "attested", "observed_at": "2025-11-20", "actor": "bob@acme.example"}]}
+        for i in range(3)]}
+    lines = rendered(posture_table(report))
+    assert len([line for line in lines if line.startswith("│")]) == 3 and all(len(line) <= 80 for line in lines)
+    assert "restricted or off" in "\n".join(lines) and "one_of" not in "\n".join(lines)
+
+    pending = [{"id": i, "kind": "digest_item", "dedupe_key": f"digest:12:item:{i}" * 3, "attempts": 4,
+                "next_attempt_at": "2025-11-25T10:00:00Z", "last_error": "network error: " * 10} for i in range(5)]
+    lines = rendered(outbox_table(pending))
+    assert len([line for line in lines if line.startswith("│")]) == 5 and all(len(line) <= 80 for line in lines)
+
+
+def test_changes_piped_without_json_is_one_line_per_change(tmp_path: Path, web) -> None:
+    write_config(tmp_path, web)
+    assert run("check").exit_code == 0
+    count = len(json.loads(run("changes", "--json").stdout)["changes"])
+    proc = subprocess.run([sys.executable, "-m", "driftwatch", "changes"], cwd=tmp_path, capture_output=True,
+                          text=True, env=subprocess_env(), timeout=60)
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("│")]
+    assert proc.returncode == 0 and len(rows) == count and all(len(line) <= 80 for line in proc.stdout.splitlines())
+
+
+def test_expected_values_in_words() -> None:
+    from driftwatch.posture.wording import expected_words, value_words
+
+    assert expected_words({"one_of": ["restricted", "off"]}) == "restricted or off"
+    assert expected_words(["restricted", "off"], "in") == "restricted or off"
+    assert expected_words({"not": "infinite"}) == "not infinite"
+    assert expected_words(90, "at_least", "api.retention_days") == "at least 90 days"
+    assert expected_words({"at_least": 90}, key="workspace.retention_days") == "at least 90 days"
+    assert expected_words(False, "equals") == "off" and value_words(True) == "on"
+    assert expected_words({"list_without": "danger-full-access"}) == "without danger-full-access"
+
+
+def test_posture_json_keeps_the_structured_rule_while_the_terminal_uses_words(tmp_path: Path) -> None:
+    demo = json.loads(run("demo", "--json", "--db", str(tmp_path / "demo.db")).stdout)
+    assert any(isinstance(c["expected"], dict) and "one_of" in c["expected"] for c in demo["posture"]["controls"])
+    shown = run("demo", "--db", str(tmp_path / "demo2.db")).stdout
+    assert "one_of" not in shown
+
+
+# --- names, not user ids ---------------------------------------------------------------------
+
+
+def test_acks_show_the_display_name_and_json_keeps_the_user_id(tmp_path: Path, web) -> None:
+    from driftwatch.bot.commands import parse_command as parse
+    from driftwatch.bot.service import SlackService, make_client
+    from driftwatch.config import load_settings
+
+    from .fake_slack import BOT_TOKEN, FakeSlack
+
+    slack_config(tmp_path, web)
+    assert run("check").exit_code == 0
+    fake = FakeSlack(web)
+    fake.users["U999"] = {"id": "U999", "name": "alice", "profile": {"display_name": "Alice Admin"}}
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fake.base_url}
+    settings = load_settings(env=env)
+    service = SlackService(make_client(settings), settings)
+    ref = json.loads(run("changes", "--json").stdout)["changes"][0]["id"]
+    service.act(parse(f"ack {ref} looked at it"), user="U999", via="slash")
+    service.act(parse(f"ack {ref}"), user="U999", via="slash")
+    assert len(fake.of("users.info")) == 1  # cached
+    change = next(c for c in json.loads(run("changes", "--json").stdout)["changes"] if c["id"] == ref)
+    assert change["acked_by"] == "U999" and change["acked_by_name"] == "Alice Admin"
+    assert "acked by Alice Admin" in run("changes").stdout.replace("\n", " ") or "Alice" in run("changes").stdout

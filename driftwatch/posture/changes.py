@@ -16,6 +16,7 @@ from driftwatch.models import Classification, NewChange
 from .catalogue import Control, Setting
 from .drift import Drift
 from .evaluate import ControlResult
+from .wording import expected_words, value_words
 
 CATEGORY_PREFIXES = (
     ("apps.", "write_actions", ["write_action", "connector"]),
@@ -85,7 +86,8 @@ def drift_changes(
             explained.update(control.settings)
             key = control.settings[0]
             failing = bucket != "fixed"
-            reasons = [f"{control_id}: expected {show(result.expected)}, observed {show(result.observed)}"]
+            reasons = [f"{control_id}: expected {expected_words(result.expected, None, key)}, "
+                       f"observed {value_words(result.observed, key)}"]
             if bucket == "waiver_expired" and result.waiver:
                 reasons.append(f"waiver by {result.waiver['owner']} expired {result.waiver['expires']}")
             trail = who(provenance.get(key, {}))
