@@ -145,6 +145,13 @@ def fallback_text(change: dict[str, Any]) -> str:
 # --- the digest ----------------------------------------------------------------------------
 
 
+def _since(period_start: str | None) -> str:
+    """The first digest covers everything: say so rather than showing the store's 1970 placeholder."""
+    if not period_start or period_start.startswith("1970-01-01"):
+        return "the beginning"
+    return period_start
+
+
 def digest_parent(digest: dict[str, Any], posture: list[dict[str, Any]], broken_sources: list[dict[str, Any]],
                   *, stale_attestations: list[str] = (), top: int = 8) -> tuple[str, list[dict[str, Any]]]:
     counts = digest["counts"]
@@ -154,7 +161,7 @@ def digest_parent(digest: dict[str, Any], posture: list[dict[str, Any]], broken_
                f" · :large_yellow_circle: low {counts.get('low', 0)} · :hourglass: carried over "
                f"{digest.get('carried_over', 0)} · {digest.get('informational', 0)} informational not listed")
     blocks: list[dict[str, Any]] = [header, section(summary), context(
-        f"Changes since {escape(digest.get('period_start') or 'the beginning')} · one reply per item in the thread")]
+        f"Changes since {escape(_since(digest.get('period_start')))} · one reply per item in the thread")]
     if items:
         lines = [f"{SEVERITY_EMOJI.get(i['severity'], '')} *{escape(i['id'])}* {escape(i['title'])}"
                  + (" _(carried over)_" if i.get("carried_over") else "") for i in items[:top]]

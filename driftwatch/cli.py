@@ -687,6 +687,9 @@ def serve(state: State, port: int, host: str, socket: bool) -> None:
     from driftwatch.bot.service import SlackProblem
 
     settings = state.settings
+    state.app  # the database folder must exist
+    if socket and not settings.secrets.get("SLACK_APP_TOKEN"):
+        raise UsageProblem("SLACK_APP_TOKEN (xapp-...) is not set; Socket Mode needs an app-level token")
     port = int(os.environ.get("PORT", port))  # Heroku-style platforms assign the port
     try:
         app, _service = create_app(settings, socket_mode=socket)
@@ -888,6 +891,34 @@ def export(state: State, since: str, fmt: str, what: str, follow: bool, interval
             _time.sleep(interval)
     except KeyboardInterrupt:
         return
+
+
+# --- browse ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True, help="HTTP port.")
+@click.pass_obj
+@handle_errors
+def browse(state: State, host: str, port: int) -> None:
+    """Browse the database read-only in Datasette (pip install 'driftwatch[browse]')."""
+    try:
+        import uvicorn
+        from datasette.app import Datasette
+        from datasette.database import Database
+    except ImportError:
+        raise UsageProblem("Datasette is not installed: pip install 'driftwatch[browse]'") from None
+    from .store_queries import DATABASE_NAME, browse_metadata
+
+    with state.open_store() as store:  # create or upgrade, then fold the WAL in for an immutable reader
+        store.checkpoint()
+        metadata = browse_metadata(store.table_names())
+    path = str(state.settings.db_path)
+    datasette = Datasette(metadata=metadata, settings={"default_page_size": 50, "sql_time_limit_ms": 3000})
+    datasette.add_database(Database(datasette, path=path, is_mutable=False), name=DATABASE_NAME)
+    err.print(f"driftwatch: browsing {path} read-only at http://{host}:{port}/{DATABASE_NAME}", markup=False)
+    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
 
 
 # --- demo -----------------------------------------------------------------------------------

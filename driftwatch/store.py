@@ -670,7 +670,8 @@ class Store:
         return rows[0]["cursor"] if rows else None
 
     def set_cursor(self, workspace: str, collector: str, cursor: str | None) -> None:
-        if cursor is not None:
+        """``updated_at`` is when the cursor last moved (the dead-man's switch watches it)."""
+        if cursor is not None and cursor != self.cursor(workspace, collector):
             self.db["collector_cursors"].upsert(
                 {"workspace": workspace, "collector": collector, "cursor": cursor, "updated_at": self.now()},
                 pk=("workspace", "collector"),
@@ -713,6 +714,46 @@ class Store:
         return self._with_ack_state(rows)
 
     # --- upkeep -----------------------------------------------------------------------------
+
+    # --- health (the dead-man's switch) -------------------------------------------------------
+
+    def last_finished_run(self, kind: str) -> str | None:
+        row = self.db.execute("select max(finished_at) from runs where kind = ? and finished_at is not null "
+                              "and status != 'running'", [kind]).fetchone()
+        return row[0] if row else None
+
+    def first_run_at(self) -> str | None:
+        row = self.db.execute("select min(started_at) from runs").fetchone()
+        return row[0] if row else None
+
+    def collector_failing_since(self, workspace: str, limit: int = 1000) -> dict[str, str]:
+        """Collectors failing in the latest snapshot, each with the start of its failure streak."""
+        since: dict[str, str] = {}
+        still: set[str] | None = None
+        for row in self.db.query("select taken_at, errors from snapshots where workspace = ? order by id desc "
+                                 "limit ?", [workspace, limit]):
+            errors = set(json.loads(row["errors"] or "{}"))
+            still = errors if still is None else still & errors
+            if not still:
+                break
+            for name in still:
+                since[name] = row["taken_at"]
+        return since
+
+    def cursors(self) -> list[dict[str, Any]]:
+        return list(self.db["collector_cursors"].rows)
+
+    def health_alerts(self) -> list[dict[str, Any]]:
+        """Health alerts queued so far (raised and cleared), oldest first."""
+        return list(self.db.query("select id, dedupe_key, created_at from outbox where dedupe_key like 'health:%' "
+                                  "or dedupe_key like 'health-clear:%' order by id"))
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the main file, so a read-only (immutable) reader sees every commit."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def table_names(self) -> list[str]:
+        return list(self.db.table_names())
 
     def ping(self) -> None:
         """A cheap read that fails when the database cannot be read (for /healthz)."""

@@ -34,6 +34,7 @@ from .timeutil import iso, parse_iso, utcnow
 
 log = logging.getLogger("driftwatch.worker")
 DELIVERY_SECONDS = 30
+HEALTH_SECONDS = 600
 
 
 class WorkerLocked(Exception):
@@ -116,6 +117,30 @@ class Jobs:
                 run_id = store.start_run("deliver")
                 store.finish_run(run_id, "ok", report)
 
+    def health(self) -> None:
+        """The dead-man's switch, told in Slack: one alert when a condition starts, one when it clears."""
+        from .health import alerts_to_send, assess, cleared_words, open_alerts
+
+        channel = self.settings.config.slack.channel
+        if not channel:
+            return
+        from driftwatch.bot.blocks import escape
+
+        with self.app.store() as store:
+            current = assess(self.settings, store, store.clock())
+            with store.transaction():
+                opened = open_alerts(store.health_alerts())
+                started, cleared = alerts_to_send(current, opened)
+                for problem in started:
+                    store.enqueue("confirmation", f"health:{problem.code}@{store.now()}", channel=channel,
+                                  payload={"text": f":rotating_light: driftwatch health: {escape(problem.reason)}"})
+                for code in cleared:
+                    store.enqueue("confirmation", f"health-clear:{code}@{opened[code]}", channel=channel,
+                                  payload={"text": f":white_check_mark: driftwatch health: {escape(cleared_words(code))}"})
+        if started or cleared:
+            log.warning("health: %d new problems, %d cleared", len(started), len(cleared))
+            self.app.notifier.deliver(0)
+
     def maintenance(self) -> None:
         with self.app.store() as store:
             run_id = store.start_run("maintenance")
@@ -155,6 +180,7 @@ def build_scheduler(settings: Settings, jobs: Jobs, *, misfire_grace: int = 3600
                           next_run_time=utcnow() + dt.timedelta(seconds=random.uniform(1, 30)))
     scheduler.add_job(jobs.digest, digest_trigger(settings), id="digest", name="digest")
     scheduler.add_job(jobs.deliver, IntervalTrigger(seconds=DELIVERY_SECONDS), id="deliver", name="deliver")
+    scheduler.add_job(jobs.health, IntervalTrigger(seconds=HEALTH_SECONDS), id="health", name="health")
     scheduler.add_job(jobs.maintenance, CronTrigger(hour=3, minute=17, timezone="UTC"), id="maintenance",
                       name="maintenance")
     return scheduler
@@ -206,6 +232,7 @@ def run_once(settings: Settings) -> None:
             due = digest_due(settings, store, utcnow())
         if due:
             jobs.digest()
+        jobs.health()
         jobs.deliver()
 
 

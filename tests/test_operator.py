@@ -353,3 +353,195 @@ def test_acks_show_the_display_name_and_json_keeps_the_user_id(tmp_path: Path, w
     change = next(c for c in json.loads(run("changes", "--json").stdout)["changes"] if c["id"] == ref)
     assert change["acked_by"] == "U999" and change["acked_by_name"] == "Alice Admin"
     assert "acked by Alice Admin" in run("changes").stdout.replace("\n", " ") or "Alice" in run("changes").stdout
+
+
+# --- browsing in Datasette -------------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_browse_serves_canned_queries_read_only(tmp_path: Path) -> None:
+    import httpx
+    import pytest
+
+    pytest.importorskip("datasette", reason="Datasette comes with the test and browse extras")
+    db = tmp_path / "demo.db"
+    assert run("demo", "--json", "--db", str(db)).exit_code == 0
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "driftwatch", "browse", "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=tmp_path, env=subprocess_env(DRIFTWATCH_DB=str(db)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = httpx.get(f"{base}/driftwatch/open_changes.json?_shape=objects", timeout=5)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
+                time.sleep(0.2)
+        assert answer.status_code == 200
+        rows = answer.json()["rows"]
+        assert rows and {r["severity"] for r in rows} <= {"high", "medium"}
+        for name in ("failing_controls", "acks_by_person", "source_health"):
+            assert httpx.get(f"{base}/driftwatch/{name}.json", timeout=5).json()["ok"] is True
+        failing = httpx.get(f"{base}/driftwatch/failing_controls.json?_shape=objects", timeout=5).json()["rows"]
+        assert any(r["workspace"] == "acme" for r in failing)
+        tables = {t["name"]: t for t in httpx.get(f"{base}/driftwatch.json", timeout=5).json()["tables"]}
+        assert tables["changes_fts"]["hidden"] and not tables["changes"]["hidden"]
+        meta = httpx.get(f"{base}/-/metadata.json", timeout=5).json()["databases"]["driftwatch"]["tables"]
+        assert "severity" in meta["changes"]["facets"] and meta["outbox"]["description"]
+        write = httpx.post(f"{base}/driftwatch/-/query", data={"sql": "delete from changes"}, timeout=5)
+        assert write.status_code >= 400
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    with Store.open(db) as store:
+        assert store.changes()  # nothing was deleted
+
+
+# --- the dead-man's switch -------------------------------------------------------------------
+
+
+def test_health_rule_names_each_condition() -> None:
+    import datetime as dt
+
+    from driftwatch.health import alerts_to_send, open_alerts, problems
+
+    now = dt.datetime(2026, 3, 10, 12, tzinfo=dt.timezone.utc)
+    healthy = problems(now, check_interval=3600, last_check=now - dt.timedelta(hours=2), watching_since=None,
+                       collectors_failing={"acme/compliance": now - dt.timedelta(hours=3)},
+                       cursors_moved={"acme/compliance": now - dt.timedelta(hours=30)})
+    assert healthy == []
+    sick = problems(now, check_interval=3600, last_check=now - dt.timedelta(hours=4), watching_since=None,
+                    collectors_failing={"acme/compliance": now - dt.timedelta(hours=25)},
+                    cursors_moved={"acme/platform_admin": now - dt.timedelta(days=3)})
+    assert [p.code for p in sick] == ["checks_stale", "collector_failing:acme/compliance",
+                                      "cursor_stuck:acme/platform_admin"]
+    assert "worker" in sick[0].reason and "1 days" not in sick[1].reason
+    opened = open_alerts([{"dedupe_key": "health:checks_stale@2026-03-10T00:00:00Z"},
+                          {"dedupe_key": "health:cursor_stuck:acme/x@2026-03-09T00:00:00Z"},
+                          {"dedupe_key": "health-clear:cursor_stuck:acme/x@2026-03-09T00:00:00Z"}])
+    assert opened == {"checks_stale": "2026-03-10T00:00:00Z"}
+    start, clear = alerts_to_send(sick, opened)
+    assert [p.code for p in start] == ["collector_failing:acme/compliance", "cursor_stuck:acme/platform_admin"]
+    assert clear == []
+    assert alerts_to_send([], opened) == ([], ["checks_stale"])
+
+
+def test_healthz_answers_503_and_the_worker_alerts_once_per_condition(tmp_path: Path, web) -> None:
+    import datetime as dt
+
+    import httpx
+
+    from driftwatch.bot.app import create_app, http_server
+    from driftwatch.config import load_settings
+    from driftwatch.timeutil import utcnow
+    from driftwatch.worker import Jobs
+
+    from .fake_slack import BOT_TOKEN, FakeSlack
+
+    fake = FakeSlack(web)
+    write_config(tmp_path, web, extra='[slack]\nchannel = "C1"\n[[workspaces]]\nname = "acme"\n')
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s3cret-for-tests", "SLACK_API_URL": fake.base_url}
+    settings = load_settings(env=env)
+    now = utcnow()
+    days_ago = lambda n: (lambda: now - dt.timedelta(days=n))  # noqa: E731
+    with Store.open(settings.db_path, clock=days_ago(3)) as old:
+        old.finish_run(old.start_run("check"), "ok")
+        old.set_cursor("acme", "compliance", "cursor-1")
+    for n in (2, 1, 0):
+        with Store.open(settings.db_path, clock=days_ago(n)) as store:
+            store.add_snapshot("acme", values={}, provenance={}, complete=False,
+                               errors={"compliance": "HTTP 401"}, run_id=None)
+    settings = load_settings(env={**env})
+    settings = settings.__class__(**{**settings.__dict__, "config": settings.config.model_copy(update={
+        "workspaces": [settings.config.workspaces[0].model_copy(update={"compliance_workspace_id": "ws-1"})]})})
+
+    app, _service = create_app(settings)
+    server = http_server(app, settings, "127.0.0.1", 0)
+    import threading
+
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        answer = httpx.get(f"http://127.0.0.1:{server.server_port}/healthz", timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.status_code == 503
+    body = answer.json()
+    assert body["status"] == "unhealthy" and "worker" in body["reason"]
+    assert {p["code"] for p in body["problems"]} == {"checks_stale", "collector_failing:acme/compliance",
+                                                     "cursor_stuck:acme/compliance"}
+
+    jobs = Jobs(settings)
+    jobs.health()
+    jobs.health()  # still broken: nothing new
+    with Store.open(settings.db_path) as store:
+        raised = [r["dedupe_key"] for r in store.health_alerts()]
+        assert len(raised) == 3 and all(k.startswith("health:") for k in raised)
+        store.finish_run(store.start_run("check"), "ok")
+        store.add_snapshot("acme", values={}, provenance={}, complete=True, errors={}, run_id=None)
+        store.set_cursor("acme", "compliance", "cursor-2")
+    jobs.health()
+    jobs.health()
+    with Store.open(settings.db_path) as store:
+        keys = [r["dedupe_key"] for r in store.health_alerts()]
+    assert len(keys) == 6 and sum(k.startswith("health-clear:") for k in keys) == 3
+    texts = [m.get("text") or "" for m in fake.messages.values()]
+    assert sum("driftwatch health" in t for t in texts) == 6
+
+
+# --- smaller things --------------------------------------------------------------------------
+
+
+def test_serve_socket_without_app_token_fails_before_announcing(tmp_path: Path) -> None:
+    result = run("serve", "--socket", env={"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert result.exit_code == 2 and "SLACK_APP_TOKEN" in result.stderr and "running" not in result.stderr
+
+
+def test_serve_start_has_no_library_warning_about_token_and_client(tmp_path: Path, web, caplog) -> None:
+    import logging
+
+    from driftwatch.bot.app import create_app
+    from driftwatch.config import load_settings
+
+    from .fake_slack import BOT_TOKEN, FakeSlack
+
+    fake = FakeSlack(web)
+    settings = load_settings(env={"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s",
+                                  "SLACK_API_URL": fake.base_url, "DRIFTWATCH_DB": str(tmp_path / "x.db")})
+    os.environ["SLACK_BOT_TOKEN"] = BOT_TOKEN  # Bolt reads it from the environment itself
+    try:
+        with caplog.at_level(logging.WARNING):
+            create_app(settings)
+    finally:
+        del os.environ["SLACK_BOT_TOKEN"]
+    assert not [r for r in caplog.records if "token" in r.getMessage().lower()]
+
+
+def test_the_first_digest_does_not_claim_to_start_in_1970(tmp_path: Path, web) -> None:
+    from .fake_slack import BOT_TOKEN, FakeSlack
+
+    slack_config(tmp_path, web)
+    assert run("check").exit_code == 0
+    fake = FakeSlack(web)
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fake.base_url}
+    assert run("digest", "--post", env=env).exit_code == 0
+    assert run("digest", "--post", "--force", env=env).exit_code == 0
+    shown = json.dumps([m.get("blocks") for m in fake.messages.values()])
+    assert "1970" not in shown and "the beginning" in shown
+
+
+def test_gave_up_after_one_attempt_reads_right(tmp_path: Path, web) -> None:
+    write_config(tmp_path, web, pages=False)
+    web.route("/notes", Reply(503, b"down"))
+    error = json.loads(run("check", "--json").stdout)["sources"][0]["error"]
+    assert "after 1 attempt)" in error, error
