@@ -545,3 +545,37 @@ def test_gave_up_after_one_attempt_reads_right(tmp_path: Path, web) -> None:
     web.route("/notes", Reply(503, b"down"))
     error = json.loads(run("check", "--json").stdout)["sources"][0]["error"]
     assert "after 1 attempt)" in error, error
+
+
+# --- the README tells the truth ----------------------------------------------------------------
+
+
+def test_readme_lists_every_config_key_the_exit_codes_and_the_scopes() -> None:
+    import re
+
+    import yaml
+
+    from driftwatch import config
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("| Section / key |"):readme.index("**Paths.**")]
+    sections = {"storage": config.StorageConfig, "fetch": config.FetchConfig, "sources": config.SourceConfig,
+                "slack": config.SlackConfig, "workspaces": config.WorkspaceConfig, "waivers": config.WaiverConfig,
+                "controls.<id>": config.ControlOverride, "log": config.LogConfig}
+    assert set(config.Config.model_fields) == {s.split(".")[0] for s in sections}
+    for section, model in sections.items():
+        rows = [line for line in table.splitlines() if f"[{section}]" in line or f"[[{section}]]" in line]
+        for key in model.model_fields:
+            assert any(f"`{key}`" in row or f"] {key}`" in row for row in rows), f"{section}.{key} missing"
+    codes = readme[readme.index("| Code | Meaning |"):]
+    assert all(re.search(rf"^\| `{code}` \|", codes, re.M) for code in (0, 1, 2, 130))
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    scopes_text = readme[readme.index("### Set up the Slack app"):readme.index("2. **HTTP mode**")]
+    for scope in manifest["oauth_config"]["scopes"]["bot"]:
+        assert f"`{scope}`" in scopes_text, scope
+    assert "`outbox`" in readme[readme.index("## The database"):readme.index("## Operations")]
+    assert "driftwatch[browse]" in readme
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(d.startswith("datasette") for d in extras["browse"]) and any(d.startswith("datasette") for d in extras["test"])
