@@ -55,6 +55,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, process_before_resp
         logger=_bolt_logger(),
     )
     register(app, service)
+    app.driftwatch_clock = clock  # type: ignore[attr-defined]  # /healthz judges staleness on the app's clock
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:
@@ -73,7 +74,7 @@ def wsgi_app(app: App, settings: Settings) -> Callable[[dict[str, Any], Callable
 
                 with Store.open(settings.db_path, migrate=False) as store:
                     store.ping()
-                    healthy, body = healthz(settings, store, utcnow())
+                    healthy, body = healthz(settings, store, getattr(app, "driftwatch_clock", utcnow)())
                     status = "200 OK" if healthy else "503 Service Unavailable"
             except (StoreError, Exception) as exc:  # any failure means not healthy
                 body, status = {"status": "error", "error": str(exc)[:200]}, "503 Service Unavailable"

@@ -118,7 +118,7 @@ def test_digest_period_spanning_a_restart_is_posted_once(tmp_path: Path, web) ->
     assert run(["check"], {**env, "SLACK_BOT_TOKEN": ""}).returncode == 0
     fake.fail_next("chat.postMessage", 503, times=50)
     down = run(["digest", "--post", "--wait", "0", "--json"], env)
-    assert down.returncode == 0, down.stderr
+    assert down.returncode == 1, down.stderr  # messages left pending past --wait: exit 1
     assert json.loads(down.stdout)["status"] == "posting"
     fake.failures.clear()  # Slack is back; the postponed messages fall due
     time.sleep(2.5)

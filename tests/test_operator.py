@@ -158,9 +158,10 @@ def test_relative_database_paths_resolve_against_the_config_file_else_the_workin
     conf_dir.mkdir()
     (conf_dir / "driftwatch.toml").write_text('[storage]\npath = "in-conf.db"\n')
     init = json.loads(run("--config", str(conf_dir / "driftwatch.toml"), "init", "--json").stdout)
-    assert Path(init["database"]) == (conf_dir / "in-conf.db").resolve()
+    assert Path(init["database"]).resolve() == (conf_dir / "in-conf.db").resolve()
     from_env = json.loads(run("init", "--json", env={"DRIFTWATCH_DB": "env.db"}).stdout)
-    assert Path(from_env["database"]) == (tmp_path / "env.db").resolve()
+    assert Path(from_env["database"]).resolve() == (tmp_path / "env.db").resolve()
+    assert (tmp_path / "env.db").exists() and (conf_dir / "in-conf.db").exists()
 
 
 def test_log_level_from_the_config_is_applied(tmp_path: Path, web) -> None:
