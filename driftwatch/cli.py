@@ -225,7 +225,9 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
         result = check_sources(state.app, source_names, on_source_done=lambda _o: progress.advance(task))
     with state.app.store() as store:
         waiting = warn_waiting(state, store)
-    failed = [s.name for s in result.report.sources if s.status in ("error", "broken")]
+    from driftwatch.watchers.check import FAILED_STATUSES
+
+    failed = [s.name for s in result.report.sources if s.status in FAILED_STATUSES]
     failed += [f"{o.workspace}/{c}" for o in result.snapshots for c in o.errors]
     if as_json:
         emit_json({**result.as_dict(), "waiting": waiting, "failed": failed})
@@ -319,6 +321,8 @@ def item(state: State, ref: str, as_json: bool) -> None:
             raise Failure(f"no change {ref!r}")
         versions = store.entry_versions(row["entry_id"]) if row.get("entry_id") else []
         acks = store.acks(row["id"])
+        names = store.people_names(a["actor"] for a in acks if a.get("actor"))
+        acks = [{**a, "actor_name": names.get(a["actor"])} for a in acks]
     from .export import public_change
 
     data = {**public_change(row), "details": row.get("details") or {}, "versions": versions, "acks": acks}
@@ -343,7 +347,8 @@ def item(state: State, ref: str, as_json: bool) -> None:
         if version.get("diff"):
             out.print(Text(version["diff"]))
     for ack in acks:
-        out.print(Text(f"{ack['at']} {ack['action']} by {ack['actor']} via {ack['via']}: {ack.get('note') or ''}"))
+        who = ack.get("actor_name") or ack["actor"]
+        out.print(Text(f"{ack['at']} {ack['action']} by {who} via {ack['via']}: {ack.get('note') or ''}"))
 
 
 # --- sources --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from rich.text import Text
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "dark_orange", "low": "yellow", "info": "dim"}
 STATUS_STYLE = {
+    "blocked": "bold red", "partial": "yellow", "failed": "bold red", "interrupted": "yellow",
     "ok": "green", "unchanged": "dim green", "broken": "bold red", "error": "red", "new": "cyan",
     "pass": "green", "fail": "bold red", "unknown": "yellow", "waived": "magenta",
 }

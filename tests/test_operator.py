@@ -353,7 +353,12 @@ def test_acks_show_the_display_name_and_json_keeps_the_user_id(tmp_path: Path, w
     assert len(fake.of("users.info")) == 1  # cached
     change = next(c for c in json.loads(run("changes", "--json").stdout)["changes"] if c["id"] == ref)
     assert change["acked_by"] == "U999" and change["acked_by_name"] == "Alice Admin"
-    assert "acked by Alice Admin" in run("changes").stdout.replace("\n", " ") or "Alice" in run("changes").stdout
+    assert "Alice" in run("changes").stdout
+    item = run("item", ref)
+    assert "ack by Alice Admin via slash" in item.stdout
+    assert json.loads(run("item", ref, "--json").stdout)["acks"][0]["actor"] == "U999"
+    card = fake.of("chat.update") or fake.of("chat.postMessage")
+    assert any("Alice Admin" in json.dumps(c.params.get("blocks")) for c in card)
 
 
 # --- browsing in Datasette -------------------------------------------------------------------

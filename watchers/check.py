@@ -307,9 +307,12 @@ class SourceChecker:
         )
 
 
+FAILED_STATUSES = ("error", "broken", "blocked")  # a source that could not be read this time
+
+
 def run_status(outcomes: list[SourceOutcome]) -> str:
     """``ok`` when every source was read, ``partial`` when some failed, ``failed`` when all did."""
-    failed = sum(1 for o in outcomes if o.status in ("error", "broken"))
+    failed = sum(1 for o in outcomes if o.status in FAILED_STATUSES)
     if not failed:
         return "ok"
     return "failed" if failed == len(outcomes) else "partial"
