@@ -119,12 +119,12 @@ def check_db_folder(db_path: Path, *, create: bool = False) -> None:
                       "(check $DRIFTWATCH_DB / [storage] path, or create it with `driftwatch init`)")
 
 
-def warn_waiting(state: State, store: Store) -> int:
-    """Say on stderr how many Slack messages wait because no token is set; returns the count."""
+def warn_waiting(state: State, store: Store, *, console: Console | None = None) -> int:
+    """Say how many Slack messages wait because no token is set (stderr by default); returns the count."""
     waiting = state.app.notifier.waiting(store)
     if waiting and not state.settings.secrets.get("SLACK_BOT_TOKEN"):
-        err.print(f"{waiting} Slack alert{'s' if waiting != 1 else ''} waiting in the outbox: "
-                  "set SLACK_BOT_TOKEN to deliver them (`driftwatch outbox` lists them)", markup=False)
+        (console or err).print(f"{waiting} Slack alert{'s' if waiting != 1 else ''} waiting in the outbox: "
+                               "set SLACK_BOT_TOKEN to deliver them (`driftwatch outbox` lists them)", markup=False)
     return waiting
 
 
@@ -223,8 +223,8 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
     ) as progress:
         task = progress.add_task("checking sources", total=total)
         result = check_sources(state.app, source_names, on_source_done=lambda _o: progress.advance(task))
-    with state.app.store() as store:
-        waiting = warn_waiting(state, store)
+    with state.app.store() as store:  # with --json the warning goes to stderr; else it is part of the report
+        waiting = warn_waiting(state, store, console=err if as_json else out)
     from driftwatch.watchers.check import FAILED_STATUSES
 
     failed = [s.name for s in result.report.sources if s.status in FAILED_STATUSES]
@@ -848,7 +848,7 @@ def status(state: State, as_json: bool) -> None:
     out.print(jobs_table(data["jobs"]))
     out.print(outbox_counts_table(data["outbox"], data["delivery"]))
     if waiting and not settings.secrets.get("SLACK_BOT_TOKEN"):
-        err.print(f"{waiting} Slack alert{'s' if waiting != 1 else ''} waiting in the outbox: "
+        out.print(f"{waiting} Slack alert{'s' if waiting != 1 else ''} waiting in the outbox: "
                   "set SLACK_BOT_TOKEN to deliver them (`driftwatch outbox` lists them)", markup=False)
     out.print(status_sources_table(data["sources"]))
 

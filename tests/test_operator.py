@@ -196,10 +196,11 @@ def test_without_a_token_check_and_status_say_how_many_alerts_wait(tmp_path: Pat
     slack_config(tmp_path, web)
     check = run("check")
     assert check.exit_code == 0  # waiting alone is not a failure
-    assert "2 Slack alerts waiting" in check.stderr and "SLACK_BOT_TOKEN" in check.stderr
-    assert json.loads(run("check", "--json").stdout)["waiting"] == 2
+    assert "2 Slack alerts waiting" in check.stdout and "SLACK_BOT_TOKEN" in check.stdout
+    as_json = run("check", "--json")
+    assert json.loads(as_json.stdout)["waiting"] == 2 and "2 Slack alerts waiting" in as_json.stderr
     status = run("status")
-    assert status.exit_code == 0 and "2 Slack alerts waiting" in status.stderr
+    assert status.exit_code == 0 and "2 Slack alerts waiting" in status.stdout
     assert "{'" not in status.stdout and "Slack outbox" in status.stdout
     data = json.loads(run("status", "--json").stdout)
     assert data["outbox"] == {"pending": 2, "sending": 0, "sent": 0, "failed": 0} and data["waiting"] == 2
