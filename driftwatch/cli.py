@@ -13,6 +13,7 @@ import functools
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
@@ -52,6 +53,7 @@ class State:
         self.log_format = log_format
         self.verbose = verbose
         self.create_dirs = False  # only `init` creates a missing database folder
+        self.started = time.monotonic()  # `--wait` bounds the whole command, its imports included
         self._settings: Settings | None = None
         self._app: Driftwatch | None = None
 
@@ -432,14 +434,11 @@ def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) ->
 
 
 def _post_digest_within(state: State, *, force: bool, wait: float) -> dict[str, Any]:
-    """Post the digest, returning after about ``wait`` seconds whatever Slack does; recorded as a run."""
-    import time
-
+    """Post the digest, returning about ``wait`` seconds after the command started whatever Slack does."""
     from .app import Driftwatch, post_digest
     from .deadline import BoundedDelivery
 
-    started = time.monotonic()
-    app = Driftwatch(state.settings, notifier=BoundedDelivery(state.app.notifier, started + wait))
+    app = Driftwatch(state.settings, notifier=BoundedDelivery(state.app.notifier, state.started + wait))
     with app.store() as store:
         run_id = store.start_run("digest")
     try:
