@@ -26,6 +26,23 @@ from .service import SlackProblem, SlackService, make_client
 log = logging.getLogger("driftwatch.slack")
 
 
+class _ClientGivenNote(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN is unused when a client is passed: it is the client's token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_CLIENT_GIVEN = _ClientGivenNote()
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("driftwatch.slack.bolt")
+    if _CLIENT_GIVEN not in logger.filters:
+        logger.addFilter(_CLIENT_GIVEN)
+    return logger
+
+
 def create_app(settings: Settings, *, clock: Clock = utcnow, process_before_response: bool = False,
                socket_mode: bool = False) -> tuple[App, SlackService]:
     signing_secret = settings.secrets.get("SLACK_SIGNING_SECRET")
@@ -40,10 +57,11 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, process_before_resp
         process_before_response=process_before_response,
         token_verification_enabled=True,
         request_verification_enabled=not socket_mode,
-        logger=logging.getLogger("driftwatch.slack.bolt"),
+        logger=_bolt_logger(),
     )
     register_readers(app, service)  # [slack] readers, checked before any listener runs
     register(app, service)
+    app.driftwatch_clock = clock  # type: ignore[attr-defined]  # /healthz judges staleness on the app's clock
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:
@@ -60,9 +78,12 @@ def wsgi_app(app: App, settings: Settings) -> Callable[[dict[str, Any], Callable
     def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
             try:
+                from driftwatch.health import healthz
+
                 with Store.open(settings.db_path, migrate=False) as store:
                     store.ping()
-                    body, status = {"status": "ok", "schema_version": store.schema_version}, "200 OK"
+                    healthy, body = healthz(settings, store, getattr(app, "driftwatch_clock", utcnow)())
+                    status = "200 OK" if healthy else "503 Service Unavailable"
             except (StoreError, Exception) as exc:  # any failure means not healthy
                 body, status = {"status": "error", "error": str(exc)[:200]}, "503 Service Unavailable"
             data = json.dumps(body).encode()

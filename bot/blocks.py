@@ -21,6 +21,8 @@ import json
 import re
 from typing import Any, Iterable
 
+from driftwatch.posture.wording import expected_words, value_words
+
 from . import ids
 
 MAX_BLOCKS = 50
@@ -209,7 +211,8 @@ def item_blocks(change: dict[str, Any], *, carried_over: bool = False, nonce: st
 
 def ack_state_line(change: dict[str, Any]) -> str:
     if change.get("acked_by"):
-        line = f":white_check_mark: Acknowledged by {mention(change['acked_by'])} · {escape(change.get('acked_at'))}"
+        who = escape(change["acked_by_name"]) if change.get("acked_by_name") else mention(change["acked_by"])
+        line = f":white_check_mark: Acknowledged by {who} · {escape(change.get('acked_at'))}"
         if change.get("ack_via"):
             line += f" (via {escape(change['ack_via'])})"
         if change.get("ack_note"):
@@ -228,6 +231,13 @@ def fallback_text(change: dict[str, Any]) -> str:
 # --- the digest ----------------------------------------------------------------------------
 
 
+def _since(period_start: str | None) -> str:
+    """The first digest covers everything: say so rather than showing the store's 1970 placeholder."""
+    if not period_start or period_start.startswith("1970-01-01"):
+        return "the beginning"
+    return period_start
+
+
 def digest_parent(digest: dict[str, Any], posture: list[dict[str, Any]], broken_sources: list[dict[str, Any]],
                   *, stale_attestations: list[str] = (), top: int = 8) -> tuple[str, list[dict[str, Any]]]:
     counts = digest["counts"]
@@ -237,7 +247,7 @@ def digest_parent(digest: dict[str, Any], posture: list[dict[str, Any]], broken_
                f" · :large_yellow_circle: low {counts.get('low', 0)} · :hourglass: carried over "
                f"{digest.get('carried_over', 0)} · {digest.get('informational', 0)} informational not listed")
     blocks: list[dict[str, Any]] = [header, section(summary), context(
-        f"Changes since {escape(digest.get('period_start') or 'the beginning')} · one reply per item in the thread")]
+        f"Changes since {escape(_since(digest.get('period_start')))} · one reply per item in the thread")]
     if items:
         lines = [f"{SEVERITY_EMOJI.get(i['severity'], '')} *{escape(i['id'])}* {truncate(title(hide_ips(i['title'])), 300)}"
                  + (" _(carried over)_" if i.get("carried_over") else "") for i in items[:top]]
@@ -329,6 +339,10 @@ def item_detail(change: dict[str, Any], versions: list[dict[str, Any]], acks: li
     return fit(blocks)
 
 
+def _key(control: dict[str, Any]) -> str | None:
+    return (control.get("settings") or [None])[0]
+
+
 def posture_blocks(report: dict[str, Any], area: str | None = None, limit: int = 15) -> list[dict[str, Any]]:
     controls = report["controls"]
     if area:
@@ -342,8 +356,9 @@ def posture_blocks(report: dict[str, Any], area: str | None = None, limit: int =
     for control in [c for c in controls if c["status"] != "pass"][:limit]:
         blocks.append(section(
             f"{STATUS_EMOJI[control['status']]} *{escape(control['id'])}* {SEVERITY_EMOJI.get(control['severity'], '')} "
-            f"{escape(control['title'])}\nobserved `{escape(json.dumps(control['observed']))}` · expected "
-            f"`{escape(json.dumps(control['expected']))}`\n_{escape(control['remediation'])}_"))
+            f"{escape(control['title'])}\nobserved `{escape(value_words(control['observed'], _key(control)))}` · "
+            f"expected `{escape(expected_words(control['expected'], None, _key(control)))}`"
+            f"\n_{escape(control['remediation'])}_"))
     return fit(blocks)
 
 

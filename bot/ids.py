@@ -14,4 +14,4 @@ SNOOZE_CHOICES = (("1d", "1 day"), ("1w", "1 week"), ("next", "Until next digest
 
 # Every bot scope manifest.yml asks for; `driftwatch doctor` checks the token has each one.
 BOT_SCOPES = ("chat:write", "commands", "channels:history", "groups:history", "channels:read", "groups:read",
-              "usergroups:read")
+              "usergroups:read", "users:read")

@@ -106,6 +106,27 @@ class SlackService:
             self._group_cache = (time.monotonic(), members)
             return members
 
+    # --- who is who -------------------------------------------------------------------------
+
+    def display_name(self, user_id: str, max_age: dt.timedelta = dt.timedelta(days=7)) -> str | None:
+        """The person's Slack display name (users.info, cached in the database for a week)."""
+        with self.store() as store:
+            cached = store.person(user_id)
+            if cached and cached["fetched_at"] and parse_iso(cached["fetched_at"]) > self.clock() - max_age:
+                return cached["name"]
+            try:
+                user = self.client.users_info(user=user_id).get("user") or {}
+            except SlackApiError as exc:
+                log.warning("cannot read the name of %s: %s", user_id, exc.response.get("error"))
+                return cached["name"] if cached else None
+            except OSError as exc:
+                log.warning("cannot read the name of %s: %s", user_id, exc)
+                return cached["name"] if cached else None
+            profile = user.get("profile") or {}
+            name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
+            store.remember_person(user_id, name or None)
+            return name or None
+
     # --- delivery --------------------------------------------------------------------------
 
     def deliverer(self) -> Deliverer:
@@ -172,6 +193,8 @@ class SlackService:
             thread_ts: str | None = None) -> list[str]:
         """Apply ack / undo / snooze to each id through the use cases, confirm where asked, deliver."""
         lines: list[str] = []
+        if blocks.SLACK_USER.match(user or ""):
+            self.display_name(user)  # cached, so the card and `changes` show a name, not U123
         for ref in request.refs:
             try:
                 if request.name == "ack":

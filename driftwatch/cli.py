@@ -1,8 +1,10 @@
 """The ``driftwatch`` command line: parses options, calls the core, renders with Rich or JSON.
 
 Every command that prints data takes ``--json`` and then writes nothing but
-JSON to stdout (logs and progress go to stderr). Exit codes: 0 success,
-1 an operational failure, 2 bad usage or configuration.
+JSON to stdout (logs and progress go to stderr). Exit codes (README, "Exit codes"):
+0 all good; 1 the command ran but something operational failed (a source in error or
+blocked, a collector failed, doctor found a problem, delivery left messages pending past
+``--wait``); 2 bad usage or configuration; 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import logging
 import sqlite3
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
@@ -26,8 +29,10 @@ if TYPE_CHECKING:  # the real imports happen inside commands, so `--help` starts
     from .config import Settings
     from .store import Store
 
+EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,6 +83,8 @@ class State:
         self.config_path = config_path
         self.log_format = log_format
         self.verbose = verbose
+        self.create_dirs = False  # only `init` creates a missing database folder
+        self.started = time.monotonic()  # `--wait` bounds the whole command, its imports included
         self._settings: Settings | None = None
         self._app: Driftwatch | None = None
 
@@ -85,16 +92,21 @@ class State:
     def settings(self) -> Settings:
         if self._settings is None:
             from .config import load_settings
+            from .paths import check_data_dir
 
-            self._settings = load_settings(self.config_path)
-            setup_logging(self.log_format or self._settings.log_format, self.verbose)
+            check_data_dir()
+            settings = load_settings(self.config_path)
+            setup_logging(self.log_format or settings.log_format, self.verbose, configured_level(settings))
+            self._settings = settings
         return self._settings
 
     @property
     def app(self) -> Driftwatch:
+        """The application; first the database folder must exist (only ``init`` creates it)."""
         if self._app is None:
             from .app import Driftwatch
 
+            check_db_folder(self.settings.db_path, create=self.create_dirs or db_path_is_default(self.settings))
             self._app = Driftwatch(self.settings)
         return self._app
 
@@ -102,10 +114,51 @@ class State:
         return self.app.open_store()
 
 
-def setup_logging(fmt: str, verbose: int) -> None:
+def configured_level(settings: Settings) -> str | None:
+    """``[log] level`` when the config file sets it (else each face keeps its own default)."""
+    log_config = settings.config.log
+    return log_config.level if "level" in log_config.model_fields_set else None
+
+
+def setup_logging(fmt: str, verbose: int, level: str | None = None, default: int = logging.WARNING) -> None:
+    """``-v`` / ``-vv`` win, then ``[log] level``, then the face's default (commands: warnings)."""
     from .logs import configure
 
-    configure(fmt, logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    if verbose:
+        chosen = logging.DEBUG if verbose > 1 else logging.INFO
+    elif level:
+        chosen = logging.getLevelName(level.upper())
+    else:
+        chosen = default
+    configure(fmt, chosen)
+
+
+def db_path_is_default(settings: Settings) -> bool:
+    """The built-in ``data/driftwatch.db`` (no $DRIFTWATCH_DB, no [storage] path) cannot be a typo."""
+    import os
+
+    return not os.environ.get("DRIFTWATCH_DB") and "path" not in settings.config.storage.model_fields_set
+
+
+def check_db_folder(db_path: Path, *, create: bool = False) -> None:
+    """A typo in the database path is an error naming it, not a new empty database somewhere."""
+    folder = db_path.parent
+    if folder.is_dir():
+        return
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    raise ConfigError(f"{db_path}: the database folder {folder} does not exist "
+                      "(check $DRIFTWATCH_DB / [storage] path, or create it with `driftwatch init`)")
+
+
+def warn_waiting(state: State, store: Store, *, console: Console | None = None) -> int:
+    """Say how many Slack messages wait because no token is set (stderr by default); returns the count."""
+    waiting = state.app.notifier.waiting(store)
+    if waiting and not state.settings.secrets.get("SLACK_BOT_TOKEN"):
+        (console or err).print(f"{waiting} Slack alert{'s' if waiting != 1 else ''} waiting in the outbox: "
+                               "set SLACK_BOT_TOKEN to deliver them (`driftwatch outbox` lists them)", markup=False)
+    return waiting
 
 
 def emit_json(data: Any) -> None:
@@ -129,6 +182,8 @@ def handle_errors(func: F) -> F:
             if is_busy(exc):
                 raise Failure(f"the database is busy (another process is writing): {exc}; try again") from None
             raise
+        except FileNotFoundError as exc:  # e.g. a bundled data file removed from DRIFTWATCH_DATA_DIR
+            raise UsageProblem(f"{exc.filename or exc}: file not found") from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -166,6 +221,7 @@ def init(state: State, write_config: bool, as_json: bool) -> None:
 
             target.write_text(data_file("driftwatch.example.toml").read_text())
             written = str(target)
+    state.create_dirs = True
     settings = state.settings
     with state.open_store() as store:
         info = {
@@ -206,9 +262,15 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
     ) as progress:
         task = progress.add_task("checking sources", total=total)
         result = check_sources(state.app, source_names, on_source_done=lambda _o: progress.advance(task))
+    with state.app.store() as store:  # with --json the warning goes to stderr; else it is part of the report
+        waiting = warn_waiting(state, store, console=err if as_json else out)
+    from driftwatch.watchers.check import FAILED_STATUSES
+
+    failed = [s.name for s in result.report.sources if s.status in FAILED_STATUSES]
+    failed += [f"{o.workspace}/{c}" for o in result.snapshots for c in o.errors]
     if as_json:
-        emit_json(result.as_dict())
-        return
+        emit_json({**result.as_dict(), "waiting": waiting, "failed": failed})
+        raise SystemExit(EXIT_FAILURE if failed else EXIT_OK)
     from .terminal import changes_table, check_table
 
     report = result.report
@@ -223,6 +285,8 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
         out.print(changes_table(rows, title=f"{len(rows)} new changes"))
     else:
         out.print("No new changes.")
+    if failed:
+        raise Failure(f"{len(failed)} failed: {', '.join(failed)}")
 
 
 # --- replay ---------------------------------------------------------------------------------
@@ -270,6 +334,8 @@ def changes(state: State, since: str | None, source: str | None, limit: int | No
         except ValueError as exc:
             raise UsageProblem(f"--since: {exc}") from None
     with state.open_store() as store:
+        if source and source not in {s.name for s in state.settings.sources} | {r["name"] for r in store.sources()}:
+            state.settings.source(source)  # an unknown name is a usage error, as for `check --source`
         rows = store.changes(since=since_iso, source=source, limit=limit)
     if as_json:
         from .export import public_change
@@ -294,6 +360,8 @@ def item(state: State, ref: str, as_json: bool) -> None:
             raise Failure(f"no change {ref!r}")
         versions = store.entry_versions(row["entry_id"]) if row.get("entry_id") else []
         acks = store.acks(row["id"])
+        names = store.people_names(a["actor"] for a in acks if a.get("actor"))
+        acks = [{**a, "actor_name": names.get(a["actor"])} for a in acks]
     from .export import public_change
 
     data = {**public_change(row), "details": row.get("details") or {}, "versions": versions, "acks": acks}
@@ -321,7 +389,8 @@ def item(state: State, ref: str, as_json: bool) -> None:
         if version.get("diff"):
             out.print(Text(version["diff"]))
     for ack in acks:
-        out.print(Text(f"{ack['at']} {ack['action']} by {ack['actor']} via {ack['via']}: {ack.get('note') or ''}"))
+        who = ack.get("actor_name") or ack["actor"]
+        out.print(Text(f"{ack['at']} {ack['action']} by {who} via {ack['via']}: {ack.get('note') or ''}"))
 
 
 # --- sources --------------------------------------------------------------------------------
@@ -351,17 +420,9 @@ def sources(state: State, as_json: bool) -> None:
     if as_json:
         emit_json({"sources": rows})
         return
-    from rich.table import Table
+    from .terminal import sources_table
 
-    from .terminal import plain, status_text
-
-    table = Table(title="Sources", title_justify="left")
-    for column in ("name", "kind", "status", "entries", "last success", "reason"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(plain(row["name"]), plain(row["kind"]), status_text(row["status"]),
-                      plain(row["entries"]), plain(row["last_success_at"] or "never"), plain(row["reason"] or ""))
-    out.print(table)
+    out.print(sources_table(rows))
 
 
 # --- digest ---------------------------------------------------------------------------------
@@ -377,7 +438,7 @@ def sources(state: State, as_json: bool) -> None:
 @handle_errors
 def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) -> None:
     """Build the digest: changes since the last digest plus earlier ones still open."""
-    from .app import build_digest, post_digest
+    from .app import build_digest
 
     if force and not post:
         raise UsageProblem("--force only makes sense with --post")
@@ -387,10 +448,11 @@ def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) ->
             raise UsageProblem("set [slack] channel in the config to the channel id digests go to")
         if not settings.secrets.get("SLACK_BOT_TOKEN"):
             raise UsageProblem("SLACK_BOT_TOKEN is not set")
-        result = post_digest(state.app, force=force, max_wait=wait)
+        result = _post_digest_within(state, force=force, wait=wait)
         if as_json:
             emit_json(result)
-        elif result["status"] == "already_posted":
+            raise SystemExit(EXIT_FAILURE if result["status"] == "posting" else EXIT_OK)
+        if result["status"] == "already_posted":
             out.print(f"The digest for the period starting {result['period']} was already posted "
                       f"(ts {result.get('ts')}); nothing posted. Use --force to post it again.")
         elif result["status"] == "posting":
@@ -400,6 +462,8 @@ def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) ->
                       "will finish it; it will not be posted twice.")
         else:
             out.print(f"Posted the digest: {result['items']} items to {result['channel']} (ts {result['ts']}).")
+        if result["status"] == "posting":
+            raise SystemExit(EXIT_FAILURE)  # delivery left messages pending past --wait
         return
     with state.open_store() as store:
         result = build_digest(state.app, store)
@@ -409,6 +473,26 @@ def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) ->
     from .terminal import print_digest
 
     print_digest(out, result)
+
+
+def _post_digest_within(state: State, *, force: bool, wait: float) -> dict[str, Any]:
+    """Post the digest, returning about ``wait`` seconds after the command started whatever Slack does."""
+    from .app import Driftwatch, post_digest
+    from .deadline import BoundedDelivery
+
+    app = Driftwatch(state.settings, notifier=BoundedDelivery(state.app.notifier, state.started + wait))
+    with app.store() as store:
+        run_id = store.start_run("digest")
+    try:
+        result = post_digest(app, force=force, max_wait=wait)
+    except BaseException as exc:
+        with app.store() as store:
+            store.finish_run(run_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
+                             {"error": str(exc)[:500]})
+        raise
+    with app.store() as store:
+        store.finish_run(run_id, "ok", {"status": result["status"], "period": result["period"], "via": "cli"})
+    return result
 
 
 # --- classifier -----------------------------------------------------------------------------
@@ -531,13 +615,16 @@ def snapshot(state: State, workspace: str | None, as_json: bool) -> None:
 
     _workspaces(state, workspace)  # a usage error when none is configured or the name is unknown
     outcomes = take_snapshots(state.app, workspace)
+    failed = [f"{o.workspace}/{c}" for o in outcomes for c in o.errors]
     if as_json:
         emit_json({"snapshots": [o.as_dict() for o in outcomes]})
-        return
+        raise SystemExit(EXIT_FAILURE if failed else EXIT_OK)
     from .terminal import snapshot_lines
 
     for outcome in outcomes:
         snapshot_lines(out, outcome.as_dict())
+    if failed:
+        raise Failure(f"collector failed: {', '.join(failed)}")
 
 
 @cli.command()
@@ -576,17 +663,16 @@ def baseline(state: State, as_json: bool) -> None:
     if as_json:
         emit_json({"controls": [c.as_dict() for c in controls]})
         return
-    from rich.table import Table
+    from .posture.wording import expected_words
+    from .terminal import Column, FitTable, plain, severity_text
 
-    from .terminal import plain, severity_text
-
-    table = Table(title=f"Baseline: {len(controls)} controls", title_justify="left")
-    for column in ("id", "vendor", "rec", "severity", "setting", "rule", "expected", "title"):
-        table.add_column(column, overflow="fold")
+    table = FitTable([Column("id", 10), Column("vendor", 4), Column("rec", 3), Column("severity", 8), Column("setting", 5, max_width=40),
+                      Column("rule", 2), Column("expected", 7, max_width=30),
+                      Column("title", 9, flexible=True, min_width=16)], title=f"Baseline: {len(controls)} controls")
     for c in controls:
-        table.add_row(plain(c.id), plain(c.vendor), plain(c.recommendation), severity_text(c.severity),
-                      plain(", ".join(c.settings)),
-                      plain(c.rule), plain(json.dumps(c.expected)), plain(c.title))
+        table.add_row(plain(c.id), plain(c.vendor), plain(c.recommendation), severity_text(c.severity), plain(", ".join(c.settings)),
+                      plain(c.rule), plain(expected_words(c.expected, c.rule, c.settings[0] if c.settings else None)),
+                      plain(c.title))
     out.print(table)
 
 
@@ -647,6 +733,9 @@ def serve(state: State, port: int, host: str, socket: bool) -> None:
     from driftwatch.bot.service import SlackProblem
 
     settings = state.settings
+    state.app  # the database folder must exist
+    if socket and not settings.secrets.get("SLACK_APP_TOKEN"):
+        raise UsageProblem("SLACK_APP_TOKEN (xapp-...) is not set; Socket Mode needs an app-level token")
     port = int(os.environ.get("PORT", port))  # Heroku-style platforms assign the port
     try:
         app, _service = create_app(settings, socket_mode=socket)
@@ -679,8 +768,9 @@ def worker(state: State, misfire_grace: int, once: bool) -> None:
     from .worker import WorkerLocked, run_once, run_worker
 
     settings = state.settings
-    if not state.verbose:
-        setup_logging(state.log_format or settings.log_format, 1)
+    state.app  # the database folder must exist
+    if not state.verbose:  # the worker logs what it does: info unless [log] level says otherwise
+        setup_logging(state.log_format or settings.log_format, 0, configured_level(settings), logging.INFO)
     try:
         if once:
             run_once(settings)
@@ -727,8 +817,11 @@ def deliver(state: State, as_json: bool) -> None:
         raise UsageProblem("Slack is not configured: set SLACK_BOT_TOKEN and [slack] channel")
     from driftwatch.bot.service import SlackService, make_client
 
-    state.open_store().close()  # create or upgrade the schema before delivering
+    with state.open_store() as store:  # create or upgrade the schema before delivering
+        run_id = store.start_run("deliver")
     report = SlackService(make_client(settings), settings).deliver().as_dict()
+    with state.open_store() as store:
+        store.finish_run(run_id, "ok", {k: v for k, v in report.items() if k != "errors"})
     if as_json:
         emit_json(report)
         return
@@ -751,19 +844,14 @@ def outbox(state: State, as_json: bool) -> None:
     if as_json:
         emit_json(summary)
         return
-    from rich.table import Table
+    from .terminal import outbox_counts_table, outbox_table
 
-    from .terminal import plain
-
-    counts = summary["counts"]
-    out.print(f"pending {counts['pending']} · sending {counts['sending']} · sent {counts['sent']} · failed {counts['failed']}")
-    table = Table(title="Waiting", title_justify="left")
-    for column in ("id", "kind", "message", "attempts", "next attempt", "last error"):
-        table.add_column(column, overflow="fold")
-    for row in summary["pending"] + [{**r, "attempts": "-", "next_attempt_at": "never (failed)"} for r in summary["failed"]]:
-        table.add_row(plain(row["id"]), plain(row["kind"]), plain(row["dedupe_key"]), plain(row["attempts"]),
-                      plain(row.get("next_attempt_at")), plain(row.get("last_error") or ""))
-    out.print(table)
+    settings = state.settings
+    delivery = ("on" if settings.secrets.get("SLACK_BOT_TOKEN") else "waiting for SLACK_BOT_TOKEN") \
+        if settings.config.slack.channel else "off (no [slack] channel)"
+    out.print(outbox_counts_table(summary["counts"], delivery))
+    out.print(outbox_table(summary["pending"] + [{**r, "attempts": "-", "next_attempt_at": "never (failed)"}
+                                                 for r in summary["failed"]]))
 
 
 @cli.command()
@@ -771,18 +859,24 @@ def outbox(state: State, as_json: bool) -> None:
 @click.pass_obj
 @handle_errors
 def status(state: State, as_json: bool) -> None:
-    """Last run of every job, next runs, outbox depth, source health."""
-    from .worker import next_runs
+    """Last and next run of every job, the outbox as counts, source health."""
+    from .worker import job_rows, next_runs
 
     settings = state.settings
     with state.open_store() as store:
+        counts = store.outbox_counts()
+        waiting = state.app.notifier.waiting(store)
         data = {
             "database": str(settings.db_path),
             "schema_version": store.schema_version,
+            "jobs": job_rows(settings, store, store.clock()),
             "last_runs": {r["kind"]: {"started_at": r["started_at"], "finished_at": r["finished_at"],
                                       "status": r["status"]} for r in store.last_runs()},
             "next_runs": next_runs(settings, store, store.clock()),
-            "outbox": store.outbox_counts(),
+            "outbox": {s: counts.get(s, 0) for s in ("pending", "sending", "sent", "failed")},
+            "waiting": waiting,
+            "delivery": ("on" if settings.secrets.get("SLACK_BOT_TOKEN") else "waiting for SLACK_BOT_TOKEN")
+            if settings.config.slack.channel else "off (no [slack] channel)",
             "sources": [{"name": r["name"], "status": r["status"], "reason": r["status_reason"],
                          "last_success_at": r.get("last_success_at"),
                          "consecutive_failures": r["consecutive_failures"]} for r in store.sources()],
@@ -793,32 +887,19 @@ def status(state: State, as_json: bool) -> None:
     if as_json:
         emit_json(data)
         return
-    from rich.table import Table
+    from .terminal import jobs_table, outbox_counts_table, status_sources_table
 
-    from .terminal import plain, status_text
-
-    table = Table(title="Jobs", title_justify="left")
-    for column in ("job", "last start", "status", "next run"):
-        table.add_column(column)
-    kinds = sorted(set(data["last_runs"]) | {k.split(":")[0] for k in data["next_runs"]})
-    for kind in kinds:
-        last = data["last_runs"].get(kind, {})
-        nxt = min((v for k, v in data["next_runs"].items() if k.split(":")[0] == kind and v), default=None)
-        table.add_row(plain(kind), plain(last.get("started_at") or "never"), status_text(last.get("status")),
-                      plain(nxt or "-"))
-    out.print(table)
-    out.print(f"outbox: {data['outbox'] or 'empty'}")
-    sources = Table(title="Sources", title_justify="left")
-    for column in ("source", "status", "last success", "failures", "reason"):
-        sources.add_column(column, overflow="fold")
-    for row in data["sources"]:
-        sources.add_row(plain(row["name"]), status_text(row["status"]), plain(row["last_success_at"] or "never"),
-                        plain(row["consecutive_failures"]), plain(row["reason"] or ""))
-    out.print(sources)
+    out.print(jobs_table(data["jobs"]))
+    out.print(outbox_counts_table(data["outbox"], data["delivery"]))
+    if waiting and not settings.secrets.get("SLACK_BOT_TOKEN"):
+        out.print(f"{waiting} Slack alert{'s' if waiting != 1 else ''} waiting in the outbox: "
+                  "set SLACK_BOT_TOKEN to deliver them (`driftwatch outbox` lists them)", markup=False)
+    out.print(status_sources_table(data["sources"]))
     if data["audit_log_files"]:
-        files = Table(title="Audit log files not applied", title_justify="left")
-        for column in ("workspace", "file", "status", "attempts", "reason", "change"):
-            files.add_column(column, overflow="fold")
+        from .terminal import Column, FitTable, plain, status_text
+
+        files = FitTable([Column("workspace", 6), Column("file", 9), Column("status", 8), Column("attempts", 5),
+                          Column("reason", 4, flexible=True), Column("change", 7)], title="Audit log files not applied")
         for row in data["audit_log_files"]:
             files.add_row(plain(row["workspace"]), plain(row["file_id"]), status_text(row["status"]),
                           plain(row["attempts"]), plain(row["reason"]), plain(row["change_ref"] or ""))
@@ -929,6 +1010,34 @@ def report(state: State, workspace: str | None, since: str | None, html_path: st
               f"{summary['drift_events']} drift events)", markup=False)
 
 
+# --- browse ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True, help="HTTP port.")
+@click.pass_obj
+@handle_errors
+def browse(state: State, host: str, port: int) -> None:
+    """Browse the database read-only in Datasette (pip install 'driftwatch[browse]')."""
+    try:
+        import uvicorn
+        from datasette.app import Datasette
+        from datasette.database import Database
+    except ImportError:
+        raise UsageProblem("Datasette is not installed: pip install 'driftwatch[browse]'") from None
+    from .store_queries import DATABASE_NAME, browse_metadata
+
+    with state.open_store() as store:  # create or upgrade, then fold the WAL in for an immutable reader
+        store.checkpoint()
+        metadata = browse_metadata(store.table_names())
+    path = str(state.settings.db_path)
+    datasette = Datasette(metadata=metadata, settings={"default_page_size": 50, "sql_time_limit_ms": 3000})
+    datasette.add_database(Database(datasette, path=path, is_mutable=False), name=DATABASE_NAME)
+    err.print(f"driftwatch: browsing {path} read-only at http://{host}:{port}/{DATABASE_NAME}", markup=False)
+    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+
+
 # --- demo -----------------------------------------------------------------------------------
 
 
@@ -963,12 +1072,12 @@ def demo(state: State, db_path: str | None, as_json: bool) -> None:
 
 
 def main() -> None:
-    from .logs import RedactingStream
-
-    sys.stdout = RedactingStream(sys.stdout)  # type: ignore[assignment]  (every printed line is masked)
-    sys.stderr = RedactingStream(sys.stderr)  # type: ignore[assignment]
     try:
-        cli.main(prog_name="driftwatch", standalone_mode=True)
-    except KeyboardInterrupt:
+        code = cli.main(prog_name="driftwatch", standalone_mode=False)
+    except (click.exceptions.Abort, KeyboardInterrupt):
         err.print("interrupted")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

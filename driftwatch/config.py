@@ -423,7 +423,7 @@ def load_settings(
     return Settings(
         config=config,
         config_path=config_path,
-        db_path=db_path,
+        db_path=db_path,  # relative: to the config file when set there, else to the working directory
         sources=sources,
         sources_are_default=not config.sources,
         secrets=Secrets({name: env[name] for name in SECRET_ENV if env.get(name)}),

@@ -28,6 +28,7 @@ def run_doctor(settings: Settings, *, network: bool = True) -> list[Check]:
     checks += _audit_logs(settings)
     checks += _secrets(settings)
     checks.append(_browser(settings))
+    checks += _attested(settings)
     if network:
         checks += _slack(settings)
         checks += _sources(settings)
@@ -36,6 +37,9 @@ def run_doctor(settings: Settings, *, network: bool = True) -> list[Check]:
 
 
 def _database(settings: Settings) -> Check:
+    if not settings.db_path.parent.is_dir():
+        return Check("database", False, f"{settings.db_path}: the folder {settings.db_path.parent} does not exist",
+                     "fix $DRIFTWATCH_DB / [storage] path, or run `driftwatch init` to create it")
     try:
         with Store.open(settings.db_path) as store:
             integrity = store.integrity()
@@ -65,6 +69,27 @@ def _audit_logs(settings: Settings) -> list[Check]:
     return [Check("audit log files", False, detail,
                   "driftwatch retries them on every snapshot; if the checksum keeps failing, download the file "
                   "again from the Compliance API or ask OpenAI support, then run `driftwatch snapshot`")]
+
+
+def _attested(settings: Settings) -> list[Check]:
+    """Each workspace's attested file must exist and hold valid, well-typed values (offline too)."""
+    from driftwatch.posture import load_catalogue
+    from driftwatch.watchers.collectors.attested import collect_attested
+
+    out = []
+    for workspace in settings.config.workspaces:
+        if not workspace.attested:
+            continue
+        path = settings.resolve(workspace.attested)
+        result = collect_attested(path, load_catalogue())
+        name = f"attested {workspace.name}"
+        if result.error:
+            out.append(Check(name, False, result.error,
+                             "write it with `driftwatch settings template > FILE` and fill in what the admin UI shows"))
+        else:
+            detail = f"{path}: {len(result.observations)} settings"
+            out.append(Check(name, True, detail + (f"; {len(result.warnings)} warnings" if result.warnings else "")))
+    return out
 
 
 def _secrets(settings: Settings) -> list[Check]:

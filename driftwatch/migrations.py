@@ -449,6 +449,12 @@ def m012_hardening_slack_requests(db: Database) -> None:
     db["slack_requests"].create_index(["seen_at"])
 
 
+@migrations()
+def m013_operator_people(db: Database) -> None:
+    """Display names of the people who act in Slack (users.info, cached), so acks read as names."""
+    db["people"].create({"user_id": str, "name": str, "fetched_at": str}, pk="user_id", if_not_exists=True)
+
+
 def schema_version(db: Database) -> int:
     return len(migrations.applied(db))
 

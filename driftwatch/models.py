@@ -48,7 +48,7 @@ PUBLIC_CHANGE_FIELDS = (
     "id", "kind", "source", "workspace", "control_id", "title", "summary", "date", "link",
     "detected_at", "security_relevant", "severity", "categories", "reasons",
     "acked_by", "acked_at", "ack_note", "ack_via", "snoozed_until",
-    "actor", "actor_type", "changed_at", "actor_ip", "date_precision", "labels",
+    "actor", "actor_type", "changed_at", "actor_ip", "date_precision", "labels", "acked_by_name",
 )
 
 
@@ -141,7 +141,8 @@ def public_change(row: dict[str, Any]) -> dict[str, Any]:
         "severity": row.get("severity") or "info",
         "categories": list(row.get("categories") or []),
         "reasons": list(row.get("reasons") or []),
-        "acked_by": row.get("acked_by"),
+        "acked_by": row.get("acked_by"),  # the Slack user id (or CLI user), stable for machines
+        "acked_by_name": row.get("acked_by_name"),  # the person's Slack display name, when known
         "acked_at": row.get("acked_at"),
         "ack_note": row.get("ack_note"),
         "ack_via": row.get("ack_via"),

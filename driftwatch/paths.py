@@ -25,3 +25,22 @@ def data_dir() -> Path:
 
 def data_file(*parts: str) -> Path:
     return data_dir().joinpath(*parts)
+
+
+REQUIRED_DATA = ("sources.toml", "settings.toml", "baseline.toml", "audit_map.toml")
+
+
+def check_data_dir() -> None:
+    """A missing or incomplete data folder is one line naming it, not a traceback later.
+
+    Raises :class:`driftwatch.errors.ConfigError`.
+    """
+    from .errors import ConfigError
+
+    folder = data_dir()
+    origin = " (from $DRIFTWATCH_DATA_DIR)" if os.environ.get("DRIFTWATCH_DATA_DIR") else ""
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: data directory not found{origin}")
+    missing = [name for name in REQUIRED_DATA if not (folder / name).is_file()]
+    if missing:
+        raise ConfigError(f"{folder}: incomplete data directory{origin}: missing {', '.join(missing)}")

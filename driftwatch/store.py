@@ -13,7 +13,7 @@ import sqlite3
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from sqlite_utils import Database
 
@@ -432,7 +432,27 @@ class Store:
                 history.setdefault(ack["change_id"], []).append(ack)
         for row in rows:
             row.update(fold_acks(history.get(row["id"], [])))
+        names = self.people_names({r["acked_by"] for r in rows if r.get("acked_by")})
+        for row in rows:
+            row["acked_by_name"] = names.get(row["acked_by"]) if row.get("acked_by") else None
         return rows
+
+    # --- people (Slack display names) ---------------------------------------------------------
+
+    def people_names(self, user_ids: Iterable[str]) -> dict[str, str]:
+        ids = sorted(set(user_ids))
+        if not ids or "people" not in self.db.table_names():
+            return {}
+        marks = ",".join("?" for _ in ids)
+        return {r["user_id"]: r["name"] for r in self.db.query(
+            f"select user_id, name from people where user_id in ({marks}) and name is not null", ids)}
+
+    def person(self, user_id: str) -> dict[str, Any] | None:
+        rows = list(self.db["people"].rows_where("user_id = ?", [user_id]))
+        return rows[0] if rows else None
+
+    def remember_person(self, user_id: str, name: str | None) -> None:
+        self.db["people"].upsert({"user_id": user_id, "name": name, "fetched_at": self.now()}, pk="user_id")
 
     # --- acknowledgements -------------------------------------------------------------------
 
@@ -539,6 +559,11 @@ class Store:
 
     def digest_for_period(self, period_key: str) -> dict[str, Any] | None:
         rows = list(self.db["digests"].rows_where("period_key = ?", [period_key]))
+        return _decode(rows[0]) if rows else None
+
+    def digest_in_flight(self) -> dict[str, Any] | None:
+        """The newest digest queued and not yet fully delivered (a forced post reuses it)."""
+        rows = list(self.db.query("select * from digests where status = 'posting' order by id desc limit 1"))
         return _decode(rows[0]) if rows else None
 
     def last_digest(self) -> dict[str, Any] | None:
@@ -674,7 +699,8 @@ class Store:
         return rows[0]["cursor"] if rows else None
 
     def set_cursor(self, workspace: str, collector: str, cursor: str | None) -> None:
-        if cursor is not None:
+        """``updated_at`` is when the cursor last moved (the dead-man's switch watches it)."""
+        if cursor is not None and cursor != self.cursor(workspace, collector):
             self.db["collector_cursors"].upsert(
                 {"workspace": workspace, "collector": collector, "cursor": cursor, "updated_at": self.now()},
                 pk=("workspace", "collector"),
@@ -784,6 +810,46 @@ class Store:
         return self._with_ack_state(rows)
 
     # --- upkeep -----------------------------------------------------------------------------
+
+    # --- health (the dead-man's switch) -------------------------------------------------------
+
+    def last_finished_run(self, kind: str) -> str | None:
+        row = self.db.execute("select max(finished_at) from runs where kind = ? and finished_at is not null "
+                              "and status != 'running'", [kind]).fetchone()
+        return row[0] if row else None
+
+    def first_run_at(self) -> str | None:
+        row = self.db.execute("select min(started_at) from runs").fetchone()
+        return row[0] if row else None
+
+    def collector_failing_since(self, workspace: str, limit: int = 1000) -> dict[str, str]:
+        """Collectors failing in the latest snapshot, each with the start of its failure streak."""
+        since: dict[str, str] = {}
+        still: set[str] | None = None
+        for row in self.db.query("select taken_at, errors from snapshots where workspace = ? order by id desc "
+                                 "limit ?", [workspace, limit]):
+            errors = set(json.loads(row["errors"] or "{}"))
+            still = errors if still is None else still & errors
+            if not still:
+                break
+            for name in still:
+                since[name] = row["taken_at"]
+        return since
+
+    def cursors(self) -> list[dict[str, Any]]:
+        return list(self.db["collector_cursors"].rows)
+
+    def health_alerts(self) -> list[dict[str, Any]]:
+        """Health alerts queued so far (raised and cleared), oldest first."""
+        return list(self.db.query("select id, dedupe_key, created_at from outbox where dedupe_key like 'health:%' "
+                                  "or dedupe_key like 'health-clear:%' order by id"))
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the main file, so a read-only (immutable) reader sees every commit."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def table_names(self) -> list[str]:
+        return list(self.db.table_names())
 
     def ping(self) -> None:
         """A cheap read that fails when the database cannot be read (for /healthz)."""

@@ -6,15 +6,17 @@ a title like "[bold]x[/]" is shown as typed and cannot restyle the output.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Iterable
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "dark_orange", "low": "yellow", "info": "dim"}
 STATUS_STYLE = {
-    "ok": "green", "unchanged": "dim green", "broken": "bold red", "blocked": "bold magenta", "error": "red", "new": "cyan",
+    "blocked": "bold magenta", "partial": "yellow", "failed": "bold red", "interrupted": "yellow",
+    "ok": "green", "unchanged": "dim green", "broken": "bold red", "error": "red", "new": "cyan",
     "pass": "green", "fail": "bold red", "unknown": "yellow", "waived": "magenta", "not_applicable": "dim",
     "retrying": "yellow", "reported": "bold red", "expired": "red",
 }
@@ -34,11 +36,79 @@ def plain(value: Any) -> Text:
     return Text("" if value is None else str(value))
 
 
-def check_table(sources: Iterable[dict[str, Any]], title: str = "Sources") -> Table:
-    table = Table(title=title, title_justify="left")
-    counts = ("entries", "new", "edited", "removed", "restored")
-    for column in ("source", "status", *counts, "error"):
-        table.add_column(column, justify="right" if column in counts else "left", overflow="fold")
+@dataclass
+class Column:
+    """A column of a :class:`FitTable`: fixed ones keep their width, the flexible one takes the rest."""
+
+    name: str
+    priority: int = 5  # lowest is dropped first when the table does not fit
+    flexible: bool = False  # titles: truncated with an ellipsis instead of dropped
+    min_width: int = 12
+    max_width: int | None = None
+    justify: str = "left"
+
+
+class FitTable:
+    """A table that stays one line per row at any width (80 columns, a pipe, a wide terminal).
+
+    At render time it measures its cells, drops the lowest-priority columns until the rest
+    fit, and truncates the flexible column (a title) with an ellipsis; no cell ever wraps.
+    """
+
+    def __init__(self, columns: list[Column], title: str | None = None, caption: str | None = None) -> None:
+        self.columns = columns
+        self.title = title
+        self.caption = caption
+        self.rows: list[list[Text]] = []
+
+    def add_row(self, *cells: Any) -> None:
+        self.rows.append([cell if isinstance(cell, Text) else plain(cell) for cell in cells])
+
+    def _natural(self, index: int) -> int:
+        column = self.columns[index]
+        width = max([len(column.name)] + [row[index].cell_len for row in self.rows])
+        return min(width, column.max_width) if column.max_width else width
+
+    def fit(self, width: int) -> list[int]:
+        """Indexes of the columns that fit in ``width`` characters, in display order."""
+        shown = list(range(len(self.columns)))
+
+        def needed(indexes: list[int]) -> int:
+            cells = sum(min(self._natural(i), self.columns[i].min_width) if self.columns[i].flexible
+                        else self._natural(i) for i in indexes)
+            return cells + 3 * len(indexes) + 1  # borders and padding of a boxed table
+
+        while len(shown) > 1 and needed(shown) > width:
+            shown.remove(min(shown, key=lambda i: (self.columns[i].priority, -i)))
+        return shown
+
+    def table(self, width: int) -> Table:
+        shown = self.fit(width)
+        natural = sum(self._natural(i) for i in shown) + 3 * len(shown) + 1
+        squeeze = natural > width  # then the flexible columns share what the fixed ones leave
+        table = Table(title=self.title, title_justify="left", caption=self.caption, caption_justify="left",
+                      expand=squeeze)
+        for i in shown:
+            column = self.columns[i]
+            if column.flexible and squeeze:
+                table.add_column(column.name, no_wrap=True, overflow="ellipsis", ratio=1,
+                                 justify=column.justify)  # type: ignore[arg-type]
+            else:
+                table.add_column(column.name, no_wrap=True, overflow="ellipsis", width=self._natural(i),
+                                 justify=column.justify)  # type: ignore[arg-type]
+        for row in self.rows:
+            table.add_row(*[row[i] for i in shown])
+        return table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.table(options.max_width)
+
+
+def check_table(sources: Iterable[dict[str, Any]], title: str = "Sources") -> FitTable:
+    table = FitTable([Column("source", 9, max_width=30), Column("status", 10), Column("entries", 4, justify="right"),
+                      Column("new", 8, justify="right"), Column("edited", 7, justify="right"),
+                      Column("removed", 3, justify="right"), Column("restored", 3, justify="right"),
+                      Column("error", 6, flexible=True)], title=title)
     for row in sources:
         table.add_row(
             plain(row["name"]), status_text(row["status"]), plain(row["entries"]), plain(row["new"]),
@@ -47,14 +117,20 @@ def check_table(sources: Iterable[dict[str, Any]], title: str = "Sources") -> Ta
     return table
 
 
-def changes_table(changes: Iterable[dict[str, Any]], title: str = "Changes") -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in ("id", "severity", "kind", "source", "date", "title", "categories", "state"):
-        table.add_column(column, overflow="fold")
+def ack_state(change: dict[str, Any]) -> str:
+    who = change.get("acked_by_name") or change.get("acked_by")
+    if who:
+        return f"acked by {who}"
+    return "snoozed" if change.get("snoozed_until") else "open"
+
+
+def changes_table(changes: Iterable[dict[str, Any]], title: str = "Changes") -> FitTable:
+    table = FitTable([
+        Column("id", 10), Column("severity", 9), Column("kind", 2), Column("source", 4, max_width=24),
+        Column("date", 6), Column("title", 10, flexible=True, min_width=20), Column("categories", 3, max_width=30),
+        Column("state", 7, max_width=28),
+    ], title=title)
     for change in changes:
-        state = "acked by " + change["acked_by"] if change.get("acked_by") else (
-            "snoozed" if change.get("snoozed_until") else "open"
-        )
         table.add_row(
             plain(change.get("ref") or change.get("id")),
             severity_text(change.get("severity")),
@@ -63,8 +139,55 @@ def changes_table(changes: Iterable[dict[str, Any]], title: str = "Changes") -> 
             plain(change.get("date")),
             plain(change.get("title")),
             plain(", ".join(change.get("categories") or [])),
-            plain(state),
+            plain(ack_state(change)),
         )
+    return table
+
+
+def sources_table(rows: Iterable[dict[str, Any]]) -> FitTable:
+    table = FitTable([Column("name", 10, max_width=30), Column("kind", 2), Column("status", 9),
+                      Column("entries", 4, justify="right"), Column("last success", 6),
+                      Column("reason", 5, flexible=True)], title="Sources")
+    for row in rows:
+        table.add_row(plain(row["name"]), plain(row["kind"]), status_text(row["status"]), plain(row["entries"]),
+                      plain(row["last_success_at"] or "never"), plain(row["reason"] or ""))
+    return table
+
+
+def status_sources_table(rows: Iterable[dict[str, Any]]) -> FitTable:
+    table = FitTable([Column("source", 10, max_width=30), Column("status", 9), Column("last success", 6),
+                      Column("failures", 4, justify="right"), Column("reason", 5, flexible=True)], title="Sources")
+    for row in rows:
+        table.add_row(plain(row["name"]), status_text(row["status"]), plain(row["last_success_at"] or "never"),
+                      plain(row["consecutive_failures"]), plain(row["reason"] or ""))
+    return table
+
+
+def jobs_table(jobs: Iterable[dict[str, Any]]) -> FitTable:
+    table = FitTable([Column("job", 10, flexible=True, min_width=14), Column("last run", 8),
+                      Column("status", 9), Column("next run", 7)], title="Jobs")
+    for job in jobs:
+        table.add_row(plain(job["job"]), plain(job["last_run"] or "never"), status_text(job["status"]),
+                      plain(job["next_run"] or "-"))
+    return table
+
+
+def outbox_counts_table(counts: dict[str, int], delivery: str | None = None) -> FitTable:
+    table = FitTable([Column("pending", 9, justify="right"), Column("sending", 8, justify="right"),
+                      Column("sent", 7, justify="right"), Column("failed", 9, justify="right"),
+                      Column("delivery", 5, flexible=True)], title="Slack outbox")
+    table.add_row(plain(counts.get("pending", 0)), plain(counts.get("sending", 0)), plain(counts.get("sent", 0)),
+                  plain(counts.get("failed", 0)), plain(delivery or ""))
+    return table
+
+
+def outbox_table(rows: Iterable[dict[str, Any]]) -> FitTable:
+    table = FitTable([Column("id", 9, justify="right"), Column("kind", 7), Column("message", 6, flexible=True),
+                      Column("attempts", 3, justify="right"), Column("next attempt", 5),
+                      Column("last error", 4, flexible=True)], title="Waiting")
+    for row in rows:
+        table.add_row(plain(row["id"]), plain(row["kind"]), plain(row["dedupe_key"]), plain(row["attempts"]),
+                      plain(row.get("next_attempt_at")), plain(row.get("last_error") or ""))
     return table
 
 
@@ -144,28 +267,27 @@ def snapshot_lines(console: Console, outcome: dict[str, Any]) -> None:
         console.print(Text(f"  warning: {warning}", style="yellow"))
 
 
-def _short(value: Any) -> str:
-    import json
+def posture_table(report: dict[str, Any]) -> FitTable:
+    from driftwatch.posture.wording import expected_words, value_words
 
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def posture_table(report: dict[str, Any]) -> Table:
     title = f"Posture of {report['workspace']} ({report.get('vendor', 'openai')})"
     if report.get("taken_at"):
         title += f" · snapshot {report['taken_at']} · " + ("complete" if report.get("complete") else "INCOMPLETE")
-    table = Table(title=title, title_justify="left", caption=report.get("note"))
-    for column in ("control", "status", "severity", "observed", "expected", "title", "evidence"):
-        table.add_column(column, overflow="fold")
+    table = FitTable([
+        Column("control", 10), Column("status", 9), Column("severity", 6), Column("observed", 7, max_width=24),
+        Column("expected", 8, max_width=30), Column("title", 8, flexible=True, min_width=16),
+        Column("evidence", 2, max_width=36),
+    ], title=title, caption=report.get("note"))
     for control in report["controls"]:
         evidence = "; ".join(
             f"{e.get('collector', '?')} {str(e.get('observed_at', ''))[:10]}" + (f" by {e['actor']}" if e.get("actor") else "")
             for e in control["evidence"] if "collector" in e
         )
+        key = (control.get("settings") or [None])[0]
         table.add_row(
             plain(control["id"].removeprefix("DW-CTRL-")), status_text(control["status"]),
-            severity_text(control["severity"]), plain(_short(control["observed"])),
-            plain(_short(control["expected"])), plain(control["title"]), plain(evidence),
+            severity_text(control["severity"]), plain(value_words(control["observed"], key)),
+            plain(expected_words(control["expected"], None, key)), plain(control["title"]), plain(evidence),
         )
     return table
 

@@ -30,10 +30,11 @@ from .config import Settings, parse_duration
 from . import schedule
 from .schedule import next_slot, period_key
 from .store import Store
-from .timeutil import iso, utcnow
+from .timeutil import iso, parse_iso, utcnow
 
 log = logging.getLogger("driftwatch.worker")
 DELIVERY_SECONDS = 30
+HEALTH_SECONDS = 600
 
 
 class WorkerLocked(Exception):
@@ -116,6 +117,30 @@ class Jobs:
                 run_id = store.start_run("deliver")
                 store.finish_run(run_id, "ok", report)
 
+    def health(self) -> None:
+        """The dead-man's switch, told in Slack: one alert when a condition starts, one when it clears."""
+        from .health import alerts_to_send, assess, cleared_words, open_alerts
+
+        channel = self.settings.config.slack.channel
+        if not channel:
+            return
+        from driftwatch.bot.blocks import escape
+
+        with self.app.store() as store:
+            current = assess(self.settings, store, store.clock())
+            with store.transaction():
+                opened = open_alerts(store.health_alerts())
+                started, cleared = alerts_to_send(current, opened)
+                for problem in started:
+                    store.enqueue("confirmation", f"health:{problem.code}@{store.now()}", channel=channel,
+                                  payload={"text": f":rotating_light: driftwatch health: {escape(problem.reason)}"})
+                for code in cleared:
+                    store.enqueue("confirmation", f"health-clear:{code}@{opened[code]}", channel=channel,
+                                  payload={"text": f":white_check_mark: driftwatch health: {escape(cleared_words(code))}"})
+        if started or cleared:
+            log.warning("health: %d new problems, %d cleared", len(started), len(cleared))
+            self.app.notifier.deliver(0)
+
     def maintenance(self) -> None:
         with self.app.store() as store:
             run_id = store.start_run("maintenance")
@@ -155,6 +180,7 @@ def build_scheduler(settings: Settings, jobs: Jobs, *, misfire_grace: int = 3600
                           next_run_time=utcnow() + dt.timedelta(seconds=random.uniform(1, 30)))
     scheduler.add_job(jobs.digest, digest_trigger(settings), id="digest", name="digest")
     scheduler.add_job(jobs.deliver, IntervalTrigger(seconds=DELIVERY_SECONDS), id="deliver", name="deliver")
+    scheduler.add_job(jobs.health, IntervalTrigger(seconds=HEALTH_SECONDS), id="health", name="health")
     scheduler.add_job(jobs.maintenance, CronTrigger(hour=3, minute=17, timezone="UTC"), id="maintenance",
                       name="maintenance")
     return scheduler
@@ -206,6 +232,7 @@ def run_once(settings: Settings) -> None:
             due = digest_due(settings, store, utcnow())
         if due:
             jobs.digest()
+        jobs.health()
         jobs.deliver()
 
 
@@ -225,3 +252,28 @@ def next_runs(settings: Settings, store: Store, now: dt.datetime) -> dict[str, s
     out["maintenance"] = iso(today if today > now else tomorrow)
     return out
 
+
+
+def job_rows(settings: Settings, store: Store, now: dt.datetime) -> list[dict[str, Any]]:
+    """One row per scheduled job: its last run (from the worker's records) and its next run."""
+    upcoming = next_runs(settings, store, now)
+    runs = {r["kind"]: r for r in store.last_runs()}
+    sources = {row["name"]: row for row in store.sources()}
+    rows: list[dict[str, Any]] = []
+    for source in settings.sources:
+        state = sources.get(source.name, {})
+        rows.append({"job": f"check:{source.name}", "last_run": state.get("last_checked_at"),
+                     "status": state.get("status") if state.get("last_checked_at") else None,
+                     "next_run": upcoming.get(f"check:{source.name}") if source.enabled else None})
+    for workspace in settings.config.workspaces:
+        latest = store.snapshots(workspace.name, 1)
+        last = latest[0]["taken_at"] if latest else None
+        due = (parse_iso(last) + dt.timedelta(seconds=parse_duration(workspace.interval))) if last else now
+        rows.append({"job": f"snapshot:{workspace.name}", "last_run": last,
+                     "status": ("ok" if latest[0].get("complete") else "partial") if latest else None,
+                     "next_run": iso(max(due, now))})
+    for kind in ("digest", "deliver", "maintenance"):
+        run = runs.get(kind) or {}
+        rows.append({"job": kind, "last_run": run.get("finished_at") or run.get("started_at"),
+                     "status": run.get("status"), "next_run": upcoming.get(kind)})
+    return rows

@@ -38,6 +38,10 @@ class FakeSlack:
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}
+        self.users: dict[str, dict[str, Any]] = {}  # user id -> users.info "user" (unknown ids: user_not_found)
+        from driftwatch.bot.ids import BOT_SCOPES
+
+        self.scopes: list[str] = list(BOT_SCOPES)
         self.delay = 0.0  # seconds per call, to let tests kill a client mid-delivery
         self.order: list[tuple[str, str]] = []  # (channel, ts) in the order messages were accepted
         self.failures: dict[str, list[Reply]] = {}
@@ -109,7 +113,7 @@ class FakeSlack:
         if method == "auth.test":
             reply = self._ok({"url": "https://acme.slack.test/", "team": "Acme", "user": "driftwatch",
                               "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"})
-            reply.headers["x-oauth-scopes"] = ",".join(BOT_SCOPES)  # what manifest.yml asks for
+            reply.headers["x-oauth-scopes"] = ",".join(self.scopes)
             return reply
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
@@ -145,6 +149,11 @@ class FakeSlack:
             return self._ok({"view": {"id": "V1", **params["view"]}})
         if method == "views.open":
             return self._ok({"view": {"id": "V2", **params["view"]}})
+        if method == "users.info":
+            user = self.users.get(params.get("user"))
+            if user is None:
+                return Reply(200, b'{"ok": false, "error": "user_not_found"}', {"Content-Type": "application/json"}, etag=False)
+            return self._ok({"user": user})
         if method == "usergroups.users.list":
             return self._ok({"users": self.usergroups.get(params.get("usergroup"), [])})
         return self._ok({})

@@ -118,7 +118,7 @@ def test_digest_period_spanning_a_restart_is_posted_once(tmp_path: Path, web) ->
     assert run(["check"], {**env, "SLACK_BOT_TOKEN": ""}).returncode == 0
     fake.fail_next("chat.postMessage", 503, times=50)
     down = run(["digest", "--post", "--wait", "0", "--json"], env)
-    assert down.returncode == 0, down.stderr
+    assert down.returncode == 1, down.stderr  # messages left pending past --wait: exit 1
     assert json.loads(down.stdout)["status"] == "posting"
     fake.failures.clear()  # Slack is back; the postponed messages fall due
     time.sleep(2.5)
@@ -168,8 +168,8 @@ def test_failing_source_raises_one_alert_and_one_recovery(tmp_path: Path, web) -
     config, env, fake = setup(tmp_path, web, entries=2)
     assert run(["check"], env).returncode == 0
     web.route("/notes", Reply(500, b"down"))
-    for _ in range(4):
-        assert run(["check"], env).returncode == 0
+    for _ in range(4):  # a source in error is an operational failure: exit 1, so cron notices
+        assert run(["check"], env).returncode == 1
     web.page("/notes", hot_page(2))
     assert run(["check"], env).returncode == 0
     with Store.open(tmp_path / "ops.db") as store:
@@ -198,7 +198,7 @@ def test_status_outbox_doctor_and_export(tmp_path: Path, web) -> None:
     report = json.loads(doctor.stdout)
     checks = {c["name"]: c for c in report["checks"]}
     assert checks["database"]["ok"] and checks["slack auth.test"]["ok"] and checks["slack channel"]["ok"]
-    assert checks["source notes"]["ok"] and doctor.returncode == 0
+    assert checks["source notes"]["ok"] and doctor.returncode == 0, [c for c in report["checks"] if not c["ok"]]
     broken = run(["doctor", "--json"], {**env, "SLACK_BOT_TOKEN": "xoxb-wrong"})
     assert broken.returncode == 1
     bad = {c["name"]: c for c in json.loads(broken.stdout)["checks"]}["slack auth.test"]

@@ -394,6 +394,7 @@ def test_bad_signature_and_stale_timestamp_are_rejected(env) -> None:
     ("frobnicate", "unknown command"),
     ("snooze DW-1", "snooze needs"),
     ("changes since tomorrowish", "cannot read"),
+    ("changes since 2025-13-45", "no such day"),
     ("item DW-99999", "no change DW-99999"),
 ])
 def test_slash_subcommands_answer_ephemerally(env, text: str, expect: str) -> None:

@@ -294,7 +294,7 @@ def test_unexpected_error_in_one_source_is_its_error_and_the_others_go_on(store:
     assert [(f["outcome"], f["error"]) for f in fetches] == [("error", failed.error)]
     assert store.source("bad")["status"] == "error" and store.source("bad")["etag"] is None
     assert any("bad" in r.getMessage() and "model exploded" in r.getMessage() for r in caplog.records)
-    assert list(store.db["runs"].rows)[-1]["status"] == "ok"
+    assert list(store.db["runs"].rows)[-1]["status"] == "partial"  # one source failed, the other did not
 
     retried = check(store, bad)  # the next check retries from scratch (no validators were kept)
     assert retried.sources[0].status == "ok" and retried.sources[0].new == 5
@@ -520,15 +520,15 @@ def test_blocked_start_and_end_reach_slack_once_each(tmp_path, web) -> None:
     env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": fake.base_url}
     runner = CliRunner()
 
-    def run() -> None:
+    def run(exit_code: int = 0) -> None:
         result = runner.invoke(cli, ["--config", str(config), "check", "--json"], env=env)
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == exit_code, result.output
 
     run()
     before = len(fake.messages)
     web.route("/notes", Reply(403, CHALLENGE, {"Content-Type": "text/html"}))
-    run()
-    run()
+    run(1)  # a blocked source is an operational failure a scheduler should see
+    run(1)
     web.page("/notes", CURRENT, etag=False)
     run()
     texts = [m["text"] for m in list(fake.messages.values())[before:]]

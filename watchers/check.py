@@ -524,6 +524,17 @@ class SourceChecker:
         )
 
 
+FAILED_STATUSES = ("error", "broken", "blocked")  # a source that could not be read this time
+
+
+def run_status(outcomes: list[SourceOutcome]) -> str:
+    """``ok`` when every source was read, ``partial`` when some failed, ``failed`` when all did."""
+    failed = sum(1 for o in outcomes if o.status in FAILED_STATUSES)
+    if not failed:
+        return "ok"
+    return "failed" if failed == len(outcomes) else "partial"
+
+
 def run_check(
     store: Store,
     sources: Iterable[SourceConfig],
@@ -554,7 +565,10 @@ def run_check(
             outcomes.append(outcome)
             if on_source_done:
                 on_source_done(outcome)
-        status = "ok"
+        status = run_status(outcomes)
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
     finally:
         store.finish_run(run_id, status, {"sources": len(outcomes)})
     refs = [ref for outcome in outcomes for ref in outcome.change_refs]

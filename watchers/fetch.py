@@ -175,7 +175,7 @@ class Fetcher:
                     result.attempts = attempt.retry_state.attempt_number
                     self._attempt(url, headers, result)
         except RetryLater as exc:
-            result.error = f"{exc} (gave up after {result.attempts} attempts)"
+            result.error = f"{exc} (gave up after {result.attempts} attempt{'' if result.attempts == 1 else 's'})"
         except FetchError as exc:
             result.error = str(exc)
         finally:

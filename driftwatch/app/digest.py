@@ -45,12 +45,15 @@ def post_digest(dw: Driftwatch, *, force: bool = False, max_wait: float = 60.0) 
         if existing and existing["status"] == "posted" and not force:
             return {"status": "already_posted", "period": key, "digest_id": existing["id"],
                     "channel": existing["channel"], "ts": existing["ts"]}
+        in_flight = store.digest_in_flight() if force else None
         if existing and existing["status"] == "posting" and not force:
             digest_id = existing["id"]
+        elif in_flight is not None:  # --force during an outage: one digest, delivered once
+            digest_id = in_flight["id"]
         else:
             since = digest_window(store)
-            if force and existing:
-                since = existing["period_start"]
+            if force and existing and not str(existing["period_start"]).startswith("1970-01-01"):
+                since = existing["period_start"]  # (1970 is how the store keeps "the beginning")
             summary = digest_since(store, since, store.now()).as_dict(limit=slack.digest_max_items)
             with store.transaction():
                 digest_id = store.record_digest(period_start=since, period_end=store.now(), status="posting",

@@ -18,6 +18,7 @@ from driftwatch.models import Classification, NewChange
 from .catalogue import Control, Setting
 from .drift import Drift
 from .evaluate import ControlResult
+from .wording import expected_words, value_words
 
 CATEGORY_PREFIXES = (
     ("apps.", "write_actions", ["write_action", "connector"]),
@@ -125,7 +126,8 @@ def drift_changes(
             if actor:
                 key = next(k for k in control.settings if provenance.get(k, {}).get("event_id") == actor["event_id"])
             failing = bucket != "fixed"
-            reasons = [f"{control_id}: expected {show(result.expected)}, observed {show(result.observed)}"]
+            reasons = [f"{control_id}: expected {expected_words(result.expected, None, key)}, "
+                       f"observed {value_words(result.observed, key)}"]
             if bucket == "waiver_expired" and result.waiver:
                 reasons.append(f"waiver by {result.waiver['owner']} expired {result.waiver['expires']}")
             trail = who(provenance.get(key, {}))

@@ -146,6 +146,9 @@ def record_snapshot(store: Store, settings: Settings, workspace: str, results: l
                                         episode=state.episode, change_ref=state.change_ref)
             store.set_snapshot_drift(snapshot_id, drift.counts())
         status = "ok"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
     finally:
         store.finish_run(run_id, status, {"workspace": workspace})
     counts = {s: sum(1 for r in current if r.status == s) for s in STATUSES}

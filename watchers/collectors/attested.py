@@ -52,12 +52,44 @@ def collect_attested(path: Path, catalogue: Mapping[str, Setting]) -> CollectorR
         if setting is None:
             result.warnings.append(f"{path}: unknown setting {key!r} ignored")
             continue
-        if setting.values and value not in setting.values:
-            result.warnings.append(f"{path}: {key} = {value!r} is not one of {list(setting.values)}; ignored")
-            continue
+        problem = value_problem(setting, value)
+        if problem:  # a typo here would silently pass or fail a control: stop, say what is expected
+            result.error = f"{path}: settings.{_toml_key(key)} = {_toml_value(value)}: expected {problem}"
+            result.observations.clear()
+            return result
         result.observations.append(Observation(key, value, observed_at, "attested", actor=actor,
                                                detail=str(path)))
     return result
+
+
+_TYPES: dict[str, tuple[type, ...]] = {"bool": (bool,), "int": (int,), "str": (str,), "list": (list,),
+                                       "enum": (str,)}
+_TYPE_WORDS = {"bool": "true or false", "int": "a whole number", "str": "a string", "list": "a list",
+               "enum": "a string"}
+
+
+def value_problem(setting: Setting, value: Any) -> str | None:
+    """What a value should have been, in words, when it has the wrong type or is not allowed."""
+    allowed = _TYPES.get(setting.type)
+    wrong_type = allowed is not None and (not isinstance(value, allowed) or
+                                          (setting.type == "int" and isinstance(value, bool)))
+    if setting.values and (wrong_type or value not in setting.values):
+        return "one of " + ", ".join(_toml_value(v) for v in setting.values)
+    if wrong_type:
+        return _TYPE_WORDS[setting.type]
+    return None
+
+
+def _toml_key(key: str) -> str:
+    return f'"{key}"' if "." in key else key
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace('"', '\\"') + '"'
+    return repr(value)
 
 
 def render_template(catalogue: Mapping[str, Setting], workspace: str | None = None) -> str:

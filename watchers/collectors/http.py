@@ -128,7 +128,7 @@ class ApiClient:
                         )
                     return response
         except RetryLater as exc:
-            raise CollectorError(f"{exc} (gave up after {self.retries + 1} attempts)") from None
+            raise CollectorError(f"{exc} (gave up after {self.retries + 1} attempt{'' if self.retries == 0 else 's'})") from None
         raise AssertionError("unreachable")
 
     def _check(self, response: httpx.Response, path: str) -> None:
