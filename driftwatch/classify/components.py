@@ -4,11 +4,11 @@ Registered as the ``dw_signals`` factory; the rules are rebuilt from
 :mod:`.lexicon` whenever a pipeline is created or loaded, so the shipped model
 only carries the trained text classifier's weights.
 
-The component hands the text classifier a lower-cased copy of the text with one
-``dw_...`` token per rule signal in front (``dw_cue_connector``, ``dw_pol_on``,
-``dw_nochange``...). The bag-of-words model thus learns how far to trust each
-rule from the labelled data, and generalises from a vendor's phrasing to
-another's through the shared signal tokens instead of memorising words.
+The text classifier (architecture.py) reads one ``dw_...`` token per rule signal
+(``dw_cue_connector``, ``dw_pol_on``, ``dw_nochange``...) in front of the text's
+content words. The bag-of-words model thus learns how far to trust each rule
+from the labelled data, and generalises from a vendor's phrasing to another's
+through the shared signal tokens instead of memorising words.
 """
 
 from __future__ import annotations
@@ -16,28 +16,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+import re
+
+from spacy.attrs import IDX, LENGTH
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from . import lexicon
 
-ADMINS = ["admins", "admin", "administrators", "administrator", "owners", "owner", "you", "organizations",
-          "organisation", "organization", "tenants", "users", "it"]
-# Token patterns for opt-out wording that phrase lists cannot spell out.
+_WHO = r"(?:admins?|administrators?|owners?|you|organi[sz]ations?|tenants?|users|it)"
+# Opt-out wording that phrase lists cannot spell out, matched on the lower-cased text (one C-level
+# pass per pattern is much cheaper than token patterns with optional tokens).
 OPT_OUT_PATTERNS = [
     # "admins can flip the Work with Apps toggle off", "owners can turn this off"
-    [{"LOWER": {"IN": ADMINS}}, {"LOWER": {"IN": ["can", "may"]}},
-     {"LOWER": {"IN": ["flip", "turn", "switch", "toggle", "set"]}}, {"OP": "?"}, {"OP": "?"}, {"OP": "?"},
-     {"OP": "?"}, {"OP": "?"}, {"LOWER": "off"}],
+    re.compile(_WHO + r"\s+(?:can|may)\s+(?:flip|turn|switch|toggle|set)\b(?:\W+[\w-]+){0,5}?\W+off\b"),
     # "if you wish to restrict", "if your organization wants to block or limit"
-    [{"LOWER": "if"}, {"OP": "?"}, {"OP": "?"}, {"LOWER": {"IN": ["wish", "want", "wants", "need", "needs", "prefer"]}},
-     {"LOWER": "to"}, {"LOWER": {"IN": ["restrict", "block", "disable", "limit", "prevent", "opt", "turn"]}}],
+    re.compile(r"\bif(?:\s+[\w-]+){0,2}\s+(?:wish|want|wants|need|needs|prefer)\s+to\s+"
+               r"(?:restrict|block|disable|limit|prevent|opt|turn)\b"),
     # "admins can disable", "you can block" (but "admins can now disable" is a new control)
-    [{"LOWER": {"IN": ADMINS}}, {"LOWER": {"IN": ["can", "may"]}}, {"LOWER": "proactively", "OP": "?"},
-     {"LOWER": {"IN": ["disable", "block", "restrict"]}}],
+    re.compile(r"\b" + _WHO + r"\s+(?:can|may)\s+(?:proactively\s+)?(?:disable|block|restrict)\b"),
 ]
-MODEL_NAME = r"^(gpt-?[\d.]+\w*|o\d(-\w+)?|gpt|claude-[\w-]+|dall-e|sora-?\d*|gemini-?[\d.]*|llama-?[\d.]*)$"
+MODEL_NAME = re.compile(r"\b(?:gpt-?\d[\w.-]*|o\d(?:-[a-z]+)?|claude-[\w-]+|dall-e(?:\s*\d)?|sora(?:-\d)?|"
+                        r"gemini(?:[\s-]\d[\w.]*)?|llama(?:[\s-]?\d[\w.]*)?)(?![\w-])")
+TITLE_MODEL_WORD = re.compile(r"\bmodels?\b")
 WINDOW = 8
+KEEP = 3  # matched phrases kept per signal (for the reasons)
 CONNECTOR_CONTEXT = frozenset({"connector", "write_action", "oauth_scope", "data_handling"})
 SECURITY_CUES = frozenset({"write_action", "oauth_scope", "default_change", "data_handling", "identity_access",
                            "connector", "agent_autonomy", "audit_logging", "security_fix"})  # tokens either side of an "on" phrase searched for protective words
@@ -60,6 +63,7 @@ class Signals:
     admin_facing: list[str] = field(default_factory=list)
     title_model: bool = False
     strong: list[str] = field(default_factory=list)
+    _tokens: list[str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def polarity(self) -> str | None:
@@ -105,6 +109,11 @@ class Signals:
         return None
 
     def tokens(self) -> list[str]:
+        if self._tokens is None:
+            self._tokens = self._make_tokens()
+        return self._tokens
+
+    def _make_tokens(self) -> list[str]:
         """The signal tokens the text classifier sees in front of the text.
 
         Besides one token per signal, a few conjunctions a linear model cannot
@@ -148,74 +157,98 @@ class SignalMatcher:
                       product=lexicon.PRODUCTS, connector=lexicon.CONNECTORS, noise=lexicon.NOISE,
                       nochange=lexicon.NO_CHANGE, control=lexicon.CONTROL, developer=lexicon.DEVELOPER,
                       admin=lexicon.ADMIN_FACING)
+        groups.update({f"strong:{c}": p for c, p in lexicon.STRONG_CUES.items()})
         self.keys: dict[int, str] = {}
         for key, phrases in groups.items():
             self.matcher.add(key, list(nlp.tokenizer.pipe(phrases)))
             self.keys[nlp.vocab.strings[key]] = key
-        self.token_matcher = Matcher(nlp.vocab)
-        self.token_matcher.add("on", OPT_OUT_PATTERNS)
-        self.token_matcher.add("model", [[{"LOWER": {"REGEX": MODEL_NAME}}]])
-        self.keys[nlp.vocab.strings["on"]] = "on"
-        self.keys[nlp.vocab.strings["model"]] = "model"
+        # match id -> (what to do, where): spans of polarity phrases, strong cues, cue and other buckets
+        self.dispatch: dict[int, tuple[str, str]] = {}
+        for match_id, key in self.keys.items():
+            if key in ("on", "weak", "off", "protective"):
+                self.dispatch[match_id] = ("span", key)
+            elif key.startswith("strong:"):
+                self.dispatch[match_id] = ("strong", key[7:])
+            elif key.startswith("cue:"):
+                self.dispatch[match_id] = ("cue", key[4:])
+            else:
+                self.dispatch[match_id] = ("bucket", key)
         self.connector_names = {name.lower(): name for name in lexicon.CONNECTORS}
         self.protective_words = frozenset(lexicon.PROTECTIVE_WORDS)
-        self.strong_cues = {c: {p.lower() for p in ph} for c, ph in lexicon.STRONG_CUES.items()}
 
     def __call__(self, doc: Doc) -> Doc:
-        signals = self.signals(doc)
-        # Content words only: stop words, punctuation and numbers carry no signal at this data size.
-        words = signals.tokens() + [t.lower_ for t in doc if not (t.is_stop or t.is_punct or t.like_num or t.is_space)]
-        out = Doc(self.vocab, words=words)
-        out.user_data["dw_signals"] = signals
-        return out
+        return self.featurise(doc, doc.text)
 
-    def signals(self, doc: Doc) -> Signals:
+    def featurise(self, doc: Doc, raw: str) -> Doc:
+        """Attach the signals (``raw`` is the text ``doc`` was made from; joining tokens costs time)."""
+        doc.user_data["dw_signals"] = self.signals(doc, raw)
+        return doc
+
+    def signals(self, doc: Doc, raw: str | None = None) -> Signals:
         signals = Signals()
         spans: dict[str, list[tuple[int, int]]] = {"on": [], "weak": [], "off": [], "protective": []}
         cues = signals.cues
-        matches = list(self.matcher(doc)) + list(self.token_matcher(doc))
-        for match_id, start, end in matches:
-            key = self.keys[match_id]
-            if key in spans:
-                spans[key].append((start, end))
+        raw = doc.text if raw is None else raw
+
+        offsets = doc.to_array([IDX, LENGTH]).tolist()
+
+        def span_text(start: int, end: int) -> str:
+            last = offsets[end - 1]
+            return raw[offsets[start][0] : last[0] + last[1]]
+
+        lowered_text = raw.lower()
+        title_chars = lowered_text.find("\n")
+        title_chars = len(lowered_text) if title_chars < 0 else title_chars
+        for pattern in OPT_OUT_PATTERNS:
+            for found in pattern.finditer(lowered_text):
+                span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
+                if span is not None:
+                    spans["on"].append((span.start, span.end))
+        title_model = False
+        for found in MODEL_NAME.finditer(lowered_text):
+            name = raw[found.start() : found.end()]
+            title_model = title_model or found.start() < title_chars
+            if name not in signals.model_names:
+                signals.model_names.append(name)
+        signals.title_model = title_model or bool(TITLE_MODEL_WORD.search(lowered_text, 0, title_chars))
+        buckets = {"connector": signals.connectors, "product": signals.products, "noise": signals.noise,
+                   "nochange": signals.no_change,
+                   "control": signals.control, "developer": signals.developer, "admin": signals.admin_facing}
+        strong: set[str] = set()
+        dispatch = self.dispatch
+        for match_id, start, end in self.matcher(doc):
+            kind, name = dispatch[match_id]
+            if kind == "span":
+                spans[name].append((start, end))
                 continue
-            text = doc[start:end].text
-            if key.startswith("cue:"):
-                found = cues.setdefault(key[4:], [])
-                if text not in found:
-                    found.append(text)
-            elif key == "connector":
-                name = self.connector_names.get(text.lower(), text)
-                if name not in signals.connectors:
-                    signals.connectors.append(name)
-            else:
-                bucket = {"product": signals.products, "noise": signals.noise, "nochange": signals.no_change,
-                          "control": signals.control, "model": signals.model_names,
-                          "developer": signals.developer, "admin": signals.admin_facing}[key]
-                if text not in bucket:
-                    bucket.append(text)
-        strong = self.strong_cues
-        signals.strong = sorted(c for c, found in cues.items() if any(f.lower() in strong.get(c, ()) for f in found))
-        title_end = next((t.i for t in doc if t.is_space and "\n" in t.text), len(doc))
-        signals.title_model = any(
-            self.keys[m] == "model" and s < title_end for m, s, _e in matches
-        ) or any(t.lower_ in ("model", "models") for t in doc[:title_end])
+            if kind == "strong":
+                strong.add(name)
+                continue
+            bucket = cues.setdefault(name, []) if kind == "cue" else buckets[name]
+            if len(bucket) >= KEEP:
+                continue  # enough examples for the reasons; the rest would only cost time
+            text = span_text(start, end)
+            if name == "connector":
+                text = self.connector_names.get(text.lower(), text)
+            if text not in bucket:
+                bucket.append(text)
+        signals.strong = sorted(strong)
         if signals.model_names:
             found = cues.setdefault("model_lifecycle", [])
             found.extend(n for n in signals.model_names if n not in found)
         off_spans = spans["off"]
-        signals.protective.extend(doc[s:e].text for s, e in spans["protective"])
+        signals.protective.extend(span_text(s, e) for s, e in spans["protective"])
 
         def overlaps(start: int, end: int, others: list[tuple[int, int]]) -> bool:
             return any(start < o_end and o_start < end for o_start, o_end in others)
 
         for kind, target in (("on", signals.on_default), ("weak", signals.weak_on)):
             for start, end in sorted(set(spans[kind])):
-                text = doc[start:end].text
+                text = span_text(start, end)
                 if overlaps(start, end, off_spans) or overlaps(start, end, spans["protective"]):
                     continue
                 if start > 0 and doc[start - 1].lower_ in ("not", "never", "no"):
-                    signals.off_default.append(doc[start - 1 : end].text)
+                    signals.off_default.append(span_text(start - 1, end))
                     continue
                 lowered = text.lower()
                 if " on or off" in lowered or " now " in f" {lowered} ":
@@ -227,7 +260,7 @@ class SignalMatcher:
                     continue
                 if text not in target:
                     target.append(text)
-        signals.off_default.extend(doc[s:e].text for s, e in sorted(off_spans))
+        signals.off_default.extend(span_text(s, e) for s, e in sorted(off_spans))
         return signals
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -17,8 +18,9 @@ from spacy.language import Language
 
 from driftwatch.models import Classification
 
+from . import architecture  # noqa: F401  (registers driftwatch.TextCatBOWSignals.v1)
 from .components import Signals, signals_of  # importing registers the dw_signals factory
-from .lexicon import CATEGORIES, STRONG_CUES
+from .lexicon import CATEGORIES
 from .severity import severity
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
@@ -26,7 +28,7 @@ TEXTCAT_LABELS = tuple(c for c in CATEGORIES if c != "other") + ("relevant", "co
 TEXTCAT_CONFIG = {
     "threshold": 0.5,
     "model": {
-        "@architectures": "spacy.TextCatBOW.v3",
+        "@architectures": "driftwatch.TextCatBOWSignals.v1",
         "exclusive_classes": False,
         "ngram_size": 2,
         "no_output_layer": False,
@@ -41,7 +43,6 @@ DEFAULT_RULE_OVERRIDE = 0.9  # model confidence that overrides a "reads as not r
 # Rare categories whose unambiguous wording decides them whatever the model says
 # (few real examples to learn them from).
 RULE_CATEGORIES = ("write_action", "oauth_scope", "audit_logging", "security_fix")
-_STRONG = {category: {p.lower() for p in phrases} for category, phrases in STRONG_CUES.items()}
 
 
 def blank_pipeline() -> Language:
@@ -79,9 +80,17 @@ class Classifier:
         return self.decide(self.nlp(text_of(title, body)))
 
     def classify_many(self, items: Iterable[tuple[str, str]], batch_size: int = 256) -> Iterator[Classification]:
-        texts = (text_of(title, body) for title, body in items)
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
-            yield self.decide(doc)
+        """Many at once: the same pipeline, steps batched (the rules get the raw text, sparing a re-join)."""
+        signals = self.nlp.get_pipe("dw_signals")
+        textcat = self.nlp.get_pipe("textcat_multilabel")
+        items = iter(items)
+        while True:
+            texts = [text_of(title, body) for title, body in islice(items, batch_size)]
+            if not texts:
+                return
+            docs = [signals.featurise(doc, raw) for doc, raw in zip(self.nlp.tokenizer.pipe(texts), texts)]
+            for doc in textcat.pipe(docs, batch_size=batch_size):
+                yield self.decide(doc)
 
     def decide(self, doc) -> Classification:
         return decide(signals_of(doc), doc.cats, self.thresholds, self.version)
@@ -113,7 +122,7 @@ def decide(signals: Signals, cats: dict[str, float], thresholds: dict[str, float
             continue
         score = cats.get(category, 0.0)
         cues = cue_list(signals, category)
-        strong = category in RULE_CATEGORIES and any(c.lower() in _STRONG.get(category, ()) for c in cues)
+        strong = category in RULE_CATEGORIES and category in signals.strong
         taken = score >= thresholds.get(category, DEFAULT_THRESHOLD)
         if cues and score >= thresholds.get(f"{category}@cue", DEFAULT_CUE_THRESHOLD):
             taken = True  # a rule cue fired and the model does not disagree strongly

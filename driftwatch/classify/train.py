@@ -86,7 +86,8 @@ def gold_cats(row: dict[str, Any]) -> dict[str, float]:
 def featurise(nlp: Language, rows: list[dict[str, Any]]) -> list[Doc]:
     """Docs as the text classifier sees them (signal tokens + lower-cased text), made once."""
     signals = nlp.get_pipe("dw_signals")
-    return [signals(doc) for doc in nlp.tokenizer.pipe(text_of(r["title"], r.get("body") or "") for r in rows)]
+    texts = [text_of(r["title"], r.get("body") or "") for r in rows]
+    return [signals.featurise(doc, raw) for doc, raw in zip(nlp.tokenizer.pipe(texts), texts)]
 
 
 def _weight(row: dict[str, Any], real: bool) -> int:
