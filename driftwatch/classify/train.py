@@ -25,7 +25,7 @@ from spacy.util import fix_random_seed, minibatch
 
 from . import components, lexicon
 from .dataset import (
-    SEVERITIES, file_digest, grouped_folds, overrides_path, read_jsonl, read_labelled, real_labelled_path,
+    SEVERITIES, file_digest, grouped_folds, overrides_path, read_labelled, real_labelled_path,
     row_key, supplement_path,
 )
 from .lexicon import CATEGORIES
