@@ -29,10 +29,11 @@ class SlackOutbox:
         self.channel = channel or settings.config.slack.channel or ""
         self.floor = floor or settings.config.slack.alert_severity
 
-    def _alert(self, store: Store, change_id: int, kind: str, relevant: bool, severity: str | None) -> None:
+    def _alert(self, store: Store, change_id: int, kind: str, relevant: bool, severity: str | None) -> bool:
         which = alert_kind(kind, relevant, severity, self.floor)
-        if which:
-            store.enqueue(which, f"{which}:{change_id}", channel=self.channel, change_id=change_id)
+        if not which:
+            return False
+        return bool(store.enqueue(which, f"{which}:{change_id}", channel=self.channel, change_id=change_id))
 
     # --- the Notifier port -------------------------------------------------------------------
 
@@ -42,8 +43,8 @@ class SlackOutbox:
         self._alert(store, change_id, change.kind, change.classification.security_relevant,
                     change.classification.severity)
 
-    def severity_raised(self, store: Store, change: dict[str, Any]) -> None:
-        self._alert(store, change["id"], change["kind"], bool(change.get("security_relevant")), change.get("severity"))
+    def severity_raised(self, store: Store, change: dict[str, Any]) -> bool:
+        return self._alert(store, change["id"], change["kind"], bool(change.get("security_relevant")), change.get("severity"))
 
     def change_updated(self, store: Store, change: dict[str, Any]) -> None:
         """Every posted copy of the change is re-rendered, so nobody acts on a stale card."""

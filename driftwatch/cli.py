@@ -500,14 +500,14 @@ def _post_digest_within(state: State, *, force: bool, wait: float) -> dict[str, 
 
 @cli.command(name="classify")
 @click.argument("input_file", metavar="[FILE]", required=False, type=click.File("r", encoding="utf-8"))
+@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), help="Model folder (default: the shipped model).")
 @handle_errors
-def classify_cmd(input_file: Any) -> None:
+def classify_cmd(input_file: Any, model_dir: str | None) -> None:
     """Classify JSON Lines (id, title, body) from FILE or stdin; one JSON line out per input."""
-    from .classify import default_classifier
     from .classify.batch import classify_lines
 
     stream = input_file or sys.stdin
-    classifier = default_classifier()
+    classifier = _classifier(model_dir)
     good = bad = 0
     for number, result, error in classify_lines(classifier, stream):
         if error:
@@ -520,45 +520,88 @@ def classify_cmd(input_file: Any) -> None:
         raise Failure(f"no line could be classified ({bad} bad)")
 
 
+def _classifier(model_dir: str | None) -> Any:
+    from .classify import default_classifier
+    from .classify.model import Classifier
+
+    try:
+        return Classifier.load(model_dir) if model_dir else default_classifier()
+    except (FileNotFoundError, OSError, ValueError) as exc:
+        raise Failure(f"cannot load the classifier model: {exc}") from None
+
+
+def _labelled(path: str) -> list[dict[str, Any]]:
+    from .classify.train import read_examples
+
+    try:
+        return read_examples(Path(path))
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
 @cli.command()
-@click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False), help="Training JSONL (default data/classifier/train.jsonl).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Model folder (default: the shipped model).")
+@click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False), help="Supplementary labelled JSONL (default data/classifier/train.jsonl); the real labelled file in ../shared/classifier is added when present.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Model folder (default: classifier-model beside the database).")
+@click.option("--no-real", is_flag=True, help="Do not add ../shared/classifier/real-labelled.jsonl even when present.")
 @json_option
+@click.pass_obj
 @handle_errors
-def train(data_path: str | None, out_dir: str | None, as_json: bool) -> None:
-    """Rebuild the classifier model from the labelled data (seconds, deterministic)."""
-    from .classify.model import MODEL_DIR
+def train(state: State, data_path: str | None, out_dir: str | None, no_real: bool, as_json: bool) -> None:
+    """Train the classifier (deterministic); thresholds chosen by grouped cross-validation."""
     from .classify.train import train as run_training
 
-    summary = run_training(Path(data_path) if data_path else None, Path(out_dir) if out_dir else MODEL_DIR)
+    target = Path(out_dir) if out_dir else state.settings.db_path.parent / "classifier-model"
+    if data_path:
+        _labelled(data_path)  # a bad file stops here with its line number
+    summary = run_training(Path(data_path) if data_path else None, target, use_real=not no_real)
     if as_json:
         emit_json(summary)
         return
-    out.print(f"Trained on {summary['examples']} examples -> {summary['model']} "
-              f"(fingerprint {summary['fingerprint'][:12]})")
+    out.print(f"Trained on {summary['examples']} examples ({summary['real_examples']} real) -> {summary['model']} "
+              f"(fingerprint {summary['fingerprint'][:12]})", markup=False)
+    if not summary["real_examples"]:
+        err.print("note: no real labelled file found (../shared/classifier or $DRIFTWATCH_SHARED_DIR); "
+                  "trained on the supplement only", markup=False)
 
 
 @cli.command(name="eval")
 @click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False), help="Labelled JSONL (default data/classifier/dev.jsonl).")
 @click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), help="Model folder (default: the shipped model).")
+@click.option("--folds", type=click.IntRange(min=2), help="Cross-validate on the file instead: K folds grouped by vendor page (source_url).")
 @click.option("--mistakes", is_flag=True, help="Also list every misclassified example.")
 @json_option
 @handle_errors
-def eval_cmd(data_path: str | None, model_dir: str | None, mistakes: bool, as_json: bool) -> None:
-    """Precision, recall and F1 per category and for relevance on the dev set."""
-    from .classify.model import MODEL_DIR, Classifier
-    from .classify.train import default_dev_path, evaluate, read_examples
+def eval_cmd(data_path: str | None, model_dir: str | None, folds: int | None, mistakes: bool, as_json: bool) -> None:
+    """Relevance, per-category and high-severity P/R/F1, macro-F1 and a severity confusion table."""
+    from .classify.train import cross_validate, default_dev_path, evaluate
 
-    classifier = Classifier.load(model_dir or MODEL_DIR)
-    metrics = evaluate(classifier, read_examples(Path(data_path) if data_path else default_dev_path()))
+    rows = _labelled(data_path or str(default_dev_path()))
+    if not rows:
+        raise UsageProblem("the labelled file has no entries")
+    if folds:
+        if model_dir:
+            raise UsageProblem("--folds trains its own models; it cannot be combined with --model")
+        try:
+            metrics = cross_validate(rows, folds)
+        except ValueError as exc:
+            raise UsageProblem(str(exc)) from None
+    else:
+        metrics = evaluate(_classifier(model_dir), rows)
     if not mistakes:
         metrics.pop("mistakes")
     if as_json:
         emit_json(metrics)
         return
+    _print_eval(metrics)
+
+
+def _print_eval(metrics: dict[str, Any]) -> None:
     from rich.table import Table
 
-    table = Table(title=f"Evaluation on {metrics['examples']} examples", title_justify="left")
+    cv = metrics.get("cross_validation")
+    how = (f"{cv['folds']}-fold cross-validation grouped by {cv['grouped_by']} ({cv['groups']} groups)" if cv
+           else "the model as it is")
+    table = Table(title=f"Evaluation on {metrics['examples']} examples, {how}", title_justify="left")
     for column in ("", "precision", "recall", "F1", "support"):
         table.add_column(column, justify="right" if column else "left")
     rows = [("relevance", metrics["relevance"]), ("high severity", metrics["high_severity"])]
@@ -566,30 +609,41 @@ def eval_cmd(data_path: str | None, model_dir: str | None, mistakes: bool, as_js
     for name, m in rows:
         table.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
     out.print(table)
-    out.print(f"category macro-F1 {metrics['category_macro_f1']:.3f} · severity accuracy {metrics['severity_accuracy']:.3f}")
+    out.print(f"category macro-F1 {metrics['category_macro_f1']:.3f} (over {', '.join(metrics['macro_f1_categories'])}) "
+              f"· severity accuracy {metrics['severity_accuracy']:.3f}", markup=False)
+    confusion = Table(title="Severity: gold (rows) by predicted (columns)", title_justify="left")
+    confusion.add_column("gold")
+    names = list(metrics["severity_confusion"])
+    for name in names:
+        confusion.add_column(name, justify="right")
+    for gold, counts in metrics["severity_confusion"].items():
+        confusion.add_row(gold, *(str(counts[name]) for name in names))
+    out.print(confusion)
+    if cv and cv.get("rows_without_source_url"):
+        out.print(f"note: {cv['note']}", markup=False)
     for mistake in metrics.get("mistakes", []):
         out.print(f"  {mistake['title']}: gold {mistake['gold']} got {mistake['got']}", markup=False)
 
 
 @cli.command()
 @click.option("--all", "everything", is_flag=True, help="Also changes already classified by the current model.")
+@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), help="Model folder (default: the shipped model).")
 @json_option
 @click.pass_obj
 @handle_errors
-def reclassify(state: State, everything: bool, as_json: bool) -> None:
-    """Re-run the classifier over stored changes after a model update."""
+def reclassify(state: State, everything: bool, model_dir: str | None, as_json: bool) -> None:
+    """Re-run the classifier over stored changes after a model update; list what moved."""
     from .app import reclassify as reclassify_changes
 
-    summary = reclassify_changes(state.app, everything=everything)
+    summary = reclassify_changes(state.app, everything=everything, classifier=_classifier(model_dir))
     if as_json:
         emit_json(summary)
         return
     out.print(f"Reclassified {summary['reclassified']} changes; severity changed for {summary['severity_changed']}.")
     for moved in summary["moved"]:
-        out.print(f"  {moved['id']}: {moved['old']} -> {moved['new']}  {moved['title']}", markup=False)
-
-
-# --- not yet available ----------------------------------------------------------------------
+        out.print(f"  {moved['id']}  {moved['old'] or '-'} -> {moved['new']}  {moved['title']}", markup=False)
+    if summary["alerted"]:
+        out.print(f"Alert queued for {', '.join(summary['alerted'])} (now at or above the alert severity).")
 
 
 # --- posture ----------------------------------------------------------------------------

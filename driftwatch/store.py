@@ -873,20 +873,26 @@ class Store:
     # --- reclassification -------------------------------------------------------------------
 
     def changes_to_reclassify(self, version: str, *, everything: bool = False,
-                              kinds: tuple[str, ...] = ("new_entry", "edited_entry")) -> list[tuple[dict[str, Any], str]]:
-        """Entry changes (with their entry's text) not yet rated by classifier ``version``."""
+                              kinds: tuple[str, ...] = ("new_entry", "edited_entry")
+                              ) -> list[tuple[dict[str, Any], str, str]]:
+        """Entry changes not yet rated by classifier ``version``, each with the title and text of
+        its own entry version (an edit is judged on its new text), else the entry's, else its summary."""
         where = f"c.kind in ({','.join('?' for _ in kinds)})"
         params: list[Any] = list(kinds)
         if not everything:
             where += " and (c.classifier_version is null or c.classifier_version != ?)"
             params.append(version)
-        sql = (f"select c.*, e.body as entry_body from changes c left join entries e on e.id = c.entry_id "
+        sql = (f"select c.*, v.title as version_title, v.body as version_body, e.body as entry_body "
+               f"from changes c left join entries e on e.id = c.entry_id "
+               f"left join entry_versions v on v.entry_id = c.entry_id and v.version = c.entry_version "
                f"where {where} order by c.id")
         out = []
         for row in self.db.query(sql, params):
             decoded = _decode(row)
-            body = decoded.pop("entry_body")
-            out.append((decoded, body if body is not None else decoded.get("summary") or ""))
+            title = decoded.pop("version_title") or decoded["title"]
+            version_body, entry_body = decoded.pop("version_body"), decoded.pop("entry_body")
+            body = version_body if version_body is not None else entry_body
+            out.append((decoded, title, body if body is not None else decoded.get("summary") or ""))
         return out
 
     # --- export (rows past a cursor, oldest first) -------------------------------------------

@@ -27,8 +27,8 @@ class Notifier(Protocol):
     def change_recorded(self, store: Store, change_id: int, change: NewChange) -> None:
         """A change was stored (inside its transaction)."""
 
-    def severity_raised(self, store: Store, change: dict[str, Any]) -> None:
-        """A stored change was re-rated (reclassify); alert it if it now deserves one."""
+    def severity_raised(self, store: Store, change: dict[str, Any]) -> bool:
+        """A stored change was re-rated (reclassify); alert it if it now deserves one (True: queued)."""
 
     def change_updated(self, store: Store, change: dict[str, Any]) -> None:
         """A change's acknowledgement or snooze state moved (inside that transaction)."""
@@ -53,8 +53,8 @@ class NullNotifier:
     def change_recorded(self, store: Store, change_id: int, change: NewChange) -> None:
         return None
 
-    def severity_raised(self, store: Store, change: dict[str, Any]) -> None:
-        return None
+    def severity_raised(self, store: Store, change: dict[str, Any]) -> bool:
+        return False
 
     def change_updated(self, store: Store, change: dict[str, Any]) -> None:
         return None

@@ -1,8 +1,14 @@
-"""spaCy rule components: cue phrases per category and the polarity of "by default".
+"""spaCy rule component: cue phrases per category, the polarity of defaults, and signal tokens.
 
 Registered as the ``dw_signals`` factory; the rules are rebuilt from
 :mod:`.lexicon` whenever a pipeline is created or loaded, so the shipped model
 only carries the trained text classifier's weights.
+
+The text classifier (architecture.py) reads one ``dw_...`` token per rule signal
+(``dw_cue_connector``, ``dw_pol_on``, ``dw_nochange``...) in front of the text's
+content words. The bag-of-words model thus learns how far to trust each rule
+from the labelled data, and generalises from a vendor's phrasing to another's
+through the shared signal tokens instead of memorising words.
 """
 
 from __future__ import annotations
@@ -10,80 +16,266 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from spacy.language import Language
+import re
+
+from spacy.attrs import IDX, LENGTH
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from . import lexicon
+
+_WHO = r"(?:admins?|administrators?|owners?|you|organi[sz]ations?|tenants?|users|it)"
+# Opt-out wording that phrase lists cannot spell out, matched on the lower-cased text (one C-level
+# pass per pattern is much cheaper than token patterns with optional tokens).
+OPT_OUT_PATTERNS = [
+    # "admins can flip the Work with Apps toggle off", "owners can turn this off"
+    re.compile(_WHO + r"\s+(?:can|may)\s+(?:flip|turn|switch|toggle|set)\b(?:\W+[\w-]+){0,5}?\W+off\b"),
+    # "if you wish to restrict", "if your organization wants to block or limit"
+    re.compile(r"\bif(?:\s+[\w-]+){0,2}\s+(?:wish|want|wants|need|needs|prefer)\s+to\s+"
+               r"(?:restrict|block|disable|limit|prevent|opt|turn)\b"),
+    # "admins can disable", "you can block" (but "admins can now disable" is a new control)
+    re.compile(r"\b" + _WHO + r"\s+(?:can|may)\s+(?:proactively\s+)?(?:disable|block|restrict)\b"),
+]
+MODEL_NAME = re.compile(r"\b(?:gpt-?\d[\w.-]*|o\d(?:-[a-z]+)?|claude-[\w-]+|dall-e(?:\s*\d)?|sora(?:-\d)?|"
+                        r"gemini(?:[\s-]\d[\w.]*)?|llama(?:[\s-]?\d[\w.]*)?)(?![\w-])")
+TITLE_MODEL_WORD = re.compile(r"\bmodels?\b")
+WINDOW = 8
+KEEP = 3  # matched phrases kept per signal (for the reasons)
+CONNECTOR_CONTEXT = frozenset({"connector", "write_action", "oauth_scope", "data_handling"})
+SECURITY_CUES = frozenset({"write_action", "oauth_scope", "default_change", "data_handling", "identity_access",
+                           "connector", "agent_autonomy", "audit_logging", "security_fix"})  # tokens either side of an "on" phrase searched for protective words
 
 
 @dataclass
 class Signals:
     cues: dict[str, list[str]] = field(default_factory=dict)
     on_default: list[str] = field(default_factory=list)
+    weak_on: list[str] = field(default_factory=list)
     off_default: list[str] = field(default_factory=list)
+    protective: list[str] = field(default_factory=list)
     products: list[str] = field(default_factory=list)
     connectors: list[str] = field(default_factory=list)
     noise: list[str] = field(default_factory=list)
+    no_change: list[str] = field(default_factory=list)
+    control: list[str] = field(default_factory=list)
+    model_names: list[str] = field(default_factory=list)
+    developer: list[str] = field(default_factory=list)
+    admin_facing: list[str] = field(default_factory=list)
+    title_model: bool = False
+    strong: list[str] = field(default_factory=list)
+    _tokens: list[str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def polarity(self) -> str | None:
+        """``on`` (widens by default or opt-out), ``off`` (stays off / admin-gated) or None.
+
+        An explicit on / opt-out phrase wins over an "off" one elsewhere ("off by
+        default during the preview, then turns on automatically unless admins opt
+        out" is on); an "off" phrase wins over loose availability wording.
+        """
         if self.on_default:
             return "on"
         if self.off_default:
             return "off"
+        if self.weak_on:
+            return "on"
         return None
+
+    @property
+    def on_phrase(self) -> str | None:
+        return (self.on_default or self.weak_on or [None])[0]
+
+    @property
+    def security_cues(self) -> list[str]:
+        """Categories whose cues say data, access, actions or logging (not just "new" or "model")."""
+        return sorted(set(self.cues) & SECURITY_CUES | ({"connector"} if self.connectors else set()))
+
+    @property
+    def developer_context(self) -> bool:
+        """Developer wording with no admin audience, no default and no unambiguous security cue."""
+        return bool(self.developer) and not self.admin_facing and not self.polarity and not self.strong
+
+    @property
+    def model_release(self) -> bool:
+        return self.title_model and not set(self.security_cues) - {"default_change"} and self.polarity != "on"
+
+    @property
+    def looks_irrelevant(self) -> str | None:
+        """The rule that reads this text as not security relevant, if one does."""
+        if self.model_release:
+            return "a model release with no data, access or default change"
+        if not self.security_cues and not self.polarity:
+            return "no data, access, action, default or logging cue"
+        return None
+
+    def tokens(self) -> list[str]:
+        if self._tokens is None:
+            self._tokens = self._make_tokens()
+        return self._tokens
+
+    def _make_tokens(self) -> list[str]:
+        """The signal tokens the text classifier sees in front of the text.
+
+        Besides one token per signal, a few conjunctions a linear model cannot
+        form itself: a model release with nothing else, developer wording with no
+        admin or security cue, "nothing changes" with no on-by-default wording.
+        """
+        out = [f"dw_cue_{c}" for c in self.cues] + [f"dw_strong_{c}" for c in self.strong]
+        security = self.security_cues
+        if self.model_release:
+            out.append("dw_model_release")
+        if self.developer_context:
+            out.append("dw_developer_only")
+        if self.no_change and self.polarity != "on":
+            out.append("dw_nochange_only")
+        if not security and not self.polarity:
+            out.append("dw_no_security_cue")
+        if len(security) >= 3:
+            out.append("dw_many_security_cues")
+        polarity = self.polarity
+        if polarity:
+            out.append(f"dw_pol_{polarity}")
+        for name, present in (("dw_pol_strong", self.on_default), ("dw_pol_weak", self.weak_on),
+                              ("dw_pol_offphrase", self.off_default), ("dw_protective", self.protective),
+                              ("dw_product", self.products),
+                              ("dw_connector", self.connectors if set(self.cues) & CONNECTOR_CONTEXT else []),
+                              ("dw_noise", self.noise), ("dw_nochange", self.no_change),
+                              ("dw_control", self.control), ("dw_modelname", self.model_names),
+                              ("dw_developer", self.developer), ("dw_admin", self.admin_facing)):
+            if present:
+                out.append(name)
+        return out
 
 
 class SignalMatcher:
     def __init__(self, nlp: Language) -> None:
+        self.vocab = nlp.vocab
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         groups: dict[str, tuple[str, ...]] = {f"cue:{c}": p for c, p in lexicon.CUES.items()}
-        groups.update(on=lexicon.ON_BY_DEFAULT, off=lexicon.OFF_BY_DEFAULT, product=lexicon.PRODUCTS,
-                      connector=lexicon.CONNECTORS, noise=lexicon.NOISE)
+        groups.update(on=lexicon.ON_BY_DEFAULT + lexicon.OPT_OUT, weak=lexicon.WEAK_ON,
+                      off=lexicon.OFF_BY_DEFAULT, protective=lexicon.PROTECTIVE_DEFAULT,
+                      product=lexicon.PRODUCTS, connector=lexicon.CONNECTORS, noise=lexicon.NOISE,
+                      nochange=lexicon.NO_CHANGE, control=lexicon.CONTROL, developer=lexicon.DEVELOPER,
+                      admin=lexicon.ADMIN_FACING)
+        groups.update({f"strong:{c}": p for c, p in lexicon.STRONG_CUES.items()})
         self.keys: dict[int, str] = {}
         for key, phrases in groups.items():
             self.matcher.add(key, list(nlp.tokenizer.pipe(phrases)))
             self.keys[nlp.vocab.strings[key]] = key
+        # match id -> (what to do, where): spans of polarity phrases, strong cues, cue and other buckets
+        self.dispatch: dict[int, tuple[str, str]] = {}
+        for match_id, key in self.keys.items():
+            if key in ("on", "weak", "off", "protective"):
+                self.dispatch[match_id] = ("span", key)
+            elif key.startswith("strong:"):
+                self.dispatch[match_id] = ("strong", key[7:])
+            elif key.startswith("cue:"):
+                self.dispatch[match_id] = ("cue", key[4:])
+            else:
+                self.dispatch[match_id] = ("bucket", key)
         self.connector_names = {name.lower(): name for name in lexicon.CONNECTORS}
+        self.protective_words = frozenset(lexicon.PROTECTIVE_WORDS)
 
     def __call__(self, doc: Doc) -> Doc:
-        signals = Signals()
-        on_spans: list[tuple[int, int]] = []
-        off_spans: list[tuple[int, int]] = []
-        cues = signals.cues
-        for match_id, start, end in self.matcher(doc):
-            key = self.keys[match_id]
-            if key == "on":
-                on_spans.append((start, end))
-                continue
-            if key == "off":
-                off_spans.append((start, end))
-                continue
-            text = doc[start:end].text
-            if key.startswith("cue:"):
-                found = cues.setdefault(key[4:], [])
-                if text not in found:
-                    found.append(text)
-            elif key == "connector":
-                name = self.connector_names.get(text.lower(), text)
-                if name not in signals.connectors:
-                    signals.connectors.append(name)
-            elif key == "product" and text not in signals.products:
-                signals.products.append(text)
-            elif key == "noise" and text not in signals.noise:
-                signals.noise.append(text)
-        # Negation and polarity: an "off" phrase cancels any "on" phrase it overlaps,
-        # and an "on" phrase right after "not"/"no"/"never" reads as off.
-        for start, end in on_spans:
-            if any(start < o_end and o_start < end for o_start, o_end in off_spans):
-                continue
-            if start > 0 and doc[start - 1].lower_ in ("not", "never", "no"):
-                signals.off_default.append(doc[start - 1 : end].text)
-                continue
-            signals.on_default.append(doc[start:end].text)
-        signals.off_default.extend(doc[s:e].text for s, e in off_spans)
-        doc.user_data["dw_signals"] = signals
+        return self.featurise(doc, doc.text)
+
+    def featurise(self, doc: Doc, raw: str) -> Doc:
+        """Attach the signals (``raw`` is the text ``doc`` was made from; joining tokens costs time)."""
+        doc.user_data["dw_signals"] = self.signals(doc, raw)
         return doc
+
+    def signals(self, doc: Doc, raw: str | None = None) -> Signals:
+        signals = Signals()
+        spans: dict[str, list[tuple[int, int]]] = {"on": [], "weak": [], "off": [], "protective": []}
+        cues = signals.cues
+        raw = doc.text if raw is None else raw
+
+        offsets = doc.to_array([IDX, LENGTH]).tolist()
+
+        def span_text(start: int, end: int) -> str:
+            last = offsets[end - 1]
+            return raw[offsets[start][0] : last[0] + last[1]]
+
+        lowered_text = raw.lower()
+        title_chars = lowered_text.find("\n")
+        title_chars = len(lowered_text) if title_chars < 0 else title_chars
+        for pattern in OPT_OUT_PATTERNS:
+            for found in pattern.finditer(lowered_text):
+                span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
+                if span is not None:
+                    spans["on"].append((span.start, span.end))
+        title_model = False
+        for found in MODEL_NAME.finditer(lowered_text):
+            name = raw[found.start() : found.end()]
+            title_model = title_model or found.start() < title_chars
+            if name not in signals.model_names:
+                signals.model_names.append(name)
+        signals.title_model = title_model or bool(TITLE_MODEL_WORD.search(lowered_text, 0, title_chars))
+        buckets = {"connector": signals.connectors, "product": signals.products, "noise": signals.noise,
+                   "nochange": signals.no_change,
+                   "control": signals.control, "developer": signals.developer, "admin": signals.admin_facing}
+        strong: set[str] = set()
+        dispatch = self.dispatch
+        for match_id, start, end in self.matcher(doc):
+            kind, name = dispatch[match_id]
+            if kind == "span":
+                spans[name].append((start, end))
+                continue
+            if kind == "strong":
+                strong.add(name)
+                continue
+            bucket = cues.setdefault(name, []) if kind == "cue" else buckets[name]
+            if len(bucket) >= KEEP:
+                continue  # enough examples for the reasons; the rest would only cost time
+            text = span_text(start, end)
+            if name == "connector":
+                text = self.connector_names.get(text.lower(), text)
+            if text not in bucket:
+                bucket.append(text)
+        signals.strong = sorted(strong)
+        if signals.model_names:
+            found = cues.setdefault("model_lifecycle", [])
+            found.extend(n for n in signals.model_names if n not in found)
+        off_spans = spans["off"]
+        signals.protective.extend(span_text(s, e) for s, e in spans["protective"])
+
+        def overlaps(start: int, end: int, others: list[tuple[int, int]]) -> bool:
+            return any(start < o_end and o_start < end for o_start, o_end in others)
+
+        for kind, target in (("on", signals.on_default), ("weak", signals.weak_on)):
+            for start, end in sorted(set(spans[kind])):
+                text = span_text(start, end)
+                if overlaps(start, end, off_spans) or overlaps(start, end, spans["protective"]):
+                    continue
+                if start > 0 and doc[start - 1].lower_ in ("not", "never", "no"):
+                    signals.off_default.append(span_text(start - 1, end))
+                    continue
+                lowered = text.lower()
+                if " on or off" in lowered or " now " in f" {lowered} ":
+                    continue  # "admins can turn X on or off", "can now turn off": a control, not a default
+                window = _sentence_window(doc, start, end)
+                guard = next((t.text for t in window if t.lower_ in self.protective_words), None)
+                if guard and "off" not in lowered and "disable" not in lowered:
+                    signals.protective.append(f"{text} ({guard})")
+                    continue
+                if text not in target:
+                    target.append(text)
+        signals.off_default.extend(span_text(s, e) for s, e in sorted(off_spans))
+        return signals
+
+
+def _sentence_window(doc: Doc, start: int, end: int) -> list:
+    """Up to WINDOW tokens either side of a span, not crossing a sentence end."""
+    lo = start
+    while lo > 0 and start - lo < WINDOW and doc[lo - 1].text not in _STOPS:
+        lo -= 1
+    hi = end
+    while hi < len(doc) and hi - end < WINDOW and doc[hi].text not in _STOPS:
+        hi += 1
+    return list(doc[lo:hi])
+
+
+_STOPS = frozenset({".", "!", "?", ";", "..."})
 
 
 def signals_of(doc: Doc) -> Signals:

@@ -46,7 +46,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "create events", "create documents", "create files", "edit files", "delete files",
         "modify files", "destructive actions", "destructive", "take actions", "perform actions",
         "actions on your behalf", "on behalf of", "make changes", "complete purchases",
-        "merge pull requests", "create tickets", "update records",
+        "merge pull requests", "create tickets", "update records", "create issues", "push files",
+        "create branches", "draft emails", "apply edits", "edit open files", "read/write", "read-write",
+        "write capabilities", "write tools", "projects_write", "create, update, and", "take action in",
     ),
     "oauth_scope": (
         "oauth", "oauth scopes", "oauth scope", "scopes", "consent screen", "admin consent",
@@ -54,13 +56,13 @@ CUES: dict[str, tuple[str, ...]] = {
         "requested permissions", "permission requests", "graph permissions", "api permissions",
         "files.readwrite.all", "mail.send", "sites.readwrite.all", "read and write access",
         "access to all files", "full access", "re-consent", "reauthorize", "re-authorize",
-        "grant access",
+        "grant access", "application scopes", "delegated scopes", "delegated permissions",
+        "application permissions", "app-only", "scope requests", "token's oauth scopes", "consent",
     ),
     "new_product": (
-        "introducing", "now available", "generally available", "general availability", "beta",
-        "in beta", "public beta", "research preview", "in preview", "public preview", "early access", "launching",
-        "launched", "launches", "new product", "new app", "new surface", "available today",
-        "rolling out", "now rolling out", "alpha", "limited preview", "waitlist",
+        "introducing", "new product", "new app", "new surface", "launching", "research preview",
+        "technical preview", "public beta", "new desktop app", "desktop app", "add-in", "add-ins",
+        "store", "coming to", "brings", "available globally", "new plan", "new way",
     ),
     "default_change": (
         "by default", "default setting", "default settings", "default value", "defaults to",
@@ -78,42 +80,58 @@ CUES: dict[str, tuple[str, ...]] = {
         "encryption", "encrypted", "encryption keys", "ekm", "byok", "delete conversations",
         "deletion", "data handling", "personal data", "pii", "sensitive data", "conversation history",
         "temporary chat", "zero data retention", "data processing", "dlp", "share", "shares",
-        "shared projects", "shared with", "share with", "anyone with the link",
+        "shared projects", "shared with", "share with", "anyone with the link", "external viewers",
+        "outside your workspace", "outside the workspace", "guest sharing", "external sharing",
+        "publicly accessible", "public spaces", "forward", "page context", "key management", "kms",
+        "synced data", "sync", "synced", "indexed", "automatically reference", "indexes", "pre-indexes", "stored", "zdr", "data loss prevention",
+        "sensitivity labels", "transcripts", "attachments", "local files", "past chats", "context from",
+        "cookies", "passwords", "browser history", "inference_geo",
     ),
     "identity_access": (
         "sso", "saml", "scim", "rbac", "role-based access", "custom roles", "roles", "user groups",
         "groups", "ip allowlist", "ip allowlisting", "ip allow list", "allowlist", "domain verification",
         "domain capture", "verified domain", "seats", "seat", "identity provider", "idp", "okta",
         "entra id", "azure ad", "mfa", "multi-factor", "two-factor", "2fa", "passkeys",
-        "permissions", "access controls", "admin controls", "user provisioning", "provisioning",
+        "permissions", "access controls", "user provisioning", "provisioning",
         "deprovisioning", "service accounts", "api keys", "admin keys", "least privilege",
-        "workspace admins", "owners and admins", "access policy",
+        "access policy", "group manager", "delegate",
+        "delegated", "admin apis", "admin api", "sign in with", "access tokens", "credentials",
+        "identity federation", "oidc", "access restrictions", "bypass actor", "role",
+        "security manager role", "editors", "licenses", "logged in", "logged out", "sign-in",
     ),
     "connector": (
         "connector", "connectors", "integration", "integrations", "connected apps", "connected app",
         "apps in chatgpt", "app directory", "apps sdk", "mcp", "mcp server", "mcp servers",
         "model context protocol", "plugin", "plugins", "data source", "data sources",
-        "synced connectors", "marketplace", "third-party apps", "custom connectors",
+        "synced connectors", "marketplace", "third-party apps", "custom connectors", "plugin directory",
+        "app templates", "add-ins", "add-in", "synced connector", "github app", "apps",
+        "app integrations", "connected apps", "certified apps",
     ),
     "agent_autonomy": (
         "agent", "agents", "agent mode", "agentic", "autonomous", "autonomously", "scheduled tasks",
         "scheduled task", "recurring tasks", "browser use", "computer use", "operator",
         "code execution", "execute code", "run code", "runs code", "shell commands",
-        "sandbox", "internet access", "browse the web", "browses", "codex", "coding agent",
-        "without supervision", "multi-step", "workflows", "automations",
-        "atlas", "deep research", "sub-agents", "parallel agents",
+        "sandbox", "internet access", "browse the web", "browses", "coding agent",
+        "without supervision", "multi-step", "automations",
+        "atlas", "sub-agents", "parallel agents", "remote control", "ssh",
+        "hosted shell", "networking in containers", "goal mode", "unattended", "background tasks",
+        "thread automations", "control your computer", "see, click, and type", "tool calls",
+        "long-running", "on a schedule", "agentic",
     ),
     "audit_logging": (
         "audit log", "audit logs", "audit logging", "auditing", "compliance api", "compliance logs",
         "compliance logs platform", "logs platform", "event logs", "activity logs", "log export",
         "siem", "analytics", "usage analytics",
-        "ediscovery", "legal hold", "user analytics", "codex analytics",
+        "ediscovery", "legal hold", "user analytics", "codex analytics", "activity feed", "audit",
+        "health dashboards", "compliance", "session transcripts", "logs",
     ),
     "model_lifecycle": (
-        "model", "models", "retire", "retired", "retiring", "retirement", "deprecate", "deprecated",
+        "retire", "retired", "retiring", "retirement", "deprecate", "deprecated",
         "deprecation", "sunset", "sunsetting", "end of life", "model picker", "gpt-4o", "gpt-4.1",
         "gpt-5", "gpt-5.1", "gpt-5.2", "o3", "o4-mini", "reasoning model", "new model",
-        "legacy model", "legacy models", "snapshot",
+        "legacy model", "legacy models", "snapshot", "model launch", "launched claude",
+        "new models", "model is", "models are", "model family", "opus", "sonnet", "haiku", "fast mode",
+        "model release", "fallback model", "reasoning level",
     ),
     "security_fix": (
         "vulnerability", "vulnerabilities", "security fix", "security fixes", "security patch",
@@ -123,38 +141,110 @@ CUES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# Polarity of defaults. An OFF phrase that overlaps an ON phrase wins
-# ("not enabled by default" contains "enabled by default").
+# Polarity of defaults, in four kinds (see components.py for how they combine):
+# ON: a capability arrives switched on for people without an admin acting;
+# OPT_OUT: it stays or turns on unless someone switches it off (also "on");
+# WEAK_ON: wide availability wording that an explicit "off" phrase overrides;
+# OFF: the look-alikes: off by default, admin-gated, stays disabled.
+# An OFF phrase that overlaps an ON phrase wins ("not enabled by default").
 ON_BY_DEFAULT = (
     "on by default", "enabled by default", "turned on by default", "available by default",
     "allowed by default", "active by default", "default on", "defaults to on", "defaults to enabled",
     "automatically enabled", "enabled automatically", "automatically turned on", "on for all users",
-    "enabled for all users", "enabled for all workspaces", "turned on for all", "on for everyone",
+    "enabled for all users", "enabled for all workspaces", "on for everyone",
     "available to all users by default", "without admin approval", "no admin action required",
-    "no longer requires admin approval", "no longer require admin approval", "opt-out",
-    "will be enabled", "are now enabled", "is now enabled", "now on by default",
-    "enabled for all members", "automatically available", "auto-enabled", "default to on",
-    "without approval", "without asking", "without asking for approval", "no approval needed",
+    "no admin action is required", "no admin action required before the rollout",
+    "no longer requires admin approval", "no longer require admin approval",
+    "now on by default", "enabled for all members", "automatically available", "auto-enabled",
+    "default to on", "without approval", "without asking for approval", "no approval needed",
     "no admin approval", "to every member automatically", "to all members automatically",
-    "available to every member", "enabled for every member", "on for all tenants", "on for all domains",
-    "on for all workspaces", "on for all organizations", "on for all accounts", "unless an admin opts out",
-    "unless an admin turns", "unless admins opt out", "allowed for all members", "allowed for all users",
+    "enabled for every member", "on for all tenants", "on for all domains",
+    "on for all workspaces", "on for all organizations", "on for all accounts", "allowed for all members",
+    "allowed for all users", "displayed by default", "turns on automatically", "turn on automatically",
+    "turns on for everyone", "turn on for everyone", "turned on for everyone", "will be default on",
+    "become available by default", "becomes available by default", "made available by default",
+    "enabled by default for", "on by default for", "switched on for all", "turned on for all",
+)
+OPT_OUT = (
+    "opt-out", "unless an admin opts out", "unless admins opt out", "unless an admin turns",
+    "unless admins turn", "admins can opt out", "admin can opt out", "owners can opt out", "can opt out",
+    "opt out before", "if you take no action", "if no action is taken",
+    "option to proactively disable", "unless you've used the following controls", "unless you opt out",
+    "toggle off", "to disable this functionality", "users can disable", "users can turn off",
+)
+WEAK_ON = (
+    "enabled for all", "rolling out to all users", "rolling out to all", "available to all users",
+    "on for all", "enabled for everyone", "will be enabled", "are now enabled", "is now enabled",
+    "available to every member", "rolls out to everyone", "available to everyone",
 )
 OFF_BY_DEFAULT = (
     "off by default", "disabled by default", "not enabled by default", "remain disabled",
     "remains disabled", "remain off", "remains off", "stay off", "stays off", "turned off by default",
-    "opt-in", "opt in", "admins must enable", "admins can enable", "admin must enable",
+    "opt-in", "opt in", "admins must enable", "admins can enable", "admin must enable", "admin can enable",
+    "owners can enable", "owners must enable", "owners must turn on", "admins must turn on",
     "admins need to enable", "requires admin approval", "require admin approval",
     "admin approval required", "disabled until", "must be enabled by", "not on by default",
     "defaults to off", "defaults to disabled", "no change to defaults", "default to off",
     "admins can turn on", "admins can opt in", "needs to be enabled", "must be turned on",
+    "not installed by default", "defaulted off", "default off", "off until", "until an admin",
+    "must be enabled", "by default disabled", "is default off", "admins can enable access",
+    "need to set up", "disabled by default for", "admin policy", "remain off by default",
+)
+# An "on" default that protects rather than widens ("SSO now enforced by default",
+# "push protection enabled by default") or keeps things as they were: never high.
+PROTECTIVE_DEFAULT = (
+    "enforced by default", "required by default", "blocked by default", "read-only by default",
+    "view-only by default", "read-only permissions by default", "remains enabled by default",
+    "remain enabled by default", "continue to allow", "continues to allow", "do not override",
+    "honor your existing",
+)
+PROTECTIVE_WORDS = (
+    "protection", "protect", "protects", "enforced", "enforce", "enforcement", "blocked",
+    "restricted", "read-only", "view-only", "mfa", "sso", "encryption", "updater", "hardening",
+    "secret", "secrets", "tightened",
+)
+# "Nothing changes" wording: the hard negatives of the labelling rules.
+NO_CHANGE = (
+    "no change to your controls", "no changes to your controls", "no changes to workspace controls",
+    "no change to workspace controls", "does not modify", "do not modify", "do not grant access",
+    "does not grant", "does not change", "do not change", "unchanged", "labeling update only",
+    "labelling update only", "is unaffected", "are unaffected", "remain unchanged", "remains unchanged",
+    "holding off", "not launching", "no new permissions", "does not affect", "existing restrictions",
+    "model and model weights are unchanged", "no security impact",
+)
+# Wording that makes a change read as a new control for admins (low), not a new capability.
+CONTROL = (
+    "admins can now", "admin can now", "owners can now", "owners and admins can now",
+    "admins and owners can now", "new control", "new controls", "new setting", "new admin setting",
+    "can now turn off", "can now disable", "can now restrict", "can now control", "can now require",
+    "can now set", "restricts", "restrict access", "control whether", "control which", "manage access",
+    "allowlisting", "least privilege", "can no longer", "no longer be able", "narrows", "expiration",
+    "short-lived", "instead of long-lived", "data residency", "residency", "require approval",
+    "review process", "more control", "greater control",
 )
 
 # Phrases that mark text as not security relevant when nothing else fires.
 NOISE = (
     "faster", "performance", "latency", "bug fixes", "bug fix", "fixed a bug", "ui", "design",
     "dark mode", "keyboard shortcuts", "pricing", "price", "billing", "layout", "typo",
-    "improved quality", "quality improvements", "more natural", "formatting",
+    "improved quality", "quality improvements", "more natural", "formatting", "redesigned", "redesign",
+    "navigation", "sidebar", "viewer", "suggestions", "shortcut", "rate limits", "message limit",
+    "message limits", "usage limits", "limits", "cost", "billed", "per mtok", "accuracy",
+    "improvements", "worktrees", "terminals", "multiline", "intonation", "personality", "seat type",
+    "dashboard", "smarter", "easier", "usability", "no action is required",
+)
+# Developer-convenience wording (API parameters, headers, SDKs): not relevant unless a data,
+# access or default change comes with it.
+DEVELOPER = (
+    "api", "sdk", "cli", "beta header", "parameter", "parameters", "endpoint", "response", "request",
+    "requests", "header", "developers", "messages api", "responses api", "batch", "batches", "field",
+    "fields", "max_tokens", "tokens", "webhooks", "webhook", "streaming", "schema", "json",
+)
+# Who a change is for: admin- and organisation-facing wording leans relevant.
+ADMIN_FACING = (
+    "admins", "admin", "administrators", "owners", "workspace owners", "workspace admins", "tenant",
+    "tenants", "organization", "organizations", "enterprise", "edu", "it admins", "global admins",
+    "admin center", "admin console", "workspace settings", "policy", "policies",
 )
 
 # Cue phrases that decide their category on their own, whatever the model says:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -17,10 +18,9 @@ from spacy.language import Language
 
 from driftwatch.models import Classification
 
-from .components import signals_of  # importing registers the dw_signals factory
-from .lexicon import CATEGORIES, STRONG_CUES
-
-_STRONG = {category: {p.lower() for p in phrases} for category, phrases in STRONG_CUES.items()}
+from . import architecture  # noqa: F401  (registers driftwatch.TextCatBOWSignals.v1)
+from .components import Signals, signals_of  # importing registers the dw_signals factory
+from .lexicon import CATEGORIES
 from .severity import severity
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
@@ -28,19 +28,21 @@ TEXTCAT_LABELS = tuple(c for c in CATEGORIES if c != "other") + ("relevant", "co
 TEXTCAT_CONFIG = {
     "threshold": 0.5,
     "model": {
-        "@architectures": "spacy.TextCatBOW.v3",
+        "@architectures": "driftwatch.TextCatBOWSignals.v1",
         "exclusive_classes": False,
         "ngram_size": 2,
         "no_output_layer": False,
         "length": 65536,
     },
 }
-# Decision thresholds, tuned on the dev set (driftwatch eval):
-# a category is taken when the model is confident, or when a rule cue
-# fired and the model does not disagree strongly.
-T_MODEL = 0.5
-T_WITH_CUE = 0.1
-T_RELEVANT = 0.5
+# Thresholds are chosen by cross-validation when the model is trained (driftwatch.json);
+# these apply only to a model folder that does not record its own.
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_CUE_THRESHOLD = 0.1
+DEFAULT_RULE_OVERRIDE = 0.9  # model confidence that overrides a "reads as not relevant" rule
+# Rare categories whose unambiguous wording decides them whatever the model says
+# (few real examples to learn them from).
+RULE_CATEGORIES = ("write_action", "oauth_scope", "audit_logging", "security_fix")
 
 
 def blank_pipeline() -> Language:
@@ -59,9 +61,11 @@ def text_of(title: str, body: str) -> str:
 class Classifier:
     """Callable as ``classifier(title, body)`` so the watchers can take any function."""
 
-    def __init__(self, nlp: Language, version: str) -> None:
+    def __init__(self, nlp: Language, version: str, thresholds: dict[str, float] | None = None) -> None:
         self.nlp = nlp
         self.version = version
+        self.thresholds = {label: DEFAULT_THRESHOLD for label in TEXTCAT_LABELS}
+        self.thresholds.update(thresholds or {})
 
     @classmethod
     def load(cls, path: str | Path = MODEL_DIR) -> "Classifier":
@@ -70,59 +74,112 @@ class Classifier:
             raise FileNotFoundError(f"no trained classifier at {path}; run `driftwatch train`")
         nlp = spacy.load(path)
         meta = json.loads((path / "driftwatch.json").read_text()) if (path / "driftwatch.json").exists() else {}
-        return cls(nlp, f"spacy-{meta.get('fingerprint', 'unknown')[:12]}")
+        return cls(nlp, f"spacy-{meta.get('fingerprint', 'unknown')[:12]}", meta.get("thresholds"))
 
     def __call__(self, title: str, body: str = "") -> Classification:
         return self.decide(self.nlp(text_of(title, body)))
 
     def classify_many(self, items: Iterable[tuple[str, str]], batch_size: int = 256) -> Iterator[Classification]:
-        texts = (text_of(title, body) for title, body in items)
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
-            yield self.decide(doc)
+        """Many at once: the same pipeline, steps batched (the rules get the raw text, sparing a re-join)."""
+        signals = self.nlp.get_pipe("dw_signals")
+        textcat = self.nlp.get_pipe("textcat_multilabel")
+        items = iter(items)
+        while True:
+            texts = [text_of(title, body) for title, body in islice(items, batch_size)]
+            if not texts:
+                return
+            docs = [signals.featurise(doc, raw) for doc, raw in zip(self.nlp.tokenizer.pipe(texts), texts)]
+            for doc in textcat.pipe(docs, batch_size=batch_size):
+                yield self.decide(doc)
 
     def decide(self, doc) -> Classification:
-        signals = signals_of(doc)
-        cats = doc.cats
-        chosen: list[str] = []
-        reasons: list[str] = []
-        connector_note = f" ({signals.connectors[0]})" if signals.connectors else ""
-        for category in CATEGORIES:
-            if category == "other":
-                continue
-            score = cats.get(category, 0.0)
-            cues = list(signals.cues.get(category, []))
-            if category == "connector" and signals.connectors:
-                cues = cues + [c for c in signals.connectors if c not in cues]
-            if category == "default_change":
-                if signals.polarity == "on":
-                    cues = signals.on_default + cues
-                elif signals.polarity == "off" and score < T_MODEL:
-                    continue  # "remains disabled by default" is not a default change
-            strong = any(c.lower() in _STRONG.get(category, ()) for c in cues)
-            if strong or score >= T_MODEL or (cues and score >= T_WITH_CUE):
-                chosen.append(category)
-                if cues:
-                    note = connector_note if category in ("write_action", "connector", "oauth_scope") else ""
-                    if note == f" ({cues[0]})":
-                        note = ""
-                    reasons.append(f'{category}: "{cues[0]}"{note}')
-                else:
-                    reasons.append(f"{category}: model {score:.2f}")
-        relevant = cats.get("relevant", 0.0) >= T_RELEVANT
-        control = cats.get("control", 0.0) >= T_MODEL
-        level, why = severity(set(chosen), signals.polarity, relevant=relevant, control=control)
-        if signals.polarity == "on":
-            reasons.append(f'default: "{signals.on_default[0]}" (on)')
-        elif signals.polarity == "off":
-            reasons.append(f'default: "{signals.off_default[0]}" (stays off)')
-        reasons.append(f"severity {level}: {why}")
-        return Classification(
-            security_relevant=level != "info",
-            severity=level,
-            categories=chosen or ["other"],
-            reasons=reasons,
-            version=self.version,
-        )
+        return decide(signals_of(doc), doc.cats, self.thresholds, self.version)
+
+
+def _cue_reason(category: str, cues: list[str], signals: Signals) -> str:
+    note = ""
+    if category in ("write_action", "connector", "oauth_scope") and signals.connectors and signals.connectors[0] != cues[0]:
+        note = f" ({signals.connectors[0]})"
+    return f'{category}: "{cues[0]}"{note}'
+
+
+def cue_list(signals: Signals, category: str) -> list[str]:
+    """The rule cues for a category, connector names and the "on" default phrase included."""
+    cues = list(signals.cues.get(category, []))
+    if category == "connector":
+        cues += [c for c in signals.connectors if c not in cues]
+    if category == "default_change" and signals.polarity == "on" and signals.on_phrase:
+        cues.insert(0, signals.on_phrase)
+    return cues
+
+
+def decide(signals: Signals, cats: dict[str, float], thresholds: dict[str, float], version: str) -> Classification:
+    """Categories, relevance and severity from the rule signals and the model's scores, with reasons."""
+    chosen: list[str] = []
+    reasons: list[str] = []
+    for category in CATEGORIES:
+        if category == "other":
+            continue
+        score = cats.get(category, 0.0)
+        cues = cue_list(signals, category)
+        strong = category in RULE_CATEGORIES and category in signals.strong
+        taken = score >= thresholds.get(category, DEFAULT_THRESHOLD)
+        if cues and score >= thresholds.get(f"{category}@cue", DEFAULT_CUE_THRESHOLD):
+            taken = True  # a rule cue fired and the model does not disagree strongly
+        if strong or taken:
+            chosen.append(category)
+            reasons.append(_cue_reason(category, cues, signals) if cues else f"{category}: model {score:.2f}")
+    relevance = cats.get("relevant", 0.0)
+    relevant = relevance >= thresholds.get("relevant", DEFAULT_THRESHOLD)
+    irrelevant_rule = signals.looks_irrelevant
+    if relevant and irrelevant_rule and relevance < thresholds.get("relevant@rule", DEFAULT_RULE_OVERRIDE):
+        relevant = False
+    else:
+        irrelevant_rule = None
+    control = cats.get("control", 0.0) >= thresholds.get("control", DEFAULT_THRESHOLD)
+    polarity = signals.polarity
+    if relevant and polarity == "on" and "default_change" not in chosen:
+        chosen.append("default_change")  # on by default / opt-out is a default, whatever the model says
+        reasons.append(f'default_change: "{signals.on_phrase}"')
+    if not relevant:
+        # Non-relevant entries are model launches or other; keep the categories that say so.
+        chosen = ["model_lifecycle"] if "model_lifecycle" in chosen else []
+        reasons = [r for r in reasons if r.startswith("model_lifecycle")]
+    level, why = severity(set(chosen), polarity, relevant=relevant, control=control)
+    if polarity == "on":
+        kind = "on" if signals.on_default else "on, wide rollout"
+        reasons.append(f'default: "{signals.on_phrase}" ({kind})')
+    elif polarity == "off":
+        reasons.append(f'default: "{signals.off_default[0]}" (stays off)')
+    if signals.protective:
+        reasons.append(f'default: "{signals.protective[0]}" (protective, not a widening)')
+    if level == "info":
+        reasons.append(f"info: {irrelevant_rule}; relevance {relevance:.2f}" if irrelevant_rule
+                       else _why_info(signals, relevance))
+    elif level != "high" and polarity != "on":
+        reasons.append("not high: no on-by-default or opt-out wording")
+    reasons.append(f"severity {level}: {why}")
+    return Classification(
+        security_relevant=level != "info",
+        severity=level,
+        categories=chosen or ["other"],
+        reasons=reasons,
+        version=version,
+    )
+
+
+def _why_info(signals: Signals, relevance: float) -> str:
+    """Why a change is not security relevant: the look-alike that matched or the signal that was absent."""
+    if signals.no_change:
+        return f'info: "{signals.no_change[0]}" (says nothing changes); relevance {relevance:.2f}'
+    if signals.model_names and not signals.cues.keys() - {"model_lifecycle", "new_product"}:
+        return f'info: a model release ("{signals.model_names[0]}"), no data, access or default change; relevance {relevance:.2f}'
+    if signals.noise:
+        return f'info: "{signals.noise[0]}" (quality, UI or pricing wording); relevance {relevance:.2f}'
+    found = sorted(signals.cues.keys() - {"model_lifecycle", "new_product"})
+    if found:
+        return f"info: cues for {', '.join(found)} but the text reads as no security change; relevance {relevance:.2f}"
+    return f"info: no data, access, action, default or logging cue; relevance {relevance:.2f}"
 
 
 @lru_cache(maxsize=1)

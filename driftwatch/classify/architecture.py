@@ -1,0 +1,96 @@
+"""spaCy's bag-of-words text classifier, reading the rule signals as extra tokens.
+
+``driftwatch.TextCatBOWSignals.v1`` is ``spacy.TextCatBOW.v3`` with one change:
+the n-grams are taken over ``dw_...`` signal tokens (from the ``dw_signals``
+component, see components.py) followed by the doc's lower-cased content words
+(no stop words, punctuation or numbers). The classifier thus learns how far to
+trust each rule while the doc itself stays untouched, and no second Doc has to
+be built per text (that cost as much as tokenising).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import numpy
+from spacy.attrs import IS_PUNCT, IS_SPACE, IS_STOP, LIKE_NUM, LOWER
+from spacy.ml.models.textcat import NEG_VALUE, resize_and_set_ref
+from spacy.util import registry
+from thinc.api import Logistic, Model, SparseLinear_v2, chain, resizable, softmax_activation, with_cpu
+from thinc.layers.resizable import resize_linear_weighted
+
+from .components import signals_of
+
+_ATTRS = [LOWER, IS_STOP, IS_PUNCT, LIKE_NUM, IS_SPACE]
+
+
+def feature_keys(doc: Any) -> numpy.ndarray:
+    """Hashes of the signal tokens and content words, in order (what the n-grams are made of)."""
+    table = doc.to_array(_ATTRS)
+    words = table[~table[:, 1:].any(axis=1), 0]
+    hashes = _HASHES
+    signals = [hashes.get(token) or _hash(doc, token) for token in signals_of(doc).tokens()]
+    if signals:
+        words = numpy.concatenate([numpy.asarray(signals, dtype=words.dtype), words])
+    return words
+
+
+_HASHES: dict[str, int] = {}
+
+
+def _hash(doc: Any, token: str) -> int:
+    _HASHES[token] = value = doc.vocab.strings.add(token)
+    return value
+
+
+def extract_signal_ngrams(ngram_size: int) -> Model:
+    model: Model = Model("extract_signal_ngrams", _forward)
+    model.attrs["ngram_size"] = ngram_size
+    return model
+
+
+def _forward(model: Model, docs: list, is_train: bool) -> tuple:
+    ops = model.ops
+    batch_keys, batch_vals = [], []
+    for doc in docs:
+        unigrams = ops.asarray(feature_keys(doc))
+        if not len(unigrams):
+            unigrams = ops.asarray(numpy.asarray([doc.vocab.strings.add("dw_empty")], dtype="uint64"))
+        ngrams = [unigrams]
+        for n in range(2, model.attrs["ngram_size"] + 1):
+            if len(unigrams) >= n:
+                ngrams.append(ops.ngrams(n, unigrams))
+        # Repeated keys each count 1: the sparse linear layer sums them, as unique-with-counts would.
+        keys = ops.xp.concatenate(ngrams) if len(ngrams) > 1 else ngrams[0]
+        batch_keys.append(keys)
+        batch_vals.append(ops.xp.ones(keys.shape[0], dtype="f"))
+    lengths = ops.asarray([arr.shape[0] for arr in batch_keys], dtype="int32")
+    keys = ops.xp.concatenate(batch_keys)
+    vals = ops.asarray(ops.xp.concatenate(batch_vals), dtype="f")
+    return (keys, vals, lengths), lambda dY: []
+
+
+@registry.architectures("driftwatch.TextCatBOWSignals.v1")
+def build_bow_signals_classifier(
+    exclusive_classes: bool, ngram_size: int, no_output_layer: bool, length: int = 262144, nO: int | None = None,
+) -> Model:
+    """As spaCy's ``build_bow_text_classifier_v3``, with :func:`extract_signal_ngrams` as input."""
+    length = 2 ** (length - 1).bit_length()
+    sparse_linear = SparseLinear_v2(nO=nO, length=length)
+    fill_defaults = {"b": 0, "W": 0}
+    output_layer = None
+    if not no_output_layer:
+        fill_defaults["b"] = NEG_VALUE
+        output_layer = softmax_activation() if exclusive_classes else Logistic()
+    resizable_layer = resizable(sparse_linear, resize_layer=partial(resize_linear_weighted, fill_defaults=fill_defaults))
+    model = chain(extract_signal_ngrams(ngram_size), resizable_layer)
+    model = with_cpu(model, model.ops)
+    if output_layer:
+        model = chain(model, with_cpu(output_layer, output_layer.ops))
+    if nO is not None:
+        model.set_dim("nO", nO)
+    model.set_ref("output_layer", sparse_linear)
+    model.attrs["multi_label"] = not exclusive_classes
+    model.attrs["resize_output"] = partial(resize_and_set_ref, resizable_layer=resizable_layer)
+    return model
