@@ -10,6 +10,7 @@ writes (the snapshot, its drift changes, control states) is one transaction in
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from typing import Callable
 
@@ -28,14 +29,23 @@ from .collectors.compliance import collect_compliance
 from .collectors.http import ApiClient, CollectorError
 from .collectors.platform_admin import collect_platform_admin
 
+log = logging.getLogger("driftwatch.snapshot")
 ENTERPRISE_NOTES = "10128477"
 
 
 def _api_collector(name: str, make: Callable[[], CollectorResult]) -> CollectorResult:
+    """Run one collector; whatever goes wrong (an API error, an answer of the wrong shape) is its error.
+
+    Its keys are then unknown, never pass or fail, and the other collectors and workspaces go on.
+    """
     try:
         return make()
     except CollectorError as exc:
         return CollectorResult(name, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - valid JSON of an unexpected shape must not stop the snapshot
+        log.debug("collector %s failed", name, exc_info=True)
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        return CollectorResult(name, error=f"unexpected answer from the API ({detail})")
 
 
 def run_collectors(store: Store, settings: Settings, workspace: WorkspaceConfig, now: dt.datetime,
