@@ -264,8 +264,15 @@ def digest_parent(digest: dict[str, Any], posture: list[dict[str, Any]], broken_
         c = ws["counts"]
         line = (f"*{escape(ws['workspace'])}*: {c.get('fail', 0)} failing"
                 f" ({ws.get('newly_failing', 0)} newly), {c.get('unknown', 0)} unknown, {c.get('waived', 0)} waived")
+        if ws.get("vendor") and ws["vendor"] != "openai":
+            line = line.replace("*: ", f"* ({escape(ws['vendor'])}): ", 1)
         if ws.get("expiring"):
             line += f" · waivers expiring soon: {escape(', '.join(ws['expiring']))}"
+        if "complete" in ws and not ws["complete"]:
+            missing = ", ".join(sorted(ws.get("errors") or {})) or "some collectors"
+            line += f" · :warning: INCOMPLETE snapshot ({escape(missing)} failed)"
+        for item in (ws.get("stale_attestations") or [])[:3]:
+            line += f"\n    :memo: {escape(item.get('setting') or '')}: {truncate(title(item.get('message') or 're-attest'), 200)}"
         posture_lines.append(line)
     if posture_lines:
         blocks.append(section("*Posture*\n" + "\n".join(posture_lines)))
@@ -431,10 +438,17 @@ def setting_block_id(key: str) -> str:
     return "s_" + hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
-def attest_modal(workspace: str, settings: list[Any], current: dict[str, Any]) -> dict[str, Any]:
-    """One input per attestable setting, preset to its last attested (else default) value."""
-    blocks: list[dict[str, Any]] = [context(
-        f"Record what the admin UI shows for *{escape(workspace)}*. Saving stores an attested snapshot with your name.")]
+def attest_modal(workspace: str, settings: list[Any], current: dict[str, Any],
+                 stale: list[dict[str, Any]] = ()) -> dict[str, Any]:
+    """One input per attestable setting, preset to its last attested (else default) value.
+
+    Settings an audit event changed since they were attested are named first, so the admin
+    looks again at exactly those.
+    """
+    intro = f"Record what the admin UI shows for *{escape(workspace)}*. Saving stores an attested snapshot with your name."
+    for item in list(stale)[:10]:
+        intro += f"\n:memo: {escape(item.get('setting') or '')}: {truncate(title(item.get('message') or 're-attest'), 200)}"
+    blocks: list[dict[str, Any]] = [context(intro[:2900])]
     for setting in settings[: MAX_HOME_BLOCKS - 1]:
         value = current.get(setting.key, setting.default)
         label = {"type": "plain_text", "text": plain(setting.title, 150)}

@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from driftwatch import app as use_cases
 from driftwatch.posture import load_catalogue
+from driftwatch.posture.report import stale_attestations
 from driftwatch.timeutil import iso, parse_since
 
 from . import blocks
@@ -111,7 +112,9 @@ def _attest(asked: Asked) -> Blocks | None:
         snaps = store.snapshots(workspace, 1)
     current = dict(snaps[0]["settings"]) if snaps else {}
     attestable = [s for s in load_catalogue().values() if "attested" in s.observed]
-    asked.client.views_open(trigger_id=asked.trigger_id, view=blocks.attest_modal(workspace, attestable, current))
+    stale = stale_attestations(snaps[0] if snaps else None)
+    asked.client.views_open(trigger_id=asked.trigger_id,
+                            view=blocks.attest_modal(workspace, attestable, current, stale))
     return None
 
 
