@@ -13,7 +13,7 @@ import sys
 
 from driftwatch.config import load_settings
 from driftwatch.store import Store
-from driftwatch.watchers.snapshot import take_snapshot
+from driftwatch.watchers.collect import take_snapshot
 
 
 def main() -> None:

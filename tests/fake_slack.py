@@ -39,8 +39,6 @@ class FakeSlack:
         self.views: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}  # user id -> users.info "user" (unknown ids: user_not_found)
-        from driftwatch.bot.ids import BOT_SCOPES
-
         self.scopes: list[str] = list(BOT_SCOPES)
         self.delay = 0.0  # seconds per call, to let tests kill a client mid-delivery
         self.order: list[tuple[str, str]] = []  # (channel, ts) in the order messages were accepted

@@ -9,7 +9,7 @@ import pytest
 
 from driftwatch.config import load_settings
 from driftwatch.store import Store
-from driftwatch.watchers.snapshot import take_snapshot
+from driftwatch.watchers.collect import take_snapshot
 
 from .fakeweb import Reply
 

@@ -23,7 +23,7 @@ from driftwatch.watchers.collectors.attested import collect_attested, render_tem
 from driftwatch.watchers.collectors.codex_policy import summarise
 from driftwatch.posture.report import evaluate_snapshot
 from driftwatch.bot.notifier import SlackOutbox
-from driftwatch.watchers.snapshot import take_snapshot
+from driftwatch.watchers.collect import take_snapshot
 
 from .fake_anthropic import FakeAnthropic
 from .fake_openai import FakeAdmin, FakeCompliance, audit_event

@@ -398,7 +398,7 @@ def test_bad_signature_and_stale_timestamp_are_rejected(env) -> None:
     ("item DW-99999", "no change DW-99999"),
 ])
 def test_slash_subcommands_answer_ephemerally(env, text: str, expect: str) -> None:
-    from driftwatch.watchers.snapshot import take_snapshot
+    from driftwatch.watchers.collect import take_snapshot
 
     with store_of(env) as store:
         take_snapshot(store, env["settings"], env["settings"].workspace("acme"))
@@ -442,7 +442,7 @@ def test_attest_opens_a_modal_and_saving_records_a_snapshot(env) -> None:
 
 
 def test_app_home_shows_posture_open_changes_and_sources(env) -> None:
-    from driftwatch.watchers.snapshot import take_snapshot
+    from driftwatch.watchers.collect import take_snapshot
 
     with store_of(env) as store:
         take_snapshot(store, env["settings"], env["settings"].workspace("acme"))

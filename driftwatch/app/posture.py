@@ -11,7 +11,7 @@ from .context import Driftwatch
 
 def take_snapshots(dw: Driftwatch, workspace: str | None = None, *, store: Store | None = None) -> list[Any]:
     """Run each workspace's collectors and record one snapshot each, with its drift changes."""
-    from driftwatch.watchers.snapshot import take_snapshot
+    from driftwatch.watchers.collect import take_snapshot
 
     settings = dw.settings
     targets = [settings.workspace(workspace)] if workspace else list(settings.config.workspaces)

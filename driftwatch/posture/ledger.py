@@ -21,7 +21,7 @@ from driftwatch.models import Classification, NewChange
 from driftwatch.store import Store
 from driftwatch.timeutil import parse_iso
 
-from .snapshot import Observation
+from .evidence import Observation
 
 RETENTION_DAYS = 30  # the Logs Platform keeps files this long; retrying past it is pointless
 

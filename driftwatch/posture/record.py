@@ -23,7 +23,7 @@ from .evaluate import STATUSES, evaluate
 from .ledger import AuditLedger
 from .report import evaluate_snapshot, vendor_of, waivers_of
 from .rules import FIRST_SEEN, rule_changes, rule_state_of
-from .snapshot import CollectorResult, Observation, merge
+from .evidence import CollectorResult, Observation, merge
 
 EVENT_COLLECTORS = ("compliance", "platform_admin")
 

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from urllib.parse import quote
 
 from driftwatch.posture.catalogue import Setting
-from driftwatch.posture.snapshot import CollectorResult, Observation
+from driftwatch.posture.evidence import CollectorResult, Observation
 from driftwatch.timeutil import iso
 
 from .http import ApiClient, CollectorError

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 import tomlkit
 
 from driftwatch.posture.catalogue import Setting
-from driftwatch.posture.snapshot import CollectorResult, Observation
+from driftwatch.posture.evidence import CollectorResult, Observation
 from driftwatch.timeutil import iso
 
 

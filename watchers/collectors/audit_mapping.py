@@ -16,7 +16,7 @@ from typing import Any
 
 from driftwatch.paths import data_file
 from driftwatch.posture.ledger import AuditEvent, InventoryItem
-from driftwatch.posture.snapshot import Observation
+from driftwatch.posture.evidence import Observation
 from driftwatch.timeutil import iso, parse_iso
 
 EXTERNAL_VISIBILITY = {"public", "anyone_with_link", "external", "link", "everyone", "anyone", "marketplace"}

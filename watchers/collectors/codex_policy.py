@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from driftwatch.posture.snapshot import CollectorResult, Observation
+from driftwatch.posture.evidence import CollectorResult, Observation
 
 UNCONSTRAINED = "unconstrained"
 

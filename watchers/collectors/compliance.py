@@ -17,7 +17,7 @@ import json
 from typing import Any, Iterator
 
 from driftwatch.posture.ledger import AuditEvent, AuditLedger, LogFile
-from driftwatch.posture.snapshot import CollectorResult, Observation
+from driftwatch.posture.evidence import CollectorResult, Observation
 from driftwatch.timeutil import iso
 
 from .audit_mapping import EXTERNAL_VISIBILITY, map_audit_event

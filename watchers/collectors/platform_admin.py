@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from driftwatch.posture.ledger import AuditEvent
-from driftwatch.posture.snapshot import CollectorResult, Observation
+from driftwatch.posture.evidence import CollectorResult, Observation
 from driftwatch.timeutil import iso
 
 from .audit_mapping import audit_map

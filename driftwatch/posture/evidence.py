@@ -1,4 +1,4 @@
-"""Merging what the collectors observed into one snapshot (pure).
+"""The evidence types (observations, collector results) and merging them into one snapshot (pure).
 
 The newest observation of a key wins (an audit event after the attestation
 overrides it, and marks that attestation stale). Keys a failed collector is

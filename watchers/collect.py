@@ -1,4 +1,4 @@
-"""One snapshot of a workspace: run its collectors, then let the core record it.
+"""Collecting a workspace's settings evidence (collectors), then letting the core record the snapshot.
 
 Network and file work happens first. Compliance log files are applied as they
 are verified, each in its own transaction (a file is the unit of audit
@@ -18,7 +18,7 @@ from driftwatch.config import Settings, WorkspaceConfig
 from driftwatch.posture import load_catalogue
 from driftwatch.posture.ledger import AuditLedger
 from driftwatch.posture.record import SnapshotOutcome, record_snapshot
-from driftwatch.posture.snapshot import CollectorResult, Observation
+from driftwatch.posture.evidence import CollectorResult, Observation
 from driftwatch.store import Store
 from driftwatch.timeutil import iso
 
@@ -48,7 +48,7 @@ def _api_collector(name: str, make: Callable[[], CollectorResult]) -> CollectorR
         return CollectorResult(name, error=f"unexpected answer from the API ({detail})")
 
 
-def run_collectors(store: Store, settings: Settings, workspace: WorkspaceConfig, now: dt.datetime,
+def collect_evidence(store: Store, settings: Settings, workspace: WorkspaceConfig, now: dt.datetime,
                    sleep: Callable[[float], None] = time.sleep) -> list[CollectorResult]:
     catalogue = load_catalogue()
     if workspace.vendor == "anthropic":
@@ -96,5 +96,5 @@ def run_collectors(store: Store, settings: Settings, workspace: WorkspaceConfig,
 def take_snapshot(store: Store, settings: Settings, workspace: WorkspaceConfig, *,
                   sleep: Callable[[float], None] = time.sleep) -> SnapshotOutcome:
     """Collect (network and files first), then record the snapshot and its drift in one transaction."""
-    results = run_collectors(store, settings, workspace, store.clock(), sleep)
+    results = collect_evidence(store, settings, workspace, store.clock(), sleep)
     return record_snapshot(store, settings, workspace.name, results)
