@@ -46,7 +46,7 @@ def main() -> None:
 
     from driftwatch.classify import default_classifier
     from driftwatch.config import SourceConfig
-    from driftwatch.loopback import LoopbackServer
+    from driftwatch._loopback import LoopbackServer
     from driftwatch.store import Store
     from driftwatch.watchers.check import run_check
     from driftwatch.watchers.fetch import Fetcher

@@ -56,7 +56,7 @@ def run(sources: int, entries: int, cli: bool = False) -> dict[str, float]:
 
     from driftwatch.classify import default_classifier
     from driftwatch.config import SourceConfig
-    from driftwatch.loopback import LoopbackServer
+    from driftwatch._loopback import LoopbackServer
     from driftwatch.store import Store
     from driftwatch.watchers.check import run_check
     from driftwatch.watchers.fetch import Fetcher

@@ -271,12 +271,12 @@ def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
     if as_json:
         emit_json({**result.as_dict(), "waiting": waiting, "failed": failed})
         raise SystemExit(EXIT_FAILURE if failed else EXIT_OK)
-    from .terminal import changes_table, check_table
+    from ._terminal import changes_table, check_table
 
     report = result.report
     out.print(check_table([s.as_dict() for s in report.sources]))
     if result.snapshots:
-        from .terminal import snapshot_lines
+        from ._terminal import snapshot_lines
 
         for outcome in result.snapshots:
             snapshot_lines(out, outcome.as_dict())
@@ -308,7 +308,7 @@ def replay(state: State, source_name: str, as_json: bool) -> None:
     if as_json:
         emit_json(outcome.as_dict())
         return
-    from .terminal import check_table
+    from ._terminal import check_table
 
     out.print(check_table([outcome.as_dict()], title=f"Replay of {source_name}"))
 
@@ -342,7 +342,7 @@ def changes(state: State, since: str | None, source: str | None, limit: int | No
 
         emit_json({"changes": [public_change(r) for r in rows]})
         return
-    from .terminal import changes_table
+    from ._terminal import changes_table
 
     out.print(changes_table(rows, title=f"{len(rows)} changes"))
 
@@ -370,7 +370,7 @@ def item(state: State, ref: str, as_json: bool) -> None:
         return
     from rich.text import Text
 
-    from .terminal import severity_text
+    from ._terminal import severity_text
 
     out.print(Text.assemble((f"{data['id']} ", "bold"), severity_text(data["severity"]), " ", data["title"]))
     for label in ("kind", "source", "workspace", "date", "link", "detected_at"):
@@ -420,7 +420,7 @@ def sources(state: State, as_json: bool) -> None:
     if as_json:
         emit_json({"sources": rows})
         return
-    from .terminal import sources_table
+    from ._terminal import sources_table
 
     out.print(sources_table(rows))
 
@@ -470,7 +470,7 @@ def digest(state: State, post: bool, force: bool, wait: float, as_json: bool) ->
     if as_json:
         emit_json(result)
         return
-    from .terminal import print_digest
+    from ._terminal import print_digest
 
     print_digest(out, result)
 
@@ -673,7 +673,7 @@ def snapshot(state: State, workspace: str | None, as_json: bool) -> None:
     if as_json:
         emit_json({"snapshots": [o.as_dict() for o in outcomes]})
         raise SystemExit(EXIT_FAILURE if failed else EXIT_OK)
-    from .terminal import snapshot_lines
+    from ._terminal import snapshot_lines
 
     for outcome in outcomes:
         snapshot_lines(out, outcome.as_dict())
@@ -696,7 +696,7 @@ def posture(state: State, workspace: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(reports[0] if len(reports) == 1 else {"workspaces": reports})
         return
-    from .terminal import print_posture
+    from ._terminal import print_posture
 
     for report in reports:
         print_posture(out, report)
@@ -718,7 +718,7 @@ def baseline(state: State, as_json: bool) -> None:
         emit_json({"controls": [c.as_dict() for c in controls]})
         return
     from .posture.wording import expected_words
-    from .terminal import Column, FitTable, plain, severity_text
+    from ._terminal import Column, FitTable, plain, severity_text
 
     table = FitTable([Column("id", 10), Column("vendor", 4), Column("rec", 3), Column("severity", 8), Column("setting", 5, max_width=40),
                       Column("rule", 2), Column("expected", 7, max_width=30),
@@ -762,7 +762,7 @@ def list_settings(as_json: bool) -> None:
         return
     from rich.table import Table
 
-    from .terminal import plain
+    from ._terminal import plain
 
     table = Table(title=f"{len(items)} settings", title_justify="left")
     for column in ("key", "default", "observed", "where"):
@@ -898,7 +898,7 @@ def outbox(state: State, as_json: bool) -> None:
     if as_json:
         emit_json(summary)
         return
-    from .terminal import outbox_counts_table, outbox_table
+    from ._terminal import outbox_counts_table, outbox_table
 
     settings = state.settings
     delivery = ("on" if settings.secrets.get("SLACK_BOT_TOKEN") else "waiting for SLACK_BOT_TOKEN") \
@@ -941,7 +941,7 @@ def status(state: State, as_json: bool) -> None:
     if as_json:
         emit_json(data)
         return
-    from .terminal import jobs_table, outbox_counts_table, status_sources_table
+    from ._terminal import jobs_table, outbox_counts_table, status_sources_table
 
     out.print(jobs_table(data["jobs"]))
     out.print(outbox_counts_table(data["outbox"], data["delivery"]))
@@ -950,7 +950,7 @@ def status(state: State, as_json: bool) -> None:
                   "set SLACK_BOT_TOKEN to deliver them (`driftwatch outbox` lists them)", markup=False)
     out.print(status_sources_table(data["sources"]))
     if data["audit_log_files"]:
-        from .terminal import Column, FitTable, plain, status_text
+        from ._terminal import Column, FitTable, plain, status_text
 
         files = FitTable([Column("workspace", 6), Column("file", 9), Column("status", 8), Column("attempts", 5),
                           Column("reason", 4, flexible=True), Column("change", 7)], title="Audit log files not applied")
@@ -1110,11 +1110,11 @@ def demo(state: State, db_path: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(result.as_dict())
         return
-    from .terminal import check_table, print_digest
+    from ._terminal import check_table, print_digest
 
     for number, report in enumerate(result.checks, start=1):
         out.print(check_table([s.as_dict() for s in report.sources], title=f"Check {number}"))
-    from .terminal import print_posture, snapshot_lines
+    from ._terminal import print_posture, snapshot_lines
 
     for outcome in result.snapshots:
         snapshot_lines(out, outcome.as_dict())

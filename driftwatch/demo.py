@@ -20,7 +20,7 @@ from driftwatch.watchers.check import CheckReport
 from . import app as use_cases
 from .app import Driftwatch, NullNotifier
 from .config import load_settings
-from .loopback import LoopbackServer
+from ._loopback import LoopbackServer
 from .paths import data_file
 from .timeutil import Clock, utcnow
 

@@ -269,7 +269,7 @@ def rendered(renderable, width: int = 80) -> list[str]:
 
 
 def test_tables_stay_one_line_per_row_at_80_columns() -> None:
-    from driftwatch.terminal import changes_table, outbox_table, posture_table, sources_table
+    from driftwatch._terminal import changes_table, outbox_table, posture_table, sources_table
 
     long_title = "A very long release note title that goes on and on about connectors and write actions " * 2
     changes = [{"id": f"DW-{i}", "severity": "high", "kind": "entry_new", "source": "chatgpt-enterprise-release-notes",
