@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 _UNIT_KEYS = (("days", "days"), ("hours", "hours"), ("minutes", "minutes"), ("seconds", "seconds"))
+DAY_HINTS = ("retention", "_age", "lifetime", "expiry")  # settings counted in days without saying so
 
 
 def value_words(value: Any, key: str | None = None) -> str:
@@ -25,6 +26,8 @@ def value_words(value: Any, key: str | None = None) -> str:
         return ", ".join(value_words(v) for v in value) if value else "none"
     if isinstance(value, dict):
         return ", ".join(f"{k} {value_words(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, str):
+        return value.replace("_", " ") if value else "(empty)"
     return str(value)
 
 
@@ -34,7 +37,7 @@ def _unit(key: str | None) -> str:
     for needle, unit in _UNIT_KEYS:
         if re.search(rf"(^|[._]){needle}($|[._])", key):
             return unit
-    return ""
+    return "days" if any(hint in key for hint in DAY_HINTS) else ""
 
 
 def either(values: Any, key: str | None = None) -> str:
@@ -55,10 +58,8 @@ def expected_words(expected: Any, rule: str | None = None, key: str | None = Non
     >>> expected_words(90, "at_least", "retention_days")
     'at least 90 days'
     """
-    if rule in (None, "equals") and isinstance(expected, dict) and len(expected) == 1:
-        (form, value), = expected.items()
-        if form not in _FORMS:
-            return value_words(expected, key)
+    if isinstance(expected, dict) and len(expected) == 1 and next(iter(expected)) in _FORMS:
+        (form, value), = expected.items()  # the structured form of a report names its own rule
         rule, expected = _FORMS[form], value
     if rule == "in":
         return either(expected, key)

@@ -7,8 +7,9 @@ data rather than failing, so a newer baseline still produces a report.
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from driftwatch.posture import wording
 
 RECOMMENDATIONS: dict[str, str] = {
     "1": "Enable the Compliance Logs Platform and route to your SIEM",
@@ -24,7 +25,6 @@ RECOMMENDATIONS: dict[str, str] = {
 }
 RECOMMENDATION_ORDER = tuple(RECOMMENDATIONS)
 
-DURATION_HINTS = ("retention", "days", "_age", "lifetime", "expiry")
 
 
 def recommendation_key(value: Any) -> str:
@@ -44,66 +44,11 @@ def requirement_label(value: Any) -> str:
     return f"Securing ChatGPT Enterprise, {where}: {RECOMMENDATIONS.get(key, 'other controls')}"
 
 
-def value_words(value: Any) -> str:
-    """An observed value: booleans as on / off, lists joined, nothing as 'not observed'."""
-    if value is None:
-        return "not observed"
-    if value is True:
-        return "on"
-    if value is False:
-        return "off"
-    if isinstance(value, str):
-        return value.replace("_", " ") if value else "(empty)"
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, list):
-        return ", ".join(value_words(v) for v in value) if value else "none (empty list)"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {value_words(v)}" for k, v in value.items())
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _alternatives(values: list[Any]) -> str:
-    words = [value_words(v) for v in values]
-    if not words:
-        return "nothing allowed"
-    if len(words) == 1:
-        return words[0]
-    return ", ".join(words[:-1]) + " or " + words[-1]
-
-
-def _amount(value: Any, settings: list[str]) -> str:
-    text = value_words(value)
-    if isinstance(value, (int, float)) and any(h in s for s in settings for h in DURATION_HINTS):
-        return f"{text} days"
-    return text
+def value_words(value: Any, key: str | None = None) -> str:
+    """An observed value in words (the project's one wording, :mod:`driftwatch.posture.wording`)."""
+    return "not observed" if value is None else wording.value_words(value, key)
 
 
 def expected_words(rule: str | None, expected: Any, settings: list[str] | None = None) -> str:
     """What a passing control looks like, e.g. 'restricted or off', 'at least 90 days'."""
-    settings = settings or []
-    if isinstance(expected, dict) and len(expected) == 1:
-        (form, inner), = expected.items()
-        described = {"one_of": "in", "not": "not_equals", "list_without": "not_contains",
-                     "allowlist": "constrained", "any": "any", "at_least": "at_least", "at_most": "at_most",
-                     "min": "at_least", "max": "at_most"}.get(form)
-        if described:
-            rule, expected = described, inner
-    rule = (rule or "equals").lower()
-    if rule == "equals":
-        return value_words(expected)
-    if rule == "in":
-        return _alternatives(list(expected or []))
-    if rule == "not_equals":
-        return f"anything but {value_words(expected)}"
-    if rule == "not_contains":
-        return f"a list without {value_words(expected)}"
-    if rule == "constrained":
-        return "an allowlist is set"
-    if rule == "any":
-        return "any value (recorded for the record)"
-    if rule in ("at_least", "min", "gte", "minimum"):
-        return f"at least {_amount(expected, settings)}"
-    if rule in ("at_most", "max", "lte", "maximum"):
-        return f"at most {_amount(expected, settings)}"
-    return f"{rule.replace('_', ' ')} {value_words(expected)}"
+    return wording.expected_words(expected, rule, (settings or [None])[0])
