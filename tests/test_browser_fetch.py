@@ -185,3 +185,16 @@ def test_check_command_renders_browser_sources_with_the_configured_chromium(tmp_
     doctor = CliRunner().invoke(cli, ["--config", str(config), "doctor", "--offline", "--json"])
     checks = {c["name"]: c for c in json.loads(doctor.stdout)["checks"]}
     assert checks["browser"]["ok"] is True and str(chromium) in checks["browser"]["detail"]
+
+
+def test_the_browser_never_loads_metadata_addresses() -> None:
+    from driftwatch.watchers.browser_fetch import BrowserSession
+
+    session = BrowserSession(timeout=5, max_bytes=1000, user_agent="t")
+    names = {"rebind.test": ["169.254.169.254"], "mirror.test": ["127.0.0.1"]}
+    session.resolver = lambda host, port: names.get(host, [host])
+    assert not session.allow_request("http://169.254.169.254/latest/meta-data/")
+    assert not session.allow_request("http://[fd00:ec2::254]/")
+    assert not session.allow_request("http://rebind.test/steal")  # a name that resolves there
+    assert not session.allow_request("javascript:alert(1)")
+    assert session.allow_request("http://mirror.test/notes") and session.allow_request("http://127.0.0.1:8/x")

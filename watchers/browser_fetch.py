@@ -14,6 +14,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from driftwatch import netguard
 from driftwatch.browser import LAUNCH_ARGS, find_chromium, unavailable_reason
 
 from .blocked import challenge_marker
@@ -42,6 +43,8 @@ class BrowserSession:
         self.proxy = proxy
         self._playwright: Any = None
         self._browser: Any = None
+        self._vetted: dict[tuple[str, int], bool] = {}
+        self.resolver: netguard.Resolver | None = None  # tests map names to addresses here
 
     def _start(self) -> Any:
         if self._browser is not None:
@@ -74,8 +77,22 @@ class BrowserSession:
         self._browser = self._playwright = None
 
     def allow_request(self, url: str) -> bool:
-        """Whether the page may load ``url`` (the same http(s)-only rule as the HTTP fetcher)."""
-        return urlsplit(url).scheme.lower() in ALLOWED_SCHEMES
+        """Whether the page may load ``url``: the HTTP fetcher's rules, http(s) only and never a
+        link-local or cloud metadata address (checked on the name and, without a proxy, on what
+        it resolves to), so a page's scripts cannot reach them either."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ALLOWED_SCHEMES or netguard.url_problem(url):
+            return False
+        if self.proxy:  # the proxy resolves names; the name itself was vetted above
+            return True
+        key = (parts.hostname or "", parts.port or (443 if parts.scheme.lower() == "https" else 80))
+        if key not in self._vetted:
+            try:
+                netguard.vetted_addresses(*key, resolver=self.resolver)
+                self._vetted[key] = True
+            except Exception:  # noqa: BLE001 - refused or unresolvable: the page does not load it
+                self._vetted[key] = False
+        return self._vetted[key]
 
     def _route(self, route: Any) -> None:
         request = route.request
