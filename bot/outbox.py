@@ -30,6 +30,7 @@ from driftwatch.store import Store
 from driftwatch.timeutil import Clock, iso, parse_iso, utcnow
 
 from . import blocks
+from driftwatch._process import pid_alive
 
 log = logging.getLogger("driftwatch.slack.outbox")
 EVENT_TYPE = "driftwatch_outbox"
@@ -54,18 +55,8 @@ def lease_lapsed(row: dict[str, Any], now: str, host: str | None = None) -> bool
         return True
     parts = owner.split(":")
     if len(parts) == 3 and parts[0] == (host or socket.gethostname()) and parts[1].isdigit():
-        return not _pid_alive(int(parts[1]))
+        return not pid_alive(int(parts[1]))
     return False
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass
@@ -337,4 +328,3 @@ def outbox_summary(store: Store) -> dict[str, Any]:
         "failed": [{"id": r["id"], "kind": r["kind"], "dedupe_key": r["dedupe_key"], "last_error": r["last_error"]}
                    for r in store.outbox(("failed",), 50)],
     }
-

@@ -27,6 +27,7 @@ JSON_COLUMNS = {"categories", "reasons", "details", "detail", "settings", "prove
 
 
 from .errors import StoreError  # noqa: E402  (re-exported)
+from ._process import pid_alive
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +159,7 @@ class Store:
     def _close_dead_runs(self) -> None:
         for row in self.db["runs"].rows_where("status = 'running'"):
             pid = json.loads(row["detail"] or "{}").get("pid")
-            if pid and pid != os.getpid() and not _pid_alive(pid):
+            if pid and pid != os.getpid() and not pid_alive(pid):
                 self.db["runs"].update(row["id"], {"status": "interrupted", "finished_at": self.now()})
 
     def last_runs(self) -> list[dict[str, Any]]:
@@ -1010,13 +1011,3 @@ def fold_acks(history: list[dict[str, Any]]) -> dict[str, Any]:
         elif action == "unsnooze":
             state.update(snoozed_until=None, snoozed_by=None)
     return state
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
