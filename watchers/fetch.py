@@ -131,6 +131,10 @@ class Fetcher:
     def fetch_rendered(self, url: str) -> FetchResult:
         """Render ``url`` in headless Chromium (same timeout, size cap, User-Agent and retries)."""
         result = FetchResult(url=url, via="browser")
+        return self._retried(result, lambda: self.browser().render(url, result))
+
+    def _retried(self, result: FetchResult, attempt_once: Callable[[], None]) -> FetchResult:
+        """Run one fetch attempt under the retry policy; failures end up in ``result.error``."""
         started = time.monotonic()
         policy = retrying(retries=self.retries, backoff=self.backoff, max_retry_after=self.max_retry_after,
                           sleep=self.sleep)
@@ -138,9 +142,9 @@ class Fetcher:
             for attempt in policy:
                 with attempt:
                     result.attempts = attempt.retry_state.attempt_number
-                    self.browser().render(url, result)
+                    attempt_once()
         except RetryLater as exc:
-            result.error = f"{exc} (gave up after {result.attempts} attempts)"
+            result.error = f"{exc} (gave up after {result.attempts} attempt{'' if result.attempts == 1 else 's'})"
         except FetchError as exc:
             result.error = str(exc)
         finally:
@@ -166,21 +170,7 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        started = time.monotonic()
-        policy = retrying(retries=self.retries, backoff=self.backoff, max_retry_after=self.max_retry_after,
-                          sleep=self.sleep)
-        try:
-            for attempt in policy:
-                with attempt:
-                    result.attempts = attempt.retry_state.attempt_number
-                    self._attempt(url, headers, result)
-        except RetryLater as exc:
-            result.error = f"{exc} (gave up after {result.attempts} attempt{'' if result.attempts == 1 else 's'})"
-        except FetchError as exc:
-            result.error = str(exc)
-        finally:
-            result.duration_ms = int((time.monotonic() - started) * 1000)
-        return result
+        return self._retried(result, lambda: self._attempt(url, headers, result))
 
     def _attempt(self, url: str, headers: dict[str, str], result: FetchResult) -> None:
         result.body, result.content_type = b"", None
