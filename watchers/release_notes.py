@@ -30,7 +30,7 @@ from driftwatch.models import ParsedEntry
 
 from .dates import infer_year, parse_full_date, parse_month_day, parse_month_year, split_title_date
 from .segments import find_entry_group
-from .text import DROP_TAGS, Element, element_lines, is_tag, load_html, spaced_text, squash, text_content
+from .text import DROP_TAGS, NO_SKIP, Element, element_lines, is_tag, load_html, spaced_text, squash, text_content
 from .widgets import CHROME_HEADINGS, clean_lines, is_label_text, label_like, strip_chrome
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -76,6 +76,7 @@ class _Item:
     href: str | None = None  # the entry's own link (a container's title link)
     own_date: bool = False  # dated by its own heading or the line right below it, not by the section
     from_bold: bool = False  # started by a bold paragraph standing in for a heading
+    blocks: list[Element] | None = None  # an untitled section's own blocks, while they may still be split
 
 
 @dataclass
@@ -211,18 +212,18 @@ def parse_release_notes(
 
 def _parse_root(root: Element, page_url: str, today: dt.date) -> ParseResult:
     ctx = _Context()
-    items = _segment(root, ctx)
+    items = _segment(root, ctx, root)
     return ParseResult(entries=_entries(items, page_url, today), dates_found=ctx.dates_found)
 
 
 # --- segmentation -------------------------------------------------------------------------
 
 
-def _segment(node: Element, ctx: _Context) -> list[_Item]:
+def _segment(node: Element, ctx: _Context, root: Element | None = None) -> list[_Item]:
     """Containers when the node repeats them, else the heading walk."""
     group = find_entry_group(node)
     if group is None:
-        return _walk(_blocks(node, frozenset(), frozenset()), ctx)
+        return _walk(_blocks(node, frozenset(), frozenset()), ctx, root=root)
     members = frozenset(group)
     holders = frozenset(a for m in group for a in m.iterancestors())
     return _walk(_blocks(node, members, holders), ctx, in_containers=True)
@@ -316,15 +317,28 @@ def _title_and_labels(el: Element, text: str | None = None) -> tuple[str, list[s
     return text, labels
 
 
-def _walk(blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_containers: bool = False) -> list[_Item]:
+def _page_heading(root: Element, heading: Element, level: int) -> bool:
+    """The page's own heading ("Release notes"): no other title heading on the page outranks or matches it."""
+    for other in root.iter(*HEADINGS[:level]):
+        if other is not heading and not _is_date_text(spaced_text(other)):
+            return False
+    return True
+
+
+def _walk(
+    blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_containers: bool = False,
+    root: Element | None = None,
+) -> list[_Item]:
     items: list[_Item] = []
     current: _Item | None = None
     skipping = False
+    first_heading = root is not None  # the first heading before any date may be the page's own
 
     def close() -> None:
         nonlocal current
         if current is not None and current.date is not None and (current.title or current.parts):
-            items.append(current)
+            pieces = _split_section(current) if current.blocks else None
+            items.extend(pieces or [current])
         current = None
 
     def start(title: str | None, anchor: str | None, level: int, labels: list[str] | None = None) -> _Item:
@@ -350,6 +364,12 @@ def _walk(blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_cont
         if kind == "heading":
             assert not isinstance(el, str)
             level = int(el.tag[1])
+            if first_heading:
+                first_heading = False
+                if root is not None and ctx.dates_found == 0 and not _is_date_text(text) \
+                        and _page_heading(root, el, level):
+                    close()
+                    continue  # the page's title is never an entry's title, nor takes the first date
             if len(text) <= 40 and _date_of_title(current, text, el, ctx, level):
                 continue
             if len(text) <= 40 and _heading_date(text, el, ctx):
@@ -387,6 +407,7 @@ def _walk(blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_cont
             if in_containers or current is None:
                 continue
             current.parts.append(text)
+            current.blocks = None  # loose text: the section is not a clean list of items
             continue
         if len(text) <= 40 and not in_containers and _date_of_title(current, text, el, ctx, 8):
             continue
@@ -412,9 +433,95 @@ def _walk(blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_cont
             if ctx.date is None:
                 continue  # introduction before the first date
             current = start(None, None, 7)
+            current.blocks = []
+        if current.blocks is not None:
+            current.blocks.append(el)
         current.parts.append("\n".join(lines))
     close()
     return items
+
+
+# --- an untitled date section holding several changes --------------------------------------
+
+MIN_ITEM_WORDS = 6  # a list item this long reads as a change of its own, not a fragment of one
+MAX_LEAD_IN = 90
+_LEAD_IN_TRIM = " :.\u2013\u2014-"
+
+
+def _lead_in(block: Element) -> Element | None:
+    """The bold phrase opening a paragraph or list item ("<b>Audit logs:</b> Admins can ..."), if any."""
+    if (block.text or "").strip() or not len(block):
+        return None
+    first = block[0]
+    if not is_tag(first) or first.tag not in ("strong", "b"):
+        return None
+    lead = spaced_text(first)
+    if not lead or len(lead) > MAX_LEAD_IN or not lead.strip(_LEAD_IN_TRIM):
+        return None
+    after = (first.tail or "").strip() or any(is_tag(c) and spaced_text(c) for c in list(block)[1:])
+    return first if after else None
+
+
+def _sentence_like(line: str) -> bool:
+    return len(line.split()) >= MIN_ITEM_WORDS
+
+
+def _piece(section: _Item, head: Element, extra: list[Element]) -> _Item | None:
+    """One change of a split section: its lead-in (else its first sentence) titles it."""
+    lead = _lead_in(head)
+    lines = element_lines(head, frozenset((lead,)) if lead is not None else NO_SKIP, as_block=True)
+    title = None
+    if lead is not None:
+        title = spaced_text(lead).strip(_LEAD_IN_TRIM) or None
+        if lines:
+            lines[0] = lines[0].lstrip(_LEAD_IN_TRIM)
+            if not lines[0]:
+                lines.pop(0)
+    for block in extra:
+        lines.extend(element_lines(block))
+    if not title and not lines:
+        return None
+    anchor = head.get("id") or section.anchor
+    return _Item(title, section.date, anchor, section.level, ["\n".join(lines)], precision=section.precision)
+
+
+def _split_section(section: _Item) -> list[_Item] | None:
+    """A date with no titles over a list of self-contained changes (or bold-led paragraphs): one entry each.
+
+    A list of short fragments ("Fixed X", "Added Y") stays one entry: it reads as one release.
+    """
+    blocks = section.blocks or []
+    if section.title or section.labels or not blocks:
+        return None
+    groups: list[tuple[Element, list[Element]]] = []
+    if blocks[0].tag in ("ul", "ol"):
+        for block in blocks:  # a code block or a note after a list belongs to its last item
+            if block.tag in ("ul", "ol"):
+                groups.extend((li, []) for li in block if is_tag(li) and li.tag == "li" and text_content(li).strip())
+            elif groups:
+                groups[-1][1].append(block)
+        if len(groups) == 1:  # the same change as when a second one joins it later: no list marker
+            one = _piece(section, groups[0][0], groups[0][1])
+            return [one] if one is not None else None
+        if not groups:
+            return None
+        firsts = [element_lines(li, as_block=True)[:1] for li, _extra in groups]
+        long_ones = sum(1 for first in firsts if first and _sentence_like(first[0]))
+        if long_ones * 3 < len(groups) * 2:
+            return None
+    elif blocks[0].tag == "p" and _lead_in(blocks[0]) is not None:
+        for block in blocks:
+            if block.tag == "p" and _lead_in(block) is not None:
+                groups.append((block, []))
+            else:
+                groups[-1][1].append(block)
+        if len(groups) < 2:
+            return None
+    else:
+        return None
+    pieces = [_piece(section, head, extra) for head, extra in groups]
+    found = [p for p in pieces if p is not None]
+    return found or None
 
 
 def _container_items(member: Element, ctx: _Context) -> list[_Item]:
@@ -634,8 +741,11 @@ def _entries(items: list[_Item], page_url: str, today: dt.date) -> list[ParsedEn
     return entries
 
 
+_LIST_MARK = re.compile(r"^\s*(?:[-*\u2022]|\d{1,3}[.)])\s+")
+
+
 def _title_from_body(body: str) -> str:
-    first = body.split("\n", 1)[0].lstrip("-0123456789. ")
+    first = _LIST_MARK.sub("", body.split("\n", 1)[0])
     sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
     if len(sentence) <= SENTENCE_TITLE:
         return sentence

@@ -77,8 +77,13 @@ def is_chrome(el: Element) -> bool:
         return True
     if tag == "header" and (el.getparent() is not None and el.getparent().tag == "body"):
         return True
+    if tag in _HEADING_TAGS:
+        return False  # a heading's class speaks of its styling ("anchorWithStickyNavbar"), not of furniture
     marker = _marker(el)
     return bool(marker.strip()) and bool(CHROME_MARKERS.search(marker))
+
+
+_HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 
 
 def _dated_label(el: Element) -> bool:
@@ -119,7 +124,25 @@ def strip_chrome(doc: Element) -> None:
         _drop(el)
     for pre in list(doc.iter("pre")):
         _drop_gutters(pre)
+    _drop_heading_links(doc)
     _drop_text_widgets(doc)
+
+
+# The "#", "¶" or icon-only permalink docs sites put inside a heading ("September 24, 2026 #").
+_HEADING_LINKS = etree.XPath(
+    "//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]//a[starts-with(normalize-space(@href), '#')]")
+PERMALINK_TEXT = frozenset(("", "#", "¶", "§", "🔗", "⚓", "link", "permalink", "anchor", "direct link"))
+
+
+def _drop_heading_links(doc: Element) -> None:
+    for link in _HEADING_LINKS(doc):
+        if spaced_text(link).lower() not in PERMALINK_TEXT:
+            continue
+        heading = next(a for a in link.iterancestors() if a.tag in ("h1", "h2", "h3", "h4", "h5", "h6"))
+        name = link.get("id") or link.get("name")
+        if name and not heading.get("id"):
+            heading.set("id", name)  # the anchor the link carried is the heading's
+        _drop(link)
 
 
 def _drop(el: Element) -> None:
