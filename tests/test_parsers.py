@@ -651,6 +651,26 @@ def test_page_heading_right_above_the_first_date_is_no_entry_title() -> None:
             "<li>2FA is required for every owner of an organization from today.</li></ul></main>",
             [("2025-11-20", "300k max tokens on the batch endpoint for the large model."),
              ("2025-11-20", "2FA is required for every owner of an organization from today.")], id="leading-digits"),
+        pytest.param(  # dated update cards (a date label, then a list): one entry per bullet, a lone one too
+            "<main><h1>Changelog</h1><div class='update-container' id='u1'><div class='update-label'>September 24, "
+            "2026</div><div class='prose'><ul><li>The activity feed no longer returns file names to callers.</li>"
+            "<li>We've added a workspace header to every response, also on errors.</li></ul></div></div>"
+            "<div class='update-container' id='u2'><div class='update-label'>September 20, 2026</div>"
+            "<div class='prose'><ul><li>Batch results are kept for thirty days from now on.</li></ul></div></div>"
+            "<div class='update-container' id='u3'><div class='update-label'>September 10, 2026</div>"
+            "<div class='prose'><p>Released the audit stream for every organization.</p><ul><li>Events arrive "
+            "within a minute of the action.</li><li>Streams can be paused by the owner.</li></ul></div></div></main>",
+            [("2026-09-24", "The activity feed no longer returns file names to callers."),
+             ("2026-09-24", "We've added a workspace header to every response, also on errors."),
+             ("2026-09-20", "Batch results are kept for thirty days from now on."),
+             ("2026-09-10", "Released the audit stream for every organization.")], id="dated-cards-with-bullets"),
+        pytest.param(  # category headings ("API", "Security") under a date: their bullets are the changes
+            "<main><h2>November 20, 2025</h2><h3>API</h3><ul><li>The files endpoint accepts uploads of up to 2 GB.</li>"
+            "<li>Batch jobs report their progress every minute.</li></ul><h3>Security</h3><ul><li>Owners can require "
+            "passkeys for every member of the organization.</li></ul></main>",
+            [("2025-11-20", "The files endpoint accepts uploads of up to 2 GB."),
+             ("2025-11-20", "Batch jobs report their progress every minute."),
+             ("2025-11-20", "Owners can require passkeys for every member of the organization.")], id="category-headings"),
         pytest.param(  # "¶" permalinks (Sphinx) and "#" anchors (Hugo) do not hide the date of a heading
             "<div role='main'><h2>2025-11-20<a class='headerlink' href='#id1' title='Link to this heading'>¶</a></h2>"
             "<p>Released the audit stream.</p><h2><a class='anchor' href='#d2' name='d2'>#</a>2025-11-13</h2>"
@@ -662,6 +682,8 @@ def test_page_heading_right_above_the_first_date_is_no_entry_title() -> None:
 def test_untitled_date_sections(html: str, expected: list[tuple[str, str]]) -> None:
     result = parse_release_notes(html.encode(), URL, today=dt.date(2026, 3, 10))
     assert [(e.date, e.title) for e in result.entries] == expected
+    if "<h3>API</h3>" in html:
+        assert [e.labels for e in result.entries] == [["API"], ["API"], ["Security"]]
 
 
 def test_lead_in_paragraph_bodies_and_links() -> None:

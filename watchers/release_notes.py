@@ -396,6 +396,7 @@ def _walk(
                 current = _Item(titled[0], titled[1], _anchor(el), level, labels=labels, own_date=True)
             elif is_label_text(title):
                 current = start(None, _anchor(el), level, labels + [title])
+                current.blocks = []  # a category heading ("API"): its list may hold several changes
             else:
                 current = start(title or None, _anchor(el), level, labels)
             continue
@@ -428,6 +429,7 @@ def _walk(
             close()
             if ctx.date is not None:
                 current = start(None, _anchor(el), 7, [text])
+                current.blocks = []
             continue
         if current is None:
             if ctx.date is None:
@@ -482,16 +484,18 @@ def _piece(section: _Item, head: Element, extra: list[Element]) -> _Item | None:
     if not title and not lines:
         return None
     anchor = head.get("id") or section.anchor
-    return _Item(title, section.date, anchor, section.level, ["\n".join(lines)], precision=section.precision)
+    return _Item(title, section.date, anchor, section.level, ["\n".join(lines)], precision=section.precision,
+                 labels=list(section.labels))
 
 
 def _split_section(section: _Item) -> list[_Item] | None:
     """A date with no titles over a list of self-contained changes (or bold-led paragraphs): one entry each.
 
     A list of short fragments ("Fixed X", "Added Y") stays one entry: it reads as one release.
+    A category label above the section ("API", "Admin console") is every piece's label.
     """
     blocks = section.blocks or []
-    if section.title or section.labels or not blocks:
+    if section.title or not blocks:
         return None
     groups: list[tuple[Element, list[Element]]] = []
     if blocks[0].tag in ("ul", "ol"):
@@ -552,7 +556,25 @@ def _container_items(member: Element, ctx: _Context) -> list[_Item]:
         ctx.dates_found += inner_ctx.dates_found
         return found
     item = _single_entry(member, titles, ctx)
+    if item is not None and item.blocks:
+        pieces = _split_section(item)  # an untitled dated card over a list of separate changes
+        if pieces:
+            return pieces
     return [item] if item is not None else []
+
+
+def _own_blocks(member: Element, skip: set[Element]) -> list[Element] | None:
+    """The content blocks of an untitled container, without its date and badges; None if loose text is among them."""
+    found: list[Element] = []
+    for kind, el in _blocks(member, frozenset(), frozenset()):
+        if isinstance(el, str):
+            return None
+        if kind != "content" or el in skip or any(a in skip for a in el.iterancestors()):
+            continue
+        if any(d in skip for d in el.iterdescendants()) and not element_lines(el, frozenset(skip)):
+            continue
+        found.append(el)
+    return found
 
 
 def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Item | None:
@@ -625,6 +647,7 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
             labels.append(lines.pop(0))  # tags printed above an untitled note ("gpt-5", "Responses")
     if not title and not lines:
         return None
+    blocks = _own_blocks(member, skip) if not title and len(lines) > 1 else None
     href = member.get("href") if member.tag == "a" else None
     if title_el is not None and href is None:
         link = title_el if title_el.tag == "a" else next(title_el.iter("a"), None)
@@ -634,7 +657,7 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
         elif target and not target.lower().startswith(("javascript:", "data:", "mailto:")):
             href = target
     return _Item(title, date, anchor or None, 7, ["\n".join(lines)], precision=precision,
-                 labels=list(dict.fromkeys(labels)), href=href)
+                 labels=list(dict.fromkeys(labels)), href=href, blocks=blocks)
 
 
 def _pill_row(row: Element) -> bool:
