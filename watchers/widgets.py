@@ -40,7 +40,8 @@ WIDGET_TEXT = re.compile(
     r"|thanks? (?:you )?for (?:your )?feedback|people found this helpful|share this (?:article|page|post)",
     re.I,
 )
-LINE_WIDGETS = frozenset(("copy", "copied", "copied!", "copy code", "copy link", "copy to clipboard", "copy page"))
+LINE_WIDGETS = frozenset(("copy", "copied", "copied!", "copy code", "copy link", "copy to clipboard", "copy page",
+                          "on this page", "table of contents", "in this article", "contents"))
 _WIDGET_HINTS = ("helpful", "useful", "feedback", "share this", "rate this", "did this")
 MAX_WIDGET_TEXT = 120
 MAX_WIDGET_EXTRA = 24  # a widget's container holds little besides the widget's own words ("Yes No")
@@ -125,7 +126,28 @@ def strip_chrome(doc: Element) -> None:
     for pre in list(doc.iter("pre")):
         _drop_gutters(pre)
     _drop_heading_links(doc)
+    _drop_in_page_tocs(doc)
     _drop_text_widgets(doc)
+
+
+def _toc_item(li: Element) -> bool:
+    """A list item that is nothing but a link to a place on this page (and maybe its own sub-list)."""
+    own = [c for c in li if is_tag(c) and c.tag not in ("ul", "ol")]
+    if (li.text or "").strip() or len(own) != 1 or (own[0].tail or "").strip():
+        return False
+    link = own[0] if own[0].tag == "a" else next(own[0].iter("a"), None)
+    return link is not None and (link.get("href") or "").strip().startswith("#") \
+        and spaced_text(link) == spaced_text(own[0])
+
+
+def _drop_in_page_tocs(doc: Element) -> None:
+    """A table of contents with no telling name: a list whose every item only links within the page."""
+    for listing in list(doc.iter("ul", "ol")):
+        if listing.getparent() is None or any(a.tag in ("ul", "ol") for a in listing.iterancestors()):
+            continue
+        items = [c for c in listing if is_tag(c) and c.tag == "li"]
+        if len(items) >= 2 and all(_toc_item(li) for li in items):
+            _drop(listing)
 
 
 # The "#", "¶" or icon-only permalink docs sites put inside a heading ("September 24, 2026 #").
@@ -251,7 +273,7 @@ def _is_day(text: str) -> bool:
     return bool(parse_full_date(text) or parse_month_day(text) or parse_month_year(text))
 
 
-_LINE_HINTS = _WIDGET_HINTS + ("cop", "read")
+_LINE_HINTS = _WIDGET_HINTS + ("cop", "read", "contents", "on this page", "in this article")
 
 
 def clean_lines(lines: Iterable[str]) -> list[str]:
