@@ -671,6 +671,14 @@ def test_page_heading_right_above_the_first_date_is_no_entry_title() -> None:
             [("2025-11-20", "The files endpoint accepts uploads of up to 2 GB."),
              ("2025-11-20", "Batch jobs report their progress every minute."),
              ("2025-11-20", "Owners can require passkeys for every member of the organization.")], id="category-headings"),
+        pytest.param(  # a section heading over date headings dates nothing; a release title over its date does
+            "<main><h1>Release notes</h1><h3>September 24, 2025</h3><ul><li>The activity feed no longer returns "
+            "file names.</li></ul><h1>Older releases</h1><h3>March 2, 2025</h3><ul><li>Released the first version "
+            "of the platform API.</li></ul><h2>Desktop 4.47.65</h2><h4>February 20, 2025</h4><ul><li>Fixed audio."
+            "</li></ul></main>",
+            [("2025-09-24", "The activity feed no longer returns file names."),
+             ("2025-03-02", "Released the first version of the platform API."),
+             ("2025-02-20", "Desktop 4.47.65")], id="section-headings-over-dates"),
         pytest.param(  # "¶" permalinks (Sphinx) and "#" anchors (Hugo) do not hide the date of a heading
             "<div role='main'><h2>2025-11-20<a class='headerlink' href='#id1' title='Link to this heading'>¶</a></h2>"
             "<p>Released the audit stream.</p><h2><a class='anchor' href='#d2' name='d2'>#</a>2025-11-13</h2>"

@@ -281,6 +281,8 @@ def _date_of_title(current: _Item | None, text: str, el: Element, ctx: _Context,
     """A date printed right below a title ("Release 4.2", then "November 20, 2025") is that title's date."""
     if current is None or not current.title or current.parts or current.own_date or level <= current.level:
         return False
+    if level <= 6 and not _VERSION.search(current.title):
+        return False  # a date heading under "Release notes" or "Older releases" starts a section; it dates no title
     full = parse_full_date(text)
     day: Date | None = full or parse_month_day(text)
     if day is None:
@@ -293,6 +295,7 @@ def _date_of_title(current: _Item | None, text: str, el: Element, ctx: _Context,
 
 
 _SENTENCE_END = ".!?:;,"
+_VERSION = re.compile(r"\d+\.\d+")  # "Desktop 4.47.65", "v1.2": a release title may carry its date as a heading
 
 
 def _bold_title(el: Element, text: str) -> str | None:
@@ -373,6 +376,8 @@ def _walk(
             if len(text) <= 40 and _date_of_title(current, text, el, ctx, level):
                 continue
             if len(text) <= 40 and _heading_date(text, el, ctx):
+                if current is not None and current.title and not current.parts and level > current.level:
+                    current = None  # "Older releases" over the dates below it: a section, not a change
                 close()
                 skipping = False
                 continue
