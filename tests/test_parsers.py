@@ -757,3 +757,23 @@ def test_real_layouts_reach_changes_one_new_entry_each(tmp_path, web, monkeypatc
     again = run("check", "--json", "--source", f"layout-{bullets}")
     assert (again["sources"][0]["new"], again["sources"][0]["edited"]) == (1, 1)
     assert sorted(c["kind"] for c in again["changes"]) == ["edited_entry", "new_entry"]
+
+
+def test_flat_changelog_with_day_headings_and_tag_rows() -> None:
+    """Month headings, a day heading per note, a row of tags above its text: the tags are labels."""
+    html = b"""<main><h1>Changelog</h1><h2>November, 2026</h2>
+    <h3 id="nov-18">Nov 18</h3><div class="tags"><span class="tag">Feature</span><span class="tag">quill-4</span>
+    <span>v1/answers</span></div><p>Released quill-4 to the answers endpoint. It accepts images.</p>
+    <h3>Nov 12</h3><div class="flex gap-2"><span>Update</span><span>v1/keys</span></div>
+    <p>Released workload identity federation for every organization.</p>
+    <ul><li>Tokens last an hour and are scoped to one project.</li><li>Issuers are set up by owners only.</li></ul>
+    <h2>October, 2026</h2><h3>Oct 27</h3><p>Added an IP allowlist to projects.</p></main>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.date, e.title, e.labels) for e in result.entries] == [
+        ("2026-11-18", "Released quill-4 to the answers endpoint.", ["Feature", "quill-4", "v1/answers"]),
+        ("2026-11-12", "Released workload identity federation for every organization.", ["Update", "v1/keys"]),
+        ("2026-10-27", "Added an IP allowlist to projects.", []),
+    ]
+    assert result.entries[0].link == URL + "#nov-18"
+    assert result.entries[1].body.splitlines()[1:] == [
+        "- Tokens last an hour and are scoped to one project.", "- Issuers are set up by owners only."]

@@ -250,6 +250,8 @@ def _blocks(root: Element, members: frozenset, holders: frozenset) -> Iterator[t
                 yield "heading", child
             elif tag in CONTENT_TAGS:
                 yield "content", child
+            elif len(child) >= 2 and tag in ("div", "span") and _pill_row(child):
+                yield "content", child  # a row of tags ("Feature", "gpt-5"), whole: the note's labels
             elif _has_block_children(child):
                 yield from _blocks(child, members, holders)
             elif text_content(child).strip():
@@ -421,6 +423,14 @@ def _walk(
             close()
             continue
         if in_containers:
+            continue
+        if len(el) >= 2 and (current is None or not current.parts) and _pill_row(el):
+            pills = [spaced_text(pill) for pill in el]
+            if current is not None:
+                current.labels.extend(pills)
+            elif ctx.date is not None:
+                current = start(None, None, 7, pills)
+                current.blocks = []
             continue
         if current is None or current.title is None or current.from_bold:
             bold = _bold_title(el, text)
