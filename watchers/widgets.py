@@ -142,7 +142,7 @@ def _toc_item(li: Element) -> bool:
 
 def _drop_in_page_tocs(doc: Element) -> None:
     """A table of contents with no telling name: a list whose every item only links within the page."""
-    for listing in list(doc.iter("ul", "ol")):
+    for listing in _TOC_CANDIDATES(doc):
         if listing.getparent() is None or any(a.tag in ("ul", "ol") for a in listing.iterancestors()):
             continue
         items = [c for c in listing if is_tag(c) and c.tag == "li"]
@@ -152,7 +152,11 @@ def _drop_in_page_tocs(doc: Element) -> None:
 
 # The "#", "¶" or icon-only permalink docs sites put inside a heading ("September 24, 2026 #").
 _HEADING_LINKS = etree.XPath(
-    "//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]//a[starts-with(normalize-space(@href), '#')]")
+    "//a[starts-with(normalize-space(@href), '#')][ancestor::h1 or ancestor::h2 or ancestor::h3 or ancestor::h4"
+    " or ancestor::h5 or ancestor::h6]")
+# Lists where some item starts with an in-page link: the only candidates for a table of contents.
+_TOC_CANDIDATES = etree.XPath("//ul[li/*[1][starts-with(normalize-space(@href), '#') or a]]"
+                              "|//ol[li/*[1][starts-with(normalize-space(@href), '#') or a]]")
 PERMALINK_TEXT = frozenset(("", "#", "¶", "§", "🔗", "⚓", "link", "permalink", "anchor", "direct link"))
 
 
