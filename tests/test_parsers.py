@@ -646,6 +646,11 @@ def test_page_heading_right_above_the_first_date_is_no_entry_title() -> None:
             "<main><h2>November 20, 2025</h2><ul><li><strong>Files API:</strong> uploads can be 2 GB now.</li>"
             "<li><strong>Rate limits.</strong> Tier one gets twice the requests per minute.</li></ul></main>",
             [("2025-11-20", "Files API"), ("2025-11-20", "Rate limits")], id="lead-in-bullets"),
+        pytest.param(  # a bold "Note:" adds to the change above it, it is no change of its own
+            "<main><h2>November 20, 2025</h2><p><b>Audit stream:</b> events arrive within a minute.</p>"
+            "<p><b>Note:</b> older events are not replayed.</p><p><b>Key rotation.</b> Keys rotate every 90 days.</p>"
+            "</main>",
+            [("2025-11-20", "Audit stream"), ("2025-11-20", "Key rotation")], id="lead-ins-and-a-note"),
         pytest.param(  # a bullet opening with a number keeps it in its title
             "<main><h2>November 20, 2025</h2><ul><li>300k max tokens on the batch endpoint for the large model.</li>"
             "<li>2FA is required for every owner of an organization from today.</li></ul></main>",

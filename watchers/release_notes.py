@@ -462,6 +462,8 @@ def _walk(
 
 MIN_ITEM_WORDS = 6  # a list item this long reads as a change of its own, not a fragment of one
 MAX_LEAD_IN = 90
+ASIDE_WORDS = frozenset(("note", "important", "warning", "tip", "caution", "info", "example", "heads up", "reminder",
+                         "update", "updated", "n.b", "nb", "please note", "fyi"))
 _LEAD_IN_TRIM = " :.\u2013\u2014-"
 
 
@@ -475,6 +477,8 @@ def _lead_in(block: Element) -> Element | None:
     lead = spaced_text(first)
     if not lead or len(lead) > MAX_LEAD_IN or not lead.strip(_LEAD_IN_TRIM):
         return None
+    if lead.strip(_LEAD_IN_TRIM).lower() in ASIDE_WORDS:
+        return None  # "Note:" adds to the change above it
     after = (first.tail or "").strip() or any(is_tag(c) and spaced_text(c) for c in list(block)[1:])
     return first if after else None
 
@@ -526,7 +530,7 @@ def _split_section(section: _Item) -> list[_Item] | None:
             return None
         firsts = [element_lines(li, as_block=True)[:1] for li, _extra in groups]
         long_ones = sum(1 for first in firsts if first and _sentence_like(first[0]))
-        if long_ones * 3 < len(groups) * 2:
+        if long_ones * 2 < len(groups):  # mostly fragments: one release
             return None
     elif blocks[0].tag == "p" and _lead_in(blocks[0]) is not None:
         for block in blocks:
