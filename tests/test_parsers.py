@@ -651,6 +651,17 @@ def test_page_heading_right_above_the_first_date_is_no_entry_title() -> None:
             "<p><b>Note:</b> older events are not replayed.</p><p><b>Key rotation.</b> Keys rotate every 90 days.</p>"
             "</main>",
             [("2025-11-20", "Audit stream"), ("2025-11-20", "Key rotation")], id="lead-ins-and-a-note"),
+        pytest.param(  # a wrapper per date (its heading, then a list or bold-led paragraphs)
+            "<main><h1>Release notes</h1><div class='group'><h3>September 24, 2025</h3><ul><li>The activity feed "
+            "no longer returns file names to callers.</li><li>We've added a workspace header to every response."
+            "</li></ul></div><div class='group'><h3>September 22, 2025</h3><p><b>Audit stream:</b> events arrive "
+            "within a minute.</p><p><b>Key rotation.</b> Keys rotate every 90 days.</p></div><div class='group'>"
+            "<h3>September 20, 2025</h3><ul><li>Batch results are kept for thirty days from now on.</li></ul></div>"
+            "</main>",
+            [("2025-09-24", "The activity feed no longer returns file names to callers."),
+             ("2025-09-24", "We've added a workspace header to every response."),
+             ("2025-09-22", "Audit stream"), ("2025-09-22", "Key rotation"),
+             ("2025-09-20", "Batch results are kept for thirty days from now on.")], id="date-wrappers"),
         pytest.param(  # a bullet opening with a number keeps it in its title
             "<main><h2>November 20, 2025</h2><ul><li>300k max tokens on the batch endpoint for the large model.</li>"
             "<li>2FA is required for every owner of an organization from today.</li></ul></main>",
@@ -697,6 +708,8 @@ def test_untitled_date_sections(html: str, expected: list[tuple[str, str]]) -> N
     assert [(e.date, e.title) for e in result.entries] == expected
     if "<h3>API</h3>" in html:
         assert [e.labels for e in result.entries] == [["API"], ["API"], ["Security"]]
+    if "class='group'" in html:  # a lone bullet's body carries no list marker, as when it has company
+        assert result.entries[-1].body == "Batch results are kept for thirty days from now on."
 
 
 def test_lead_in_paragraph_bodies_and_links() -> None:

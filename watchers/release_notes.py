@@ -666,7 +666,8 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
             labels.append(lines.pop(0))  # tags printed above an untitled note ("gpt-5", "Responses")
     if not title and not lines:
         return None
-    blocks = _own_blocks(member, skip) if not title and len(lines) > 1 else None
+    splittable = len(lines) > 1 or (lines and _LIST_MARK.match(lines[0]))
+    blocks = _own_blocks(member, skip) if not title and splittable else None
     href = member.get("href") if member.tag == "a" else None
     if title_el is not None and href is None:
         link = title_el if title_el.tag == "a" else next(title_el.iter("a"), None)
