@@ -582,6 +582,13 @@ LAYOUTS: dict[str, list[tuple[str, str]]] = {
         ("2025-11-18", "Audit logs include app installs on shared channels"),
         ("2025-10-01", "Lower rate limits for unlisted apps"),
     ],
+    # app release notes in a help-center article: a version title, its date line below, then
+    # "What's new" / "Bug fixes" sections that belong to that one release
+    "release-notes-app-versions.html": [
+        ("2025-12-04", "Fixture Chat 4.48.2"),
+        ("2025-11-20", "Fixture Chat 4.48.0"),
+        ("2025-11-06", "Fixture Chat 4.47.59"),
+    ],
 }
 
 

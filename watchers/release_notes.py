@@ -461,7 +461,7 @@ def _walk(
 # --- an untitled date section holding several changes --------------------------------------
 
 MIN_ITEM_WORDS = 6  # a list item this long reads as a change of its own, not a fragment of one
-MAX_LEAD_IN = 90
+MAX_LEAD_IN = MAX_TITLE  # a whole bold first sentence can lead in too
 ASIDE_WORDS = frozenset(("note", "important", "warning", "tip", "caution", "info", "example", "heads up", "reminder",
                          "update", "updated", "n.b", "nb", "please note", "fyi"))
 _LEAD_IN_TRIM = " :.\u2013\u2014-"
