@@ -8,7 +8,10 @@ Two ways to cut a page, chosen by its structure rather than by vendor:
 * otherwise date headings delimit entries, and each title heading under a date
   is one change (the help-center layout), including "Title (Mar 14)" headings,
   dates as bold paragraphs, month headings with day badges, and month headings
-  with untitled blocks (month-precision entries).
+  with untitled blocks (month-precision entries);
+* under a date with no title of its own, a list of self-contained changes is one
+  entry per top-level bullet and bold-led paragraphs one entry each (a short list
+  of fragments stays whole); the page's own heading never titles an entry.
 
 Navigation, footers, cookie banners, rating and share widgets and code
 line-number gutters are removed before either walk, so they never reach an entry.
