@@ -702,6 +702,12 @@ def test_page_heading_right_above_the_first_date_is_no_entry_title() -> None:
             [("2025-09-24", "The activity feed no longer returns file names."),
              ("2025-03-02", "Released the first version of the platform API."),
              ("2025-02-20", "Desktop 4.47.65")], id="section-headings-over-dates"),
+        pytest.param(  # a title, then "Published on <date>" below it: that is its date
+            "<main><h1>Changelog</h1><h2>December 2025</h2><h3>Token rotation is required</h3><p>Published on "
+            "December 9, 2025</p><p>New apps must rotate tokens.</p><h3>Canvas edits through the API</h3>"
+            "<p>Released: Dec 3</p><p>Apps can edit canvases.</p><h3>Faster search</h3><p>Search is faster.</p></main>",
+            [("2025-12-09", "Token rotation is required"), ("2025-12-03", "Canvas edits through the API"),
+             ("2025-12-01", "Faster search")], id="prefixed-date-lines"),
         pytest.param(  # "¶" permalinks (Sphinx) and "#" anchors (Hugo) do not hide the date of a heading
             "<div role='main'><h2>2025-11-20<a class='headerlink' href='#id1' title='Link to this heading'>¶</a></h2>"
             "<p>Released the audit stream.</p><h2><a class='anchor' href='#d2' name='d2'>#</a>2025-11-13</h2>"

@@ -288,6 +288,8 @@ def _date_of_title(current: _Item | None, text: str, el: Element, ctx: _Context,
         return False
     if level <= 6 and not _VERSION.search(current.title):
         return False  # a date heading under "Release notes" or "Older releases" starts a section; it dates no title
+    if level > 6:
+        text = _DATE_LINE_PREFIX.sub("", text, count=1)  # "Published on November 20, 2025"
     full = parse_full_date(text)
     day: Date | None = full or parse_month_day(text)
     if day is None:
@@ -300,6 +302,7 @@ def _date_of_title(current: _Item | None, text: str, el: Element, ctx: _Context,
 
 
 _SENTENCE_END = ".!?:;,"
+_DATE_LINE_PREFIX = re.compile(r"^(?:posted|published|released|release date|date)\s*:?\s*(?:on\s+)?", re.I)
 _VERSION = re.compile(r"\d+\.\d+")  # "Desktop 4.47.65", "v1.2": a release title may carry its date as a heading
 
 
