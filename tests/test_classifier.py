@@ -122,6 +122,61 @@ def test_wording_changes_that_keep_the_meaning_keep_the_severity() -> None:
         assert classify(*before).severity == classify(*after).severity, (before, after)
 
 
+def _signals(title: str, body: str = ""):
+    from driftwatch.classify.components import signals_of
+    from driftwatch.classify.model import default_classifier, text_of
+
+    return signals_of(default_classifier().nlp(text_of(title, body)))
+
+
+def test_a_product_name_alone_is_no_connector_cue() -> None:
+    from driftwatch.classify.model import cue_list
+
+    admin_page = _signals("Client health page in the Teams admin center",
+                          "Admins can see which Teams desktop clients are out of date.")
+    assert admin_page.connectors == ["Teams"] and cue_list(admin_page, "connector") == []
+    acting = _signals("Gmail actions", "The assistant can now send emails and create drafts in Gmail.")
+    assert "Gmail" in cue_list(acting, "connector")
+
+
+def test_a_model_name_is_a_lifecycle_cue_only_with_launch_or_retirement_wording() -> None:
+    launch = _signals("Claude Fable 7 launched", "Claude Fable 7 is our newest model, available today.")
+    assert "Claude Fable 7" in launch.model_names and "model_lifecycle" in launch.cues
+    price = _signals("Lower prices for Sonnet 9", "Sonnet 9 now costs less per million tokens.")
+    assert price.model_names == ["Sonnet 9"] and "model_lifecycle" not in price.cues
+    assert _signals("Claude Code 3 adds hooks", "Hooks run before each tool call.").model_names == []
+
+
+def test_new_network_addresses_read_as_relevant() -> None:
+    text = ("New IP ranges for outbound webhooks",
+            "Webhook calls come from new IP ranges from March 1. Update your firewall allowlist before then.")
+    assert _signals(*text).network and _signals(*text).looks_irrelevant is None
+    assert classify(*text).security_relevant, classify(*text).reasons
+
+
+def test_cues_in_the_title_get_their_own_signal_tokens() -> None:
+    titled = _signals("Drive connector for projects", "Projects can read files from a folder.")
+    assert "connector" in titled.title_cues and "dw_title_connector" in titled.tokens()
+    assert {"dw_t_drive", "dw_t_projects"} <= set(titled.tokens())
+    aside = _signals("Projects can read a folder", "This works like the Drive connector does.")
+    assert "connector" in aside.cues and "connector" not in aside.title_cues
+
+
+def test_a_category_with_enough_examples_gets_its_own_threshold_only_for_a_clear_gain() -> None:
+    from driftwatch.classify.train import OWN_THRESHOLD_SUPPORT, choose_thresholds
+
+    n = 4 * OWN_THRESHOLD_SUPPORT
+    rows = [{"categories": ["connector"] if i % 2 else ["write_action"] if i % 5 == 0 else [],
+             "severity": "medium"} for i in range(n)]
+    # The connector scores separate the classes only above 0.8; write_action's are clean at 0.5.
+    oof = [{"relevant": 0.9, "control": 0.1,
+            "connector": (0.85 if i % 2 else 0.75),
+            "write_action": (0.6 if i % 5 == 0 and not i % 2 else 0.2)} for i in range(n)]
+    thresholds = choose_thresholds(rows, oof)
+    assert 0.75 < thresholds["connector"] <= 0.85
+    assert thresholds["write_action"] == thresholds["new_product"]  # too few examples: the shared pair
+
+
 def test_reasons_name_the_phrases_and_entities() -> None:
     result = classify("Box can now create and update files", "Write actions arrive for the Box app.")
     assert any(r.startswith('write_action: "') and "(Box)" in r for r in result.reasons), result.reasons
@@ -245,10 +300,9 @@ def test_cross_validated_figures_on_the_real_labelled_entries() -> None:
     """Grouped, nested cross-validation on the real file (3 folds here to stay under a minute).
 
     Targets: relevance F1 >= 0.90, high recall >= 0.90 with precision >= 0.5, category
-    macro-F1 >= 0.70. The high-severity targets hold at 3 folds; relevance reaches 0.90
-    at 5 folds (README) and 0.89 at 3, whose training parts are smaller. Category
-    macro-F1 does not reach its 0.70 target yet (0.67 at 5 folds, 0.66 at 3): the floor
-    below guards against regressions, it is not the target.
+    macro-F1 >= 0.70. Relevance and the high-severity targets hold at 3 folds (0.90; 0.91
+    at 5, README). Category macro-F1 does not reach its 0.70 target yet (0.68 at 5 folds and
+    at 3): the floors below guard against regressions, they are not the target.
     """
     from driftwatch.classify.train import cross_validate
 
@@ -256,8 +310,8 @@ def test_cross_validated_figures_on_the_real_labelled_entries() -> None:
     assert metrics["cross_validation"]["groups"] >= 60  # one group per vendor page
     assert metrics["high_severity"]["recall"] >= 0.90, metrics["high_severity"]
     assert metrics["high_severity"]["precision"] >= 0.5, metrics["high_severity"]
-    assert metrics["relevance"]["f1"] >= 0.88, metrics["relevance"]
-    assert metrics["category_macro_f1"] >= 0.64, {c: m["f1"] for c, m in metrics["categories"].items()}
+    assert metrics["relevance"]["f1"] >= 0.89, metrics["relevance"]
+    assert metrics["category_macro_f1"] >= 0.66, {c: m["f1"] for c, m in metrics["categories"].items()}
     assert "model_lifecycle" in metrics["macro_f1_categories"] and "other" not in metrics["macro_f1_categories"]
     assert len(metrics["macro_f1_categories"]) == 10  # the categories with at least 5 gold entries
 

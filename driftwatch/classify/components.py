@@ -36,8 +36,17 @@ OPT_OUT_PATTERNS = [
     # "admins can disable", "you can block" (but "admins can now disable" is a new control)
     re.compile(r"\b" + _WHO + r"\s+(?:can|may)\s+(?:proactively\s+)?(?:disable|block|restrict)\b"),
 ]
-MODEL_NAME = re.compile(r"\b(?:gpt-?\d[\w.-]*|o\d(?:-[a-z]+)?|claude-[\w-]+|dall-e(?:\s*\d)?|sora(?:-\d)?|"
-                        r"gemini(?:[\s-]\d[\w.]*)?|llama(?:[\s-]?\d[\w.]*)?)(?![\w-])")
+MODEL_NAME = re.compile(r"\b(?:gpt-?\d+(?:[.-]?[a-z0-9]+)*|o\d(?:-[a-z]+)?|claude-[\w-]+|dall-e(?:\s*\d)?|sora(?:-\d)?|"
+                        r"gemini(?:[\s-]\d[\w.]*)?|llama(?:[\s-]?\d[\w.]*)?|"
+                        # "Claude Opus 5", "Sonnet 4.5", and names not yet known: "Claude Fable 5.1"
+                        r"(?:claude\s+)?(?:opus|sonnet|haiku)\s+\d+(?:\.\d+)*|"
+                        r"claude\s+(?!code\b|api\b|apps?\b|desktop\b)[a-z]+\s+\d+(?:\.\d+)*)(?![\w-])")
+# A model name is a model_lifecycle cue only with launch or retirement wording: "pricing for
+# Sonnet 5" or "a fix for GPT-5.4" is about the model, not its life cycle.
+LIFECYCLE = re.compile(r"\b(?:launch(?:es|ed|ing)?|releas(?:e|es|ed|ing)|introduc(?:e|es|ed|ing)|available|"
+                       r"availability|retir(?:e|es|ed|ing|ement)|deprecat(?:e|es|ed|ing|ion)|sunset(?:s|ting)?|"
+                       r"shut(?:s|ting)?\s+down|end\s+of\s+life|replac(?:e|es|ed|ing)|upgrad(?:e|es|ed|ing)|"
+                       r"new\s+models?|default\s+model|roll(?:s|ed|ing)?\s+out|preview|snapshot)\b")
 TITLE_MODEL_WORD = re.compile(r"\bmodels?\b")
 WINDOW = 8
 KEEP = 3  # matched phrases kept per signal (for the reasons)
@@ -61,8 +70,11 @@ class Signals:
     model_names: list[str] = field(default_factory=list)
     developer: list[str] = field(default_factory=list)
     admin_facing: list[str] = field(default_factory=list)
+    network: list[str] = field(default_factory=list)
     title_model: bool = False
     strong: list[str] = field(default_factory=list)
+    title_cues: list[str] = field(default_factory=list)
+    title_words: list[str] = field(default_factory=list)
     _tokens: list[str] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -104,8 +116,8 @@ class Signals:
         """The rule that reads this text as not security relevant, if one does."""
         if self.model_release:
             return "a model release with no data, access or default change"
-        if not self.security_cues and not self.polarity:
-            return "no data, access, action, default or logging cue"
+        if not self.security_cues and not self.polarity and not self.network:
+            return "no data, access, action, default, network or logging cue"
         return None
 
     def tokens(self) -> list[str]:
@@ -116,11 +128,16 @@ class Signals:
     def _make_tokens(self) -> list[str]:
         """The signal tokens the text classifier sees in front of the text.
 
-        Besides one token per signal, a few conjunctions a linear model cannot
+        Title cues and title words come with their own prefix (``dw_title_...``,
+        ``dw_t_...``): what an entry is called says more about its category than a
+        word deep in its body. Besides one token per signal, a few conjunctions a linear model cannot
         form itself: a model release with nothing else, developer wording with no
         admin or security cue, "nothing changes" with no on-by-default wording.
         """
         out = [f"dw_cue_{c}" for c in self.cues] + [f"dw_strong_{c}" for c in self.strong]
+        # A cue in the title says what the entry is about; one deep in the body may be an aside.
+        out += [f"dw_title_{c}" for c in self.title_cues]
+        out += [f"dw_t_{w}" for w in self.title_words]
         security = self.security_cues
         if self.model_release:
             out.append("dw_model_release")
@@ -141,7 +158,8 @@ class Signals:
                               ("dw_connector", self.connectors if set(self.cues) & CONNECTOR_CONTEXT else []),
                               ("dw_noise", self.noise), ("dw_nochange", self.no_change),
                               ("dw_control", self.control), ("dw_modelname", self.model_names),
-                              ("dw_developer", self.developer), ("dw_admin", self.admin_facing)):
+                              ("dw_developer", self.developer), ("dw_admin", self.admin_facing),
+                              ("dw_network", self.network)):
             if present:
                 out.append(name)
         return out
@@ -156,7 +174,7 @@ class SignalMatcher:
                       off=lexicon.OFF_BY_DEFAULT, protective=lexicon.PROTECTIVE_DEFAULT,
                       product=lexicon.PRODUCTS, connector=lexicon.CONNECTORS, noise=lexicon.NOISE,
                       nochange=lexicon.NO_CHANGE, control=lexicon.CONTROL, developer=lexicon.DEVELOPER,
-                      admin=lexicon.ADMIN_FACING)
+                      admin=lexicon.ADMIN_FACING, network=lexicon.NETWORK)
         groups.update({f"strong:{c}": p for c, p in lexicon.STRONG_CUES.items()})
         self.keys: dict[int, str] = {}
         for key, phrases in groups.items():
@@ -213,8 +231,12 @@ class SignalMatcher:
         signals.title_model = title_model or bool(TITLE_MODEL_WORD.search(lowered_text, 0, title_chars))
         buckets = {"connector": signals.connectors, "product": signals.products, "noise": signals.noise,
                    "nochange": signals.no_change,
-                   "control": signals.control, "developer": signals.developer, "admin": signals.admin_facing}
+                   "control": signals.control, "developer": signals.developer, "admin": signals.admin_facing,
+                   "network": signals.network}
         strong: set[str] = set()
+        title_cues: set[str] = set()
+        title_tokens = doc.char_span(0, title_chars, alignment_mode="expand") if title_chars else None
+        title_end = title_tokens.end if title_tokens is not None else 0
         dispatch = self.dispatch
         for match_id, start, end in self.matcher(doc):
             kind, name = dispatch[match_id]
@@ -224,6 +246,8 @@ class SignalMatcher:
             if kind == "strong":
                 strong.add(name)
                 continue
+            if kind == "cue" and start < title_end:
+                title_cues.add(name)
             bucket = cues.setdefault(name, []) if kind == "cue" else buckets[name]
             if len(bucket) >= KEEP:
                 continue  # enough examples for the reasons; the rest would only cost time
@@ -233,7 +257,9 @@ class SignalMatcher:
             if text not in bucket:
                 bucket.append(text)
         signals.strong = sorted(strong)
-        if signals.model_names:
+        signals.title_cues = sorted(title_cues)
+        signals.title_words = sorted({t.lower_ for t in doc[:title_end] if t.is_alpha and not t.is_stop})
+        if signals.model_names and LIFECYCLE.search(lowered_text):
             found = cues.setdefault("model_lifecycle", [])
             found.extend(n for n in signals.model_names if n not in found)
         off_spans = spans["off"]

@@ -63,6 +63,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "introducing", "new product", "new app", "new surface", "launching", "research preview",
         "technical preview", "public beta", "new desktop app", "desktop app", "add-in", "add-ins",
         "store", "coming to", "brings", "available globally", "new plan", "new way",
+        "public preview", "private preview", "early access", "new agent", "new client",
+        "new experience", "new hosting", "introduces", "launches", "generally available",
+        "general availability", "new tool",
     ),
     "default_change": (
         "by default", "default setting", "default settings", "default value", "defaults to",
@@ -127,11 +130,9 @@ CUES: dict[str, tuple[str, ...]] = {
     ),
     "model_lifecycle": (
         "retire", "retired", "retiring", "retirement", "deprecate", "deprecated",
-        "deprecation", "sunset", "sunsetting", "end of life", "model picker", "gpt-4o", "gpt-4.1",
-        "gpt-5", "gpt-5.1", "gpt-5.2", "o3", "o4-mini", "reasoning model", "new model",
-        "legacy model", "legacy models", "snapshot", "model launch", "launched claude",
-        "new models", "model is", "models are", "model family", "opus", "sonnet", "haiku", "fast mode",
-        "model release", "fallback model", "reasoning level",
+        "deprecation", "sunset", "sunsetting", "end of life", "model picker", "reasoning model",
+        "new model", "legacy model", "legacy models", "snapshot", "model launch", "launched claude",
+        "new models", "model family", "model release", "fallback model", "default model",
     ),
     "security_fix": (
         "vulnerability", "vulnerabilities", "security fix", "security fixes", "security patch",
@@ -221,6 +222,14 @@ CONTROL = (
     "allowlisting", "least privilege", "can no longer", "no longer be able", "narrows", "expiration",
     "short-lived", "instead of long-lived", "data residency", "residency", "require approval",
     "review process", "more control", "greater control",
+)
+
+# Network endpoints and addresses: a change here makes admins update allowlists and proxies,
+# relevant even with no other cue (the labelling rules file it as "other", low).
+NETWORK = (
+    "ip ranges", "ip range", "ip addresses", "ip address", "egress", "firewall", "firewalls",
+    "allowlist", "allow list", "allowlists", "outbound traffic", "network traffic", "cidr",
+    "new endpoint", "new domain", "domains", "proxy", "proxies", "network access",
 )
 
 # Phrases that mark text as not security relevant when nothing else fires.

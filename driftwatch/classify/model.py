@@ -106,7 +106,9 @@ def _cue_reason(category: str, cues: list[str], signals: Signals) -> str:
 def cue_list(signals: Signals, category: str) -> list[str]:
     """The rule cues for a category, connector names and the "on" default phrase included."""
     cues = list(signals.cues.get(category, []))
-    if category == "connector":
+    if category == "connector" and set(signals.cues) & {"write_action", "oauth_scope"}:
+        # A product name alone is no connector ("Teams admin center", "GitHub runners"): only
+        # with action or scope wording is "Gmail" the thing being connected.
         cues += [c for c in signals.connectors if c not in cues]
     if category == "default_change" and signals.polarity == "on" and signals.on_phrase:
         cues.insert(0, signals.on_phrase)
@@ -179,7 +181,7 @@ def _why_info(signals: Signals, relevance: float) -> str:
     found = sorted(signals.cues.keys() - {"model_lifecycle", "new_product"})
     if found:
         return f"info: cues for {', '.join(found)} but the text reads as no security change; relevance {relevance:.2f}"
-    return f"info: no data, access, action, default or logging cue; relevance {relevance:.2f}"
+    return f"info: no data, access, action, default, network or logging cue; relevance {relevance:.2f}"
 
 
 @lru_cache(maxsize=1)

@@ -39,6 +39,8 @@ REAL_WEIGHT = 4  # each real entry counts this many times per epoch against the 
 RARE = ("write_action", "oauth_scope", "audit_logging")  # one more copy of entries with these labels
 INNER_FOLDS = 3
 MACRO_MIN_SUPPORT = 5
+OWN_THRESHOLD_SUPPORT = 15  # gold examples a category needs (out of fold) to get its own thresholds
+OWN_THRESHOLD_GAIN = 0.02  # F1 its own thresholds must add over the shared pair
 GRID = tuple(round(0.05 * i, 2) for i in range(1, 19))
 
 
@@ -66,7 +68,7 @@ def data_digests(supplement: Path, real: Path | None) -> dict[str, str | None]:
 def fingerprint(supplement: Path, real: Path | None = None) -> str:
     digest = hashlib.sha256(json.dumps(data_digests(supplement, real), sort_keys=True).encode())
     digest.update(json.dumps([EPOCHS, SEED, DROPOUT, BATCH, REAL_WEIGHT, RARE, INNER_FOLDS,
-                              list(TEXTCAT_LABELS)]).encode())
+                              OWN_THRESHOLD_SUPPORT, OWN_THRESHOLD_GAIN, list(TEXTCAT_LABELS)]).encode())
     return digest.hexdigest()
 
 
@@ -159,11 +161,24 @@ def choose_thresholds(rows: list[dict[str, Any]], oof: list[dict[str, float]],
         return round(sum(_f1(gold[c], [s[c] >= hi or (q and s[c] >= lo) for s, q in zip(oof, cued.get(c, no_cue))])
                          for c in categories), 4)
 
-    hi, lo = max(((h, l) for h in GRID for l in (0.0,) + GRID if l <= h),
-                 key=lambda p: (summed(*p), -abs(p[0] - 0.5), -abs(p[1] - 0.1)))
+    pairs = [(h, l) for h in GRID for l in (0.0,) + GRID if l <= h]
+    hi, lo = max(pairs, key=lambda p: (summed(*p), -abs(p[0] - 0.5), -abs(p[1] - 0.1)))
     for c in TEXTCAT_LABELS:
         if c not in ("relevant", "control"):
             thresholds[c], thresholds[f"{c}@cue"] = hi, lo
+    # A category with enough examples gets its own pair, but only for a clear gain: with a few
+    # dozen examples a per-category optimum is mostly noise.
+    for c in categories:
+        if sum(gold[c]) < OWN_THRESHOLD_SUPPORT:
+            continue
+        flags = cued.get(c, no_cue)
+
+        def f1(p: tuple[float, float], c: str = c, flags: list[bool] = flags) -> float:
+            return round(_f1(gold[c], [s[c] >= p[0] or (q and s[c] >= p[1]) for s, q in zip(oof, flags)]), 4)
+
+        best = max(pairs, key=lambda p: (f1(p), -abs(p[0] - hi), -abs(p[1] - lo)))
+        if f1(best) >= f1((hi, lo)) + OWN_THRESHOLD_GAIN:
+            thresholds[c], thresholds[f"{c}@cue"] = best
     return thresholds
 
 
