@@ -21,6 +21,7 @@ from driftwatch.models import Classification
 from . import architecture  # noqa: F401  (registers driftwatch.TextCatBOWSignals.v1)
 from .components import Signals, signals_of  # importing registers the dw_signals factory
 from .lexicon import CATEGORIES
+from .loading import load_pipeline
 from .severity import severity
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
@@ -72,7 +73,7 @@ class Classifier:
         path = Path(path)
         if not (path / "meta.json").exists():
             raise FileNotFoundError(f"no trained classifier at {path}; run `driftwatch train`")
-        nlp = spacy.load(path)
+        nlp = load_pipeline(path)  # spacy.load's pipeline, built without its config resolution
         meta = json.loads((path / "driftwatch.json").read_text()) if (path / "driftwatch.json").exists() else {}
         return cls(nlp, f"spacy-{meta.get('fingerprint', 'unknown')[:12]}", meta.get("thresholds"))
 
