@@ -144,3 +144,36 @@ def test_a_failed_batch_leaves_nothing_behind(tmp_path) -> None:
     else:
         raise AssertionError("the batch should have failed")
     assert stored(store) == [] and store.integrity() == "ok"
+
+
+# --- indented JSON: the text json.dumps gives ---------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from driftwatch.jsonout import dumps  # noqa: E402
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(), lambda children: st.lists(children, max_size=4) | st.tuples(children, children)
+    | st.dictionaries(st.text() | st.integers() | st.booleans() | st.none() | st.floats(allow_nan=False),
+                      children, max_size=4), max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_indented_json_is_the_text_of_json_dumps(value) -> None:
+    import json
+
+    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def test_indented_json_of_a_check_report_and_of_other_objects() -> None:
+    import datetime as dt
+    import json
+    from pathlib import Path
+
+    report = {"sources": [{"name": "s", "status": "ok", "error": None, "entries": 3}], "changes": [
+        {"id": "DW-1", "title": "Ünïcode \"quotes\" \n and \u2028 \x00", "categories": [], "reasons": ["a"],
+         "security_relevant": True, "score": 0.1, "labels": {}}], "at": dt.date(2026, 12, 2), "path": Path("/x")}
+    assert dumps(report) == json.dumps(report, indent=2, ensure_ascii=False, default=str)
