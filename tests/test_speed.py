@@ -177,3 +177,20 @@ def test_indented_json_of_a_check_report_and_of_other_objects() -> None:
         {"id": "DW-1", "title": "Ünïcode \"quotes\" \n and \u2028 \x00", "categories": [], "reasons": ["a"],
          "security_relevant": True, "score": 0.1, "labels": {}}], "at": dt.date(2026, 12, 2), "path": Path("/x")}
     assert dumps(report) == json.dumps(report, indent=2, ensure_ascii=False, default=str)
+
+
+def test_new_entries_are_in_the_full_text_index_and_it_is_sound(tmp_path) -> None:
+    from driftwatch.models import ParsedEntry
+
+    store = Store.open(tmp_path / "x.db")
+    store.sync_source("s", "release_notes", "http://127.0.0.1/")
+    first = [ParsedEntry("2026-12-01", f"Entry {i}", f"body {i} quokka" if i % 2 else f"body {i}", "l") for i in range(5)]
+    with store.transaction():
+        ids = store.insert_entries("s", first) + store.insert_entries("s", first[:0])
+        more = store.insert_entries("s", [ParsedEntry("2026-12-02", "Late", "another quokka", "l")])
+    hits = [r[0] for r in store.db.execute("select rowid from entries_fts where entries_fts match 'quokka' order by rowid")]
+    assert hits == [ids[1], ids[3], more[0]]
+    store.update_entry_text(ids[1], ParsedEntry("2026-12-01", "Entry 1", "no longer", "l"), "diff")
+    hits = [r[0] for r in store.db.execute("select rowid from entries_fts where entries_fts match 'quokka' order by rowid")]
+    assert hits == [ids[3], more[0]]
+    store.db.execute("insert into entries_fts (entries_fts) values ('integrity-check')")  # raises when unsound
