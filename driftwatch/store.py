@@ -216,6 +216,8 @@ class Store:
     # --- fetches and raw bodies -------------------------------------------------------------
 
     def store_body(self, source: str, url: str, content_type: str | None, body: bytes, sha256: str) -> int:
+        """Keep a page as fetched, for replay. zlib level 1: a quarter of level 6's CPU for
+        HTML (1.2 against 4.9 ms for a 117 KB page), the stored copy about 28 % larger."""
         return int(
             self.db["bodies"]
             .insert(
@@ -226,7 +228,7 @@ class Store:
                     "content_type": content_type,
                     "sha256": sha256,
                     "size": len(body),
-                    "body_zlib": zlib.compress(body, 6),
+                    "body_zlib": zlib.compress(body, 1),
                 }
             )
             .last_pk
@@ -359,8 +361,9 @@ class Store:
         """Store changes once each, in order, in one statement; their refs (None: already stored).
 
         The ``DW-n`` ref is written with the row (the insert trigger sets it only for rows
-        stored without one), and the ids are the ones SQLite would give row by row, taken
-        under the write lock. Observers see each stored change, in order, in the same
+        stored without one), the ids are the ones SQLite would give row by row, taken under
+        the write lock, and changes of no entry are indexed for full-text search in one
+        statement: every insert of a change goes through here. Observers see each stored change, in order, in the same
         transaction.
         """
         if not changes:
@@ -382,6 +385,12 @@ class Store:
             if rows:
                 self.db.executemany(f"insert into changes ({', '.join(_CHANGE_COLUMNS)}) "
                                     f"values ({', '.join('?' for _ in _CHANGE_COLUMNS)})", rows)
+                if any(c.entry_id is None for c, i in zip(changes, ids) if i is not None):
+                    # Changes of no entry are indexed here (migration m014: no per-row insert trigger);
+                    # an entry change is found through its entry's text.
+                    self.db.execute("insert into changes_fts (rowid, title, summary) select id, title, summary "
+                                    "from changes where id between ? and ? and entry_id is null",
+                                    [rows[0][0], rows[-1][0]])
             for change_id, change in zip(ids, changes):
                 if change_id is not None:
                     for observer in self._observers:
