@@ -59,6 +59,8 @@ def build_db(path: Path, changes: int, sources: int = 50, snapshots: int = 1000)
             db.conn.executemany("insert into entries (source, entry_key, date, title, body, link, content_hash, version,"
                                 " status, missing_count, first_seen_at, last_seen_at) values (?,?,?,?,?,?,?,1,'live',0,?,?)",
                                 entries)
+            # Entries are indexed by Store.insert_entries, which this bulk load bypasses.
+            db.execute("insert into entries_fts (entries_fts) values ('rebuild')")
             db.conn.executemany("insert into changes (id, kind, source, entry_id, title, summary, date, detected_at,"
                                 " security_relevant, severity, categories, reasons, dedupe_key) "
                                 "values (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from sqlite_utils import Database
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
@@ -50,9 +50,19 @@ class WriterDatabase(Database):
     """
 
     def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:  # type: ignore[override]
-        if parameters and sql.lstrip()[:7].lower().startswith(_WRITES):
-            parameters = _masked(parameters)
+        if parameters and _is_write(sql):
+            parameters = _masked(parameters, _secrets())
         return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, rows: Iterable[Any]) -> sqlite3.Cursor:
+        """One statement for many rows (inside a transaction), each masked like :meth:`execute`'s."""
+        if not self.conn.in_transaction:
+            raise RuntimeError("executemany runs inside a transaction (Store.transaction)")
+        if _is_write(sql):
+            secrets = _secrets()
+            if secrets:
+                rows = [_masked(row, secrets) for row in rows]
+        return self.conn.executemany(sql, rows)
 
     @contextmanager
     def atomic(self) -> Iterator["WriterDatabase"]:  # type: ignore[override]
@@ -74,11 +84,22 @@ class WriterDatabase(Database):
                 raise
 
 
-def _masked(parameters: Any) -> Any:
-    from .logs import known_secrets, redact_known
+def _is_write(sql: str) -> bool:
+    return sql.lstrip()[:7].lower().startswith(_WRITES)
 
-    if not known_secrets():
+
+def _secrets() -> list[str]:
+    from .logs import known_secrets
+
+    return known_secrets()
+
+
+def _masked(parameters: Any, secrets: list[str]) -> Any:
+    """The parameters with every known secret value masked (looked up once per statement)."""
+    if not secrets:
         return parameters
+    from .logs import redact_known
+
     if isinstance(parameters, dict):
-        return {k: redact_known(v) if isinstance(v, str) else v for k, v in parameters.items()}
-    return [redact_known(v) if isinstance(v, str) else v for v in parameters]
+        return {k: redact_known(v, secrets) if isinstance(v, str) else v for k, v in parameters.items()}
+    return [redact_known(v, secrets) if isinstance(v, str) else v for v in parameters]

@@ -162,7 +162,9 @@ def warn_waiting(state: State, store: Store, *, console: Console | None = None) 
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    from .jsonout import dumps  # json.dumps(data, indent=2, ensure_ascii=False, default=str), faster
+
+    click.echo(dumps(data))
 
 
 def handle_errors(func: F) -> F:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 # The one severity order: every comparison, sort and threshold goes through it.
@@ -70,14 +71,16 @@ class ParsedEntry:
     date_precision: str = "day"  # "month" when the page dates the entry by its month only (date is the 1st)
     labels: list[str] = field(default_factory=list, hash=False)  # badges shown with the title ("New", "Beta")
 
-    @property
+    # Both derived values are cached on the (frozen) instance: a check asks for them several
+    # times per entry (dedupe, comebacks, reconcile, store), each a regex or a SHA-256.
+    @cached_property
     def key(self) -> str:
         """Identity that survives edits to the text: the feed's guid, else date + title."""
         if self.guid:
             return "guid:" + self.guid
         return f"{self.date or 'undated'}:{normalise_title(self.title)}{self.key_suffix}"
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         text = "\x1f".join([self.date or "", self.title.strip(), self.body.strip(), self.link])
         return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -275,39 +275,33 @@ class SourceChecker:
         )
 
     def _store_plan(self, source: SourceConfig, plan: Reconciliation, run_id: int | None) -> list[str]:
+        """The plan's writes; new entries and their changes go in one statement per table."""
         store = self.store
-        refs: list[str] = []
         store.touch_entries(plan.seen_ids)
         texts = [(e.title, e.body) for e in plan.new] + [(e.title, e.body) for _r, e, _d in plan.edited]
         results = iter(self._classify_all(texts) if texts else [])
-        for entry in plan.new:
-            entry_id = store.insert_entry(source.name, entry)
-            refs += self._entry_change(source, "new_entry", entry, entry_id, 1, run_id, next(results))
+        changes = [self._entry_change(source, "new_entry", entry, entry_id, 1, next(results))
+                   for entry, entry_id in zip(plan.new, store.insert_entries(source.name, plan.new))]
         for row, entry, diff in plan.edited:
             version = store.update_entry_text(row["id"], entry, diff, new_key=entry.key)
-            refs += self._entry_change(source, "edited_entry", entry, row["id"], version, run_id, next(results),
-                                       diff=diff)
+            changes.append(self._entry_change(source, "edited_entry", entry, row["id"], version, next(results),
+                                              diff=diff))
         for row, misses, removed in plan.missing:
             store.mark_missing(row["id"], misses, removed)
             if removed:
-                ref = store.add_change(
-                    NewChange(
-                        kind="removed_entry",
-                        title=row["title"],
-                        dedupe_key=f"entry:{row['id']}:removed:{row['version']}",
-                        source=source.name,
-                        entry_id=row["id"],
-                        entry_version=row["version"],
-                        date=row["date"],
-                        link=row["link"],
-                        summary="No longer on the page (missing from two successful parses in a row).",
-                        classification=Classification(False, "info", ["other"], ["entry removed by the vendor"], "rules"),
-                    ),
-                    run_id,
-                )
-                if ref:
-                    refs.append(ref)
-        return refs
+                changes.append(NewChange(
+                    kind="removed_entry",
+                    title=row["title"],
+                    dedupe_key=f"entry:{row['id']}:removed:{row['version']}",
+                    source=source.name,
+                    entry_id=row["id"],
+                    entry_version=row["version"],
+                    date=row["date"],
+                    link=row["link"],
+                    summary="No longer on the page (missing from two successful parses in a row).",
+                    classification=Classification(False, "info", ["other"], ["entry removed by the vendor"], "rules"),
+                ))
+        return [ref for ref in store.add_changes(changes, run_id) if ref]
 
     def _restore(self, source: SourceConfig, comebacks: list[tuple[dict[str, Any], ParsedEntry]],
                  run_id: int | None) -> list[str]:
@@ -362,27 +356,22 @@ class SourceChecker:
         entry: ParsedEntry,
         entry_id: int,
         version: int,
-        run_id: int | None,
         classification: Classification,
         diff: str | None = None,
-    ) -> list[str]:
-        ref = self.store.add_change(
-            NewChange(
-                kind=kind,
-                title=entry.title,
-                dedupe_key=f"entry:{entry_id}:v{version}",
-                source=source.name,
-                entry_id=entry_id,
-                entry_version=version,
-                date=entry.date,
-                link=entry.link,
-                summary=entry.body[:2000],
-                classification=classification,
-                details={**({"diff": diff} if diff else {}), **entry_details(entry)},
-            ),
-            run_id,
+    ) -> NewChange:
+        return NewChange(
+            kind=kind,
+            title=entry.title,
+            dedupe_key=f"entry:{entry_id}:v{version}",
+            source=source.name,
+            entry_id=entry_id,
+            entry_version=version,
+            date=entry.date,
+            link=entry.link,
+            summary=entry.body[:2000],
+            classification=classification,
+            details={**({"diff": diff} if diff else {}), **entry_details(entry)},
         )
-        return [ref] if ref else []
 
     # --- failure states ---------------------------------------------------------------------
 

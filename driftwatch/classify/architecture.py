@@ -52,22 +52,21 @@ def extract_signal_ngrams(ngram_size: int) -> Model:
 
 def _forward(model: Model, docs: list, is_train: bool) -> tuple:
     ops = model.ops
-    batch_keys, batch_vals = [], []
+    ngram_size = model.attrs["ngram_size"]
+    batch_keys = []
     for doc in docs:
         unigrams = ops.asarray(feature_keys(doc))
         if not len(unigrams):
             unigrams = ops.asarray(numpy.asarray([doc.vocab.strings.add("dw_empty")], dtype="uint64"))
         ngrams = [unigrams]
-        for n in range(2, model.attrs["ngram_size"] + 1):
+        for n in range(2, ngram_size + 1):
             if len(unigrams) >= n:
                 ngrams.append(ops.ngrams(n, unigrams))
         # Repeated keys each count 1: the sparse linear layer sums them, as unique-with-counts would.
-        keys = ops.xp.concatenate(ngrams) if len(ngrams) > 1 else ngrams[0]
-        batch_keys.append(keys)
-        batch_vals.append(ops.xp.ones(keys.shape[0], dtype="f"))
+        batch_keys.append(ops.xp.concatenate(ngrams) if len(ngrams) > 1 else ngrams[0])
     lengths = ops.asarray([arr.shape[0] for arr in batch_keys], dtype="int32")
     keys = ops.xp.concatenate(batch_keys)
-    vals = ops.asarray(ops.xp.concatenate(batch_vals), dtype="f")
+    vals = ops.xp.ones(keys.shape[0], dtype="f")  # every key counts 1 (one array for the batch)
     return (keys, vals, lengths), lambda dY: []
 
 
