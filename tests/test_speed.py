@@ -151,29 +151,35 @@ def test_a_failed_batch_leaves_nothing_behind(tmp_path) -> None:
     assert stored(store) == [] and store.integrity() == "ok"
 
 
-# --- indented JSON: the text json.dumps gives ---------------------------------------------------
+# --- indented JSON of every --json ----------------------------------------------------------
 
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from driftwatch.jsonout import dumps  # noqa: E402
-
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(), lambda children: st.lists(children, max_size=4) | st.tuples(children, children)
-    | st.dictionaries(st.text() | st.integers() | st.booleans() | st.none() | st.floats(allow_nan=False),
-                      children, max_size=4), max_leaves=30)
+    st.none() | st.booleans() | st.integers(min_value=-2**63, max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=30)
 
 
-@settings(max_examples=300, deadline=None)
-@given(json_values)
-def test_indented_json_is_the_text_of_json_dumps(value) -> None:
+def _emitted(value, capsys) -> str:
+    from driftwatch.cli import emit_json
+
+    capsys.readouterr()
+    emit_json(value)
+    return capsys.readouterr().out
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=json_values)
+def test_json_output_reads_back_as_the_data(value, capsys) -> None:
     import json
 
-    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    assert json.loads(_emitted(value, capsys)) == value
 
 
-def test_indented_json_of_a_check_report_and_of_other_objects() -> None:
+def test_json_output_of_a_check_report_is_indented_unescaped_text(capsys) -> None:
     import datetime as dt
     import json
     from pathlib import Path
@@ -181,7 +187,9 @@ def test_indented_json_of_a_check_report_and_of_other_objects() -> None:
     report = {"sources": [{"name": "s", "status": "ok", "error": None, "entries": 3}], "changes": [
         {"id": "DW-1", "title": "Ünïcode \"quotes\" \n and \u2028 \x00", "categories": [], "reasons": ["a"],
          "security_relevant": True, "score": 0.1, "labels": {}}], "at": dt.date(2026, 12, 2), "path": Path("/x")}
-    assert dumps(report) == json.dumps(report, indent=2, ensure_ascii=False, default=str)
+    out = _emitted(report, capsys)
+    assert json.loads(out) == {**report, "at": "2026-12-02", "path": "/x"}
+    assert out.startswith('{\n  "sources": [\n    {\n      "name": "s"') and "Ünïcode" in out
 
 
 def test_new_entries_are_in_the_full_text_index_and_it_is_sound(tmp_path) -> None:
