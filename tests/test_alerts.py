@@ -114,7 +114,7 @@ def test_attest_modal_alerts_a_newly_failing_high_control_once(world) -> None:
     before = len(alerts(world))
     app, service = create_app(world["settings"], clock=world["clock"], process_before_response=True)
     server = http_server(app, world["settings"], "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     env = {"url": f"http://127.0.0.1:{server.server_port}"}
     try:
         view = blocks.attest_modal("acme", [], {})

@@ -63,7 +63,7 @@ def env(tmp_path: Path, web):
     app, service = create_app(settings, clock=clock, process_before_response=True)
     service.sleep = clock.sleep  # waiting out Retry-After moves the test's clock, not the wall clock
     server = http_server(app, settings, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield {"fake": fake, "settings": settings, "service": service, "clock": clock, "app": app,
            "url": f"http://127.0.0.1:{server.server_port}", "tmp": tmp_path}
