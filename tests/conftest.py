@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -28,9 +29,28 @@ def web() -> FakeWeb:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database with every migration applied, made once per test process.
+
+    Migrating a new database costs about 0.2 s; copying this file costs a millisecond.
+    Tests of migrating itself open new files (tests/test_store.py).
+    """
+    path = tmp_path_factory.mktemp("migrated") / "empty.db"
+    Store.open(path).close()  # closing checkpoints the WAL: the one file is the whole database
+    return path
+
+
+def copy_of(template: Path, target: Path) -> Path:
+    """``target`` as a fresh copy of the ``template`` database file (its folder made if needed)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+    return target
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    opened = Store.open(tmp_path / "test.db")
+def store(tmp_path: Path, migrated_db: Path) -> Store:
+    opened = Store.open(copy_of(migrated_db, tmp_path / "test.db"))
     yield opened
     opened.close()
 

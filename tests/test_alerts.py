@@ -19,6 +19,7 @@ from driftwatch.bot.app import create_app
 from driftwatch.config import load_settings
 from driftwatch.models import Classification, NewChange, ParsedEntry
 
+from .conftest import copy_of
 from .fake_slack import BOT_TOKEN, FakeSlack
 from .test_slack import SECRET, Clock, post
 
@@ -29,7 +30,7 @@ CALM = ('<div class="article-content"><h1>March 3, 2026</h1><h2>Canvas gets a ne
 
 
 @pytest.fixture
-def world(tmp_path: Path, web):
+def world(tmp_path: Path, web, migrated_db: Path):
     fake = FakeSlack(web)
     web.page("/hot", HOT)
     (tmp_path / "acme.toml").write_text('[settings]\n"apps.box.write_actions" = false\n')
@@ -43,6 +44,7 @@ def world(tmp_path: Path, web):
     settings = load_settings(str(config), env={"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
                                                "SLACK_API_URL": fake.base_url})
     clock = Clock()
+    copy_of(migrated_db, settings.db_path)
     dw = use_cases.Driftwatch(settings, clock=clock)
     return {"dw": dw, "fake": fake, "settings": settings, "clock": clock, "web": web, "tmp": tmp_path}
 
@@ -114,7 +116,7 @@ def test_attest_modal_alerts_a_newly_failing_high_control_once(world) -> None:
     before = len(alerts(world))
     app, service = create_app(world["settings"], clock=world["clock"], process_before_response=True)
     server = http_server(app, world["settings"], "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     env = {"url": f"http://127.0.0.1:{server.server_port}"}
     try:
         view = blocks.attest_modal("acme", [], {})

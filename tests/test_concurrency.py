@@ -18,6 +18,7 @@ from driftwatch.runlock import exclusive
 from driftwatch.store import Store
 
 from .fake_slack import BOT_TOKEN, FakeSlack
+from .inprocess import run_driftwatch
 from .test_operations import hot_page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,8 +111,7 @@ def test_a_pass_that_dies_after_posting_is_found_by_metadata(tmp_path: Path, web
 
 def test_acks_during_a_check_are_all_recorded_and_confirmed(tmp_path: Path, web) -> None:
     settings, env, fake = configure(tmp_path, web, entries=30)
-    first = subprocess.run([sys.executable, "-m", "driftwatch", "check"], env=env, cwd=ROOT, capture_output=True,
-                           text=True, timeout=120)
+    first = run_driftwatch(["check"], env=env, cwd=ROOT)  # setup; the check under test below is a process
     assert first.returncode == 0, first.stderr
     web.page("/notes", hot_page(150))  # the next check stores 120 more changes (and alerts)
     check = cli(["check", "--json"], env)
@@ -156,6 +156,5 @@ def test_a_second_check_refuses_with_one_line(tmp_path: Path, web) -> None:
     assert "Traceback" not in second.stderr
     lines = second.stderr.strip().splitlines()
     assert len(lines) == 1 and "another check is running" in lines[0]
-    after = subprocess.run([sys.executable, "-m", "driftwatch", "check"], env=env, cwd=ROOT,
-                           capture_output=True, text=True, timeout=120)
+    after = run_driftwatch(["check"], env=env, cwd=ROOT)
     assert after.returncode == 0, after.stderr  # the lock is gone with its holder

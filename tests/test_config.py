@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from driftwatch.config import ConfigError, load_settings, parse_duration
+
+from .inprocess import run_driftwatch
 
 
 def write(tmp_path: Path, text: str, name: str = "driftwatch.toml") -> Path:
@@ -103,10 +103,7 @@ def test_durations() -> None:
 @pytest.mark.parametrize("command", ["check", "changes", "digest", "init", "demo", "posture", "sources"])
 def test_cli_reports_config_error_in_one_line_with_exit_2(tmp_path: Path, command: str) -> None:
     cfg = write(tmp_path, "[fetch]\ntimeout = 'fast'\n", "bad.toml")
-    proc = subprocess.run(
-        [sys.executable, "-m", "driftwatch", "--config", str(cfg), command],
-        capture_output=True, text=True, timeout=60,
-    )
+    proc = run_driftwatch(["--config", str(cfg), command])
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr

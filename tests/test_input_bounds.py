@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,9 +15,9 @@ from driftwatch.config import load_settings
 from driftwatch.errors import ConfigError
 from driftwatch.timeutil import parse_duration, parse_since, parse_span
 
+from .inprocess import run_driftwatch
 from .test_slack import env, slash  # noqa: F401  (env is a fixture)
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 3, 3, 10, 0, tzinfo=dt.timezone.utc)
 
 
@@ -115,8 +113,6 @@ def test_slack_answers_bad_input_with_a_usage_line(env, text: str, expect: str) 
                                   ["export", "--since", "99999999999999d"],
                                   ["digest", "--wait", "1e308"]])
 def test_cli_bad_numbers_and_dates_are_one_line_exit_2(tmp_path: Path, args: list[str]) -> None:
-    done = subprocess.run([sys.executable, "-m", "driftwatch", *args], cwd=tmp_path, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT), "DRIFTWATCH_DB": str(tmp_path / "b.db")},
-                          timeout=60)
+    done = run_driftwatch(args, cwd=tmp_path, env={**os.environ, "DRIFTWATCH_DB": str(tmp_path / "b.db")})
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr

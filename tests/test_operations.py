@@ -21,6 +21,7 @@ from driftwatch.worker import digest_trigger
 
 from .fake_slack import BOT_TOKEN, FakeSlack
 from .fakeweb import Reply
+from .inprocess import run_driftwatch
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "ops-signing-secret-123456"
@@ -49,7 +50,13 @@ def setup(tmp_path: Path, web, *, entries: int = 6, extra: str = "") -> tuple[Pa
     return config, env, fake
 
 
-def run(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """A command whose exit code and output are checked: run in this process (see tests/inprocess.py)."""
+    return run_driftwatch(args, env=env, cwd=ROOT)
+
+
+def run_process(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    """A command in a process of its own, where the test is about processes (locks held by another one)."""
     return subprocess.run([sys.executable, "-m", "driftwatch", *args], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
 
@@ -141,7 +148,7 @@ def test_second_worker_refuses_and_sigterm_stops_cleanly(tmp_path: Path, web) ->
         assert first.poll() is None, first.stderr.read()
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    second = run(["worker", "--once"], env)
+    second = run_process(["worker", "--once"], env)
     assert second.returncode == 1
     assert "another driftwatch worker is already running" in second.stderr and str(first.pid) in second.stderr
     assert "Traceback" not in second.stderr
@@ -149,7 +156,7 @@ def test_second_worker_refuses_and_sigterm_stops_cleanly(tmp_path: Path, web) ->
     assert first.wait(timeout=60) == 0
     with Store.open(tmp_path / "ops.db") as store:
         assert store.integrity() == "ok"
-    assert run(["worker", "--once"], env).returncode == 0  # the lock went with the process
+    assert run_process(["worker", "--once"], env).returncode == 0  # the lock went with the process
 
 
 def test_logs_are_json_and_never_contain_secrets(tmp_path: Path, web) -> None:

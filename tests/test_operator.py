@@ -129,6 +129,7 @@ def test_usage_errors_exit_2() -> None:
 def test_missing_or_incomplete_data_directory_is_one_line(tmp_path: Path) -> None:
     for args in (["baseline"], ["check"], ["doctor", "--offline"], ["demo", "--db", str(tmp_path / "d.db")],
                  ["settings", "list"]):
+        # a process of its own each: the data files, once read, are cached for the life of a process
         proc = subprocess.run([sys.executable, "-m", "driftwatch", *args], cwd=tmp_path, capture_output=True,
                               text=True, env=subprocess_env(DRIFTWATCH_DATA_DIR="/nonexistent/data"), timeout=60)
         assert proc.returncode == 2, (args, proc.stderr)
@@ -476,7 +477,7 @@ def test_healthz_answers_503_and_the_worker_alerts_once_per_condition(tmp_path: 
     server = http_server(app, settings, "127.0.0.1", 0)
     import threading
 
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         answer = httpx.get(f"http://127.0.0.1:{server.server_port}/healthz", timeout=5)
     finally:

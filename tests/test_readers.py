@@ -31,7 +31,7 @@ def gated(tmp_path: Path, web):
                                                "SLACK_API_URL": fake.base_url})
     app, service = create_app(settings, process_before_response=True)
     server = http_server(app, settings, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield {"fake": fake, "url": f"http://127.0.0.1:{server.server_port}", "settings": settings}
     server.shutdown()
     server.server_close()

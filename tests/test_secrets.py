@@ -12,6 +12,7 @@ from pathlib import Path
 from driftwatch.logs import redact
 
 from .fakeweb import Reply, Seen
+from .inprocess import run_driftwatch
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "ck-live-compliance-key-4b7e9d2a1f"
@@ -50,8 +51,7 @@ def test_an_api_error_echoing_the_key_is_never_stored_printed_or_logged(tmp_path
            "OPENAI_ADMIN_KEY": ADMIN, "PYTHONPATH": str(ROOT)}
     printed = ""
     for args in (["-vv", "check"], ["posture"], ["doctor", "--json"], ["export", "--since", "30d"]):
-        done = subprocess.run([sys.executable, "-m", "driftwatch", *args], env=env, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=120)
+        done = run_driftwatch(args, env=env, cwd=tmp_path)
         assert "Traceback" not in done.stderr, done.stderr
         printed += done.stdout + done.stderr
     assert "HTTP 400" in printed  # the error itself is shown...

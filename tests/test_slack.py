@@ -24,7 +24,7 @@ from driftwatch.store import Store
 from driftwatch.watchers.check import run_check
 from driftwatch.watchers.fetch import Fetcher
 
-from .conftest import fixture_text
+from .conftest import copy_of, fixture_text
 from .fake_slack import BOT_TOKEN, FakeSlack
 
 SECRET = "test-signing-secret"
@@ -43,7 +43,7 @@ class Clock:
 
 
 @pytest.fixture
-def env(tmp_path: Path, web):
+def env(tmp_path: Path, web, migrated_db: Path):
     fake = FakeSlack(web)
     web.page("/notes", fixture_text("release-notes-current.html"))
     web.page("/evil.xml", fixture_text("feed-hostile.xml"), "application/rss+xml")
@@ -56,14 +56,14 @@ def env(tmp_path: Path, web):
     settings = load_settings(str(config), env={"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
                                                "SLACK_API_URL": fake.base_url})
     clock = Clock()
-    with Store.open(settings.db_path, clock=clock) as store, Fetcher(retries=0) as fetcher:
+    with Store.open(copy_of(migrated_db, settings.db_path), clock=clock) as store, Fetcher(retries=0) as fetcher:
         run_check(store, [SourceConfig(name="notes", kind="release_notes", url=web.url("/notes")),
                           SourceConfig(name="evil", kind="feed", url=web.url("/evil.xml"))], fetcher, classify)
         store.change("DW-1")  # sanity
     app, service = create_app(settings, clock=clock, process_before_response=True)
     service.sleep = clock.sleep  # waiting out Retry-After moves the test's clock, not the wall clock
     server = http_server(app, settings, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield {"fake": fake, "settings": settings, "service": service, "clock": clock, "app": app,
            "url": f"http://127.0.0.1:{server.server_port}", "tmp": tmp_path}

@@ -75,8 +75,10 @@ def test_bad_content_length_gets_400(env, length: bytes) -> None:  # noqa: F811
     assert answer.split(b"\r\n", 1)[0].split(b" ")[1] == b"400", answer[:60]
 
 
-@pytest.mark.parametrize("stamp", ["abc", "99999999999999999999", "-1", str(int(time.time()) - 3600), "1e9"])
+@pytest.mark.parametrize("stamp", ["abc", "99999999999999999999", "-1", "an hour ago", "1e9"])
 def test_bad_timestamps_are_refused(env, stamp: str) -> None:  # noqa: F811
+    if stamp == "an hour ago":  # taken when the test runs: parallel workers must collect the same ids
+        stamp = str(int(time.time()) - 3600)
     body = "command=%2Fdriftwatch&text=help&user_id=UADMIN"
     headers = {"X-Slack-Request-Timestamp": stamp, "Content-Type": "application/x-www-form-urlencoded",
                "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)}
