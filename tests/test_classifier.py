@@ -59,6 +59,13 @@ ON_CASES = [
      "Admins can turn this off in the browser policy."),
     ("Team sharing after early access", "Members can share notebooks with the whole team. Sharing is off by "
      "default during early access; unless an admin opts out, it turns on automatically when early access ends."),
+    ("Search across linked apps", "Search will reach every linked app's content. It is turned on automatically for "
+     "all workspaces in May; owners who don't want it can switch it off first."),
+    ("Meeting recap agent", "Recaps read every recorded meeting. The agent comes to all paid plans and can be "
+     "turned off by admins."),
+    ("Longer recording retention", "Cloud recordings are now kept for 180 days, up from 60 days; the change "
+     "applies automatically."),
+    ("New link defaults", "New share links will default to anyone with the link instead of members only."),
 ]
 NOT_HIGH_CASES = [
     ("Drive connector for workspaces", "The Drive connector can read all files a member can open. "
@@ -73,6 +80,8 @@ NOT_HIGH_CASES = [
      "controls or their defaults."),
     ("SSO for new workspaces", "SSO is now enforced by default for new workspaces; members sign in through "
      "your identity provider."),
+    ("Guest access controls", "Admins can now stop members from inviting guests. Guests can no longer be added "
+     "unless an admin allows them."),
 ]
 
 
@@ -152,6 +161,25 @@ def test_new_network_addresses_read_as_relevant() -> None:
             "Webhook calls come from new IP ranges from March 1. Update your firewall allowlist before then.")
     assert _signals(*text).network and _signals(*text).looks_irrelevant is None
     assert classify(*text).security_relevant, classify(*text).reasons
+
+
+def test_a_rename_that_changes_nothing_is_not_relevant_and_says_why() -> None:
+    rename = ("The AI hub is now called Studio", "This is a naming change only; permissions, sharing and data "
+              "handling settings are as they were.")
+    assert '"naming change only" (says nothing changes)' == _signals(*rename).looks_irrelevant
+    result = classify(*rename)
+    assert result.severity == "info" and any("naming change only" in r for r in result.reasons), result.reasons
+    widening = ("Link sharing for everyone", "A naming change only for the old toggle, and link sharing is now "
+                "on by default for all members.")
+    assert _signals(*widening).looks_irrelevant is None  # an on-by-default phrase outweighs it
+
+
+def test_agents_that_change_records_are_write_actions() -> None:
+    for body in ("The sales agent can update Salesforce records for reps.",
+                 "The browser agent fills out forms and submits orders across tabs.",
+                 "The assistant assigns tasks and updates fields in your projects."):
+        assert "write_action" in _signals("Agent update", body).cues, body
+    assert "write_action" not in _signals("Reading mode", "Pages now load faster in reading mode.").cues
 
 
 def test_cues_in_the_title_get_their_own_signal_tokens() -> None:

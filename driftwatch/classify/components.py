@@ -34,8 +34,21 @@ OPT_OUT_PATTERNS = [
     re.compile(r"\bif(?:\s+[\w-]+){0,2}\s+(?:wish|want|wants|need|needs|prefer)\s+to\s+"
                r"(?:restrict|block|disable|limit|prevent|opt|turn)\b"),
     # "admins can disable", "you can block" (but "admins can now disable" is a new control)
-    re.compile(r"\b" + _WHO + r"\s+(?:can|may)\s+(?:proactively\s+)?(?:disable|block|restrict)\b"),
+    re.compile(r"\b" + _WHO + r"\s+(?:can|may)\s+(?:proactively\s+)?(?:disable|block|restrict|deactivate)\b"),
+    # "it can be turned off by admins", "owners who don't want this can ..."
+    re.compile(r"\b(?:can|may)\s+be\s+(?:turned|switched|toggled)\s+off\b"),
+    re.compile(r"\b(?:who|that)\s+(?:don't|do\s+not|doesn't|does\s+not)\s+want\b"),
+    # a default that widens: "kept for 120 days, up from 30"; "links will default to anyone with the link"
+    re.compile(r"\b(?:kept|retained|stored|retention|saved|recoverable)\b[^.]{0,60}?\bup\s+from\s+\d+\s+"
+               r"(?:days|weeks|months|years)\b"),
+    re.compile(r"\bdefaults?\s+to\s+[\"'\u201c]?(?:anyone|public|everyone|all\s+(?:users|members|people))\b"),
 ]
+# Agents and apps that change things: "can update Salesforce records", "fills out forms".
+WRITE_PATTERN = re.compile(
+    r"\b(?:create|creates|update|updates|edit|edits|delete|deletes|modify|modifies|send|sends|post|posts|submit|"
+    r"submits|fill|fills|complete|completes|assign|assigns|close|closes|merge|merges|publish|publishes|book|books)"
+    r"(?:\s+out)?\s+(?:[\w'-]+\s+){0,3}?(?:records?|forms?|pages?|databases?|fields?|tickets?|issues?|tasks?|"
+    r"incidents?|opportunit(?:y|ies)|cases?|emails?|messages?|events?|files?|documents?|orders?|purchases?)\b")
 MODEL_NAME = re.compile(r"\b(?:gpt-?\d+(?:[.-]?[a-z0-9]+)*|o\d(?:-[a-z]+)?|claude-[\w-]+|dall-e(?:\s*\d)?|sora(?:-\d)?|"
                         r"gemini(?:[\s-]\d[\w.]*)?|llama(?:[\s-]?\d[\w.]*)?|"
                         # "Claude Opus 5", "Sonnet 4.5", and names not yet known: "Claude Fable 5.1"
@@ -71,6 +84,7 @@ class Signals:
     developer: list[str] = field(default_factory=list)
     admin_facing: list[str] = field(default_factory=list)
     network: list[str] = field(default_factory=list)
+    nothing_changes: list[str] = field(default_factory=list)
     title_model: bool = False
     strong: list[str] = field(default_factory=list)
     title_cues: list[str] = field(default_factory=list)
@@ -116,6 +130,8 @@ class Signals:
         """The rule that reads this text as not security relevant, if one does."""
         if self.model_release:
             return "a model release with no data, access or default change"
+        if self.nothing_changes and self.polarity != "on" and not self.strong:
+            return f'"{self.nothing_changes[0]}" (says nothing changes)'
         if not self.security_cues and not self.polarity and not self.network:
             return "no data, access, action, default, network or logging cue"
         return None
@@ -174,7 +190,7 @@ class SignalMatcher:
                       off=lexicon.OFF_BY_DEFAULT, protective=lexicon.PROTECTIVE_DEFAULT,
                       product=lexicon.PRODUCTS, connector=lexicon.CONNECTORS, noise=lexicon.NOISE,
                       nochange=lexicon.NO_CHANGE, control=lexicon.CONTROL, developer=lexicon.DEVELOPER,
-                      admin=lexicon.ADMIN_FACING, network=lexicon.NETWORK)
+                      admin=lexicon.ADMIN_FACING, network=lexicon.NETWORK, only=lexicon.NOTHING_CHANGES)
         groups.update({f"strong:{c}": p for c, p in lexicon.STRONG_CUES.items()})
         self.keys: dict[int, str] = {}
         for key, phrases in groups.items():
@@ -229,10 +245,13 @@ class SignalMatcher:
             if name not in signals.model_names:
                 signals.model_names.append(name)
         signals.title_model = title_model or bool(TITLE_MODEL_WORD.search(lowered_text, 0, title_chars))
+        found = WRITE_PATTERN.search(lowered_text)
+        if found:
+            cues.setdefault("write_action", []).append(raw[found.start() : found.end()])
         buckets = {"connector": signals.connectors, "product": signals.products, "noise": signals.noise,
                    "nochange": signals.no_change,
                    "control": signals.control, "developer": signals.developer, "admin": signals.admin_facing,
-                   "network": signals.network}
+                   "network": signals.network, "only": signals.nothing_changes}
         strong: set[str] = set()
         title_cues: set[str] = set()
         title_tokens = doc.char_span(0, title_chars, alignment_mode="expand") if title_chars else None

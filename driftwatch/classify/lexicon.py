@@ -89,6 +89,8 @@ CUES: dict[str, tuple[str, ...]] = {
         "synced data", "sync", "synced", "indexed", "automatically reference", "indexes", "pre-indexes", "stored", "zdr", "data loss prevention",
         "sensitivity labels", "transcripts", "attachments", "local files", "past chats", "context from",
         "cookies", "passwords", "browser history", "inference_geo",
+        "masks", "masking", "redact", "redacts", "redaction", "external models", "third-party models",
+        "send data", "sends data",
     ),
     "identity_access": (
         "sso", "saml", "scim", "rbac", "role-based access", "custom roles", "roles", "user groups",
@@ -127,6 +129,7 @@ CUES: dict[str, tuple[str, ...]] = {
         "siem", "analytics", "usage analytics",
         "ediscovery", "legal hold", "user analytics", "codex analytics", "activity feed", "audit",
         "health dashboards", "compliance", "session transcripts", "logs",
+        "activity page", "activity report", "access logs", "admin activity",
     ),
     "model_lifecycle": (
         "retire", "retired", "retiring", "retirement", "deprecate", "deprecated",
@@ -165,6 +168,8 @@ ON_BY_DEFAULT = (
     "turns on for everyone", "turn on for everyone", "turned on for everyone", "will be default on",
     "become available by default", "becomes available by default", "made available by default",
     "enabled by default for", "on by default for", "switched on for all", "turned on for all",
+    "turned on automatically", "activated automatically", "switched on automatically",
+    "enabled automatically for", "applies automatically", "apply automatically",
 )
 OPT_OUT = (
     "opt-out", "unless an admin opts out", "unless admins opt out", "unless an admin turns",
@@ -211,7 +216,19 @@ NO_CHANGE = (
     "does not grant", "does not change", "do not change", "unchanged", "labeling update only",
     "labelling update only", "is unaffected", "are unaffected", "remain unchanged", "remains unchanged",
     "holding off", "not launching", "no new permissions", "does not affect", "existing restrictions",
-    "model and model weights are unchanged", "no security impact",
+    "model and model weights are unchanged", "no security impact", "never used to train",
+    "not used to train", "will not be used to train", "no impact on admin policies",
+)
+# The strictest of those: the entry says it is only a rename or leaves every control as it was.
+# A rule on their own (not relevant unless the model is very sure), as the labelling rules'
+# hard negatives are.
+NOTHING_CHANGES = (
+    "labeling update only", "labelling update only", "label update only", "naming change only",
+    "name change only", "rename only", "branding change only", "cosmetic change only",
+    "no functional changes", "no functional change", "no change to your controls",
+    "no changes to your controls", "no changes to workspace controls", "no change to workspace controls",
+    "no changes to admin controls", "no change to admin controls", "no impact on admin policies",
+    "no workspace settings have changed", "no settings have changed", "no security impact",
 )
 # Wording that makes a change read as a new control for admins (low), not a new capability.
 CONTROL = (
