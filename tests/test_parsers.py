@@ -808,3 +808,21 @@ def test_flat_changelog_with_day_headings_and_tag_rows() -> None:
     assert result.entries[0].link == URL + "#nov-18"
     assert result.entries[1].body.splitlines()[1:] == [
         "- Tokens last an hour and are scoped to one project.", "- Issuers are set up by owners only."]
+
+
+# --- vendor layouts: odd-but-valid markup, dates written the ways real pages write them --------
+
+
+@pytest.mark.parametrize("row", [
+    '<div id="ms--additional-resources-mobile"><hr class="hr" hidden /><h2 hidden>Additional resources</h2></div>',
+    '<div class="expand-control"><span class="expand-icon">&nbsp;</span><span>Block API tokens</span></div>',
+    '<div class="confluence-information-macro"><span class="aui-icon"> </span><div>Admins must act.</div></div>',
+])
+def test_rows_opening_with_an_empty_child_never_crash_the_page(row: str) -> None:
+    """An ``<hr>``, an icon span or ``&nbsp;`` first in a row once raised and cost the whole source."""
+    html = f"""<main><h1>What's new</h1><h2 id="february-2026">February 2026</h2>
+    <h3>General Availability - Audit logs for cross-tenant access settings</h3>
+    <p>Changes to cross-tenant access settings are now recorded.</p>{row}</main>"""
+    result = parse_release_notes(html.encode(), URL)
+    assert [(e.date, e.title) for e in result.entries][:1] == [
+        ("2026-02-01", "General Availability - Audit logs for cross-tenant access settings")]

@@ -699,7 +699,7 @@ def _pill_row(row: Element) -> bool:
 
 
 def _pill(line: str) -> bool:
-    return len(line) <= MAX_PILL and len(line.split()) <= 3 and line[-1] not in _SENTENCE_END and not _is_date_text(line)
+    return bool(line) and len(line) <= MAX_PILL and len(line.split()) <= 3 and line[-1] not in _SENTENCE_END and not _is_date_text(line)
 
 
 def _container_date(member: Element, ctx: _Context, skip: set[Element]) -> tuple[Date | None, str, str | None]:
