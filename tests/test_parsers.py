@@ -1096,3 +1096,59 @@ def test_author_bylines_and_hidden_headings_stay_out_of_bodies() -> None:
         ("2026-02-11", "v4.2.0", "This release focuses on access control."),
         ("2026-01-27", "v4.1.3", "A patch release."),
     ]
+
+
+GCP_DAY = """<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">
+<id>tag:google.com,2016:gcp-release-notes</id><title>Google Cloud - Release notes</title>
+<updated>2026-02-13T00:00:00-08:00</updated><entry><title>February 13, 2026</title>
+<id>tag:google.com,2016:gcp-release-notes#February_13_2026</id><updated>2026-02-13T00:00:00-08:00</updated>
+<link rel="alternate" href="https://cloud.google.com/release-notes#February_13_2026"/>
+<content type="html"><![CDATA[<h2 class="release-note-product-title">Cloud Run</h2>
+<h3>Feature</h3><p>Cloud Run services can now require Identity-Aware Proxy for all ingress.</p><p>Use --iap.</p>
+<h3>Changed</h3><p>{changed}</p>
+<h2 class="release-note-product-title">BigQuery</h2>
+<h3>Deprecated</h3><p>The legacy Data Transfer Service v1 API will be shut down on August 1, 2026.</p>]]></content>
+</entry></feed>"""
+
+
+def test_split_items_cuts_a_daily_digest_at_its_note_type_headings() -> None:
+    """Google Cloud: product h2s over note-type h3s; two notes of one product on one day stay two."""
+    body = GCP_DAY.format(changed="The default maximum number of instances for new services is now 20.").encode()
+    result = parse_feed(body, "https://cloud.google.com/feeds/gcp.xml", split_items=True)
+    assert [(e.date, e.title, e.labels) for e in result.entries] == [
+        ("2026-02-13", "Cloud Run services can now require Identity-Aware Proxy for all ingress.", ["Cloud Run", "Feature"]),
+        ("2026-02-13", "The default maximum number of instances for new services is now 20.", ["Cloud Run", "Changed"]),
+        ("2026-02-13", "The legacy Data Transfer Service v1 API will be shut down on August 1, 2026.",
+         ["BigQuery", "Deprecated"]),
+    ]
+    assert result.entries[0].body.splitlines() == [
+        "Cloud Run services can now require Identity-Aware Proxy for all ingress.", "Use --iap."]
+    edited = GCP_DAY.format(changed="The default maximum number of instances is now 25.").encode()
+    again = parse_feed(edited, "https://cloud.google.com/feeds/gcp.xml", split_items=True)
+    assert [e.key for e in again.entries] == [e.key for e in result.entries]  # an edited note is the same note
+    assert len({e.key for e in result.entries}) == 3
+    whole = parse_feed(body, "https://cloud.google.com/feeds/gcp.xml")
+    assert [e.title for e in whole.entries] == ["February 13, 2026"]
+
+
+def test_wordpress_feed_footer_is_no_part_of_the_post() -> None:
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>The GitHub Blog</title>
+    <item><title>Copilot coding agent can be limited to selected repositories</title>
+    <link>https://github.blog/changelog/2026-02-13-x/</link><pubDate>Fri, 13 Feb 2026 18:00:00 +0000</pubDate>
+    <description><![CDATA[<p>Owners can configure this from settings.</p><p>The post <a href="https://github.blog/changelog/2026-02-13-x/">Copilot coding agent can be limited to selected repositories</a> appeared first on <a href="https://github.blog">The GitHub Blog</a>.</p>]]></description>
+    </item></channel></rss>"""
+    result = parse_feed(feed, "https://github.blog/changelog/feed/")
+    assert [(e.date, e.body) for e in result.entries] == [("2026-02-13", "Owners can configure this from settings.")]
+
+
+@pytest.mark.parametrize("name, split, expected", [
+    ("vendor-gcp-release-notes.xml", True, 6),
+    ("vendor-github-changelog.rss", False, 4),
+    ("vendor-workspace-updates-blogger.atom", False, 5),
+])
+def test_vendor_feeds(name: str, split: bool, expected: int) -> None:
+    result = parse_feed(fixture_bytes(name), "https://feeds.fixture.test/x", split_items=split)
+    assert len(result.entries) == expected
+    assert all(e.date and e.title and e.body for e in result.entries)
+    assert not any("appeared first on" in e.body for e in result.entries)
+    assert len({e.key for e in result.entries}) == expected

@@ -899,7 +899,7 @@ def _entries(items: list[_Item], page_url: str, today: dt.date) -> list[ParsedEn
     seen: dict[str, int] = {}
     for item, day in _resolve_years(items, today):
         body = "\n".join(clean_lines("\n".join(p for p in item.parts if p).split("\n"))).strip()
-        title = item.title or _title_from_body(body)
+        title = item.title or title_from_body(body)
         if not title:
             continue
         if item.href:
@@ -923,7 +923,8 @@ def _entries(items: list[_Item], page_url: str, today: dt.date) -> list[ParsedEn
 _LIST_MARK = re.compile(r"^\s*(?:[-*\u2022]|\d{1,3}[.)])\s+")
 
 
-def _title_from_body(body: str) -> str:
+def title_from_body(body: str) -> str:
+    """An untitled note's first sentence (cut at a word when long): what a reader would call it."""
     first = _LIST_MARK.sub("", body.split("\n", 1)[0])
     sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
     if len(sentence) <= SENTENCE_TITLE:
