@@ -138,6 +138,8 @@ def parse_date_heading(text: str) -> tuple[str, DateValue] | None:
     """
     if not _HAS_DIGIT(text) or len(text) > 100:
         return None
+    if len(text) > 40 and "(" not in text and "[" not in text and "eek" not in text:
+        return None  # too long for a bare date, and nothing to strip off
     cleaned = _clean(text)
     for candidate in _heading_forms(cleaned):
         if len(candidate) > 40:
@@ -156,6 +158,8 @@ def parse_date_heading(text: str) -> tuple[str, DateValue] | None:
 
 def _heading_forms(text: str) -> list[str]:
     forms = [text]
+    if "(" not in text and "[" not in text and "eek" not in text:
+        return forms  # the common case: no remark, no "Week of"
     bare = _WEEK_OF.sub("", text, count=1)
     if bare != text:
         forms.append(bare)

@@ -36,7 +36,8 @@ from .dates import (infer_year, parse_date_heading, parse_full_date, parse_month
 from .segments import find_entry_group
 from .text import (DROP_TAGS, NO_SKIP, Element, element_lines, is_tag, load_html, reveal_fallback_bodies, spaced_text,
                    squash, text_content)
-from .widgets import CHROME_HEADINGS, clean_lines, is_label_caption, is_label_text, label_like, strip_chrome
+from .widgets import (CHROME_HEADINGS, clean_lines, drop_hidden, is_label_caption, is_label_text, label_like,
+                      strip_chrome)
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _HEADINGS = frozenset(HEADINGS)
@@ -200,8 +201,12 @@ def parse_release_notes(
     title_el = doc.find(".//title")
     page_title = squash(text_content(title_el)) if title_el is not None else None
     rebuilt = _next_data_html(doc)
-    reveal_fallback_bodies(doc)
+    raw = body if isinstance(body, bytes) else body.encode("utf-8", "ignore")
+    if b"noscript" in raw or b"text/template" in raw:  # the scans cost a walk each: only where they may apply
+        reveal_fallback_bodies(doc)
     strip_chrome(doc)
+    if b"hidden" in raw or b"author" in raw:
+        drop_hidden(doc)
     root = _root(doc)
     result = _parse_root(root, page_url, today) if root is not None else None
     if (result is None or not result.entries) and root is not None and root.tag not in ("body", "html"):
@@ -295,11 +300,14 @@ _EXPAND_TEXT = re.compile(r"(?:^|[\s_-])(?:text|title|label)(?:$|[\s_-])", re.I)
 
 
 def _page_updated(el: Element) -> bool:
-    lead = el.text or ""
-    if not lead.strip() and len(el) and is_tag(el[0]) and len(el[0]) == 0:
-        lead = el[0].text or ""
-    return bool(lead.strip()) and len(lead) <= 40 and bool(_PAGE_UPDATED.match(lead)) \
-        and len(spaced_text(el)) <= 80 and bool(_HAS_YEAR(spaced_text(el)))
+    """A wrapper reading "Last updated: <span>February 17, 2026</span>"."""
+    lead = el.text
+    if (lead is None or lead.isspace()) and is_tag(el[0]) and not len(el[0]):
+        lead = el[0].text
+    if not lead or len(lead) > 40 or not _PAGE_UPDATED.match(lead):
+        return False
+    text = spaced_text(el)
+    return len(text) <= 80 and bool(_HAS_YEAR(text))
 
 
 _HAS_YEAR = re.compile(r"\d{4}").search
@@ -328,16 +336,15 @@ def _blocks(root: Element, members: frozenset, holders: frozenset) -> Iterator[t
                 yield from _blocks(child, members, holders)
             elif tag in _HEADINGS:
                 yield "heading", child
-            elif tag in ("div", "span", "p") and child.get("class") and _EXPAND_TITLE.search(child.get("class") or ""):
-                yield "title", child
-            elif tag in ("div", "p", "span", "li", "ul") and _page_updated(child):
-                pass  # the page's own "Last updated" line
             elif tag in CONTENT_TAGS:
                 yield "content", child
+            elif (tag == "div" or tag == "span") and _EXPAND_TITLE.search(child.get("class") or ""):
+                yield "title", child
             elif len(child) >= 2 and tag in ("div", "span") and _pill_row(child):
                 yield "content", child  # a row of tags ("Feature", "gpt-5"), whole: the note's labels
             elif _has_block_children(child):
-                yield from _blocks(child, members, holders)
+                if not _page_updated(child):  # the page's own "Last updated" line is no date of an entry
+                    yield from _blocks(child, members, holders)
             elif text_content(child).strip():
                 yield "content", child
         if child.tail and child.tail.strip():

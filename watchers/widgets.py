@@ -112,7 +112,7 @@ def consecutive_numbers(text: str) -> bool:
 
 _DROP_ALL = tuple(DROP_TAGS) + ("link", "meta", "title")
 # Never shown, or a byline: hidden headings ("Additional resources"), author names and links.
-_HIDDEN = etree.XPath("//*[@hidden] | //*[@itemprop='author'] | //a[@rel='author']")
+_HIDDEN = etree.XPath("//*[@hidden or @itemprop='author' or (@rel='author' and self::a)]")
 MAX_HIDDEN_TEXT = 80  # a hidden label or byline; a hidden panel of real content (a closed tab) stays
 _MARKED = etree.XPath("//*[@id or @class or @role or @aria-hidden]")  # lxml filters in C: the hot loop
 
@@ -125,7 +125,6 @@ def strip_chrome(doc: Element) -> None:
     doomed += [el for el in doc.iter(*structural) if is_chrome(el) and not _protected(el)]
     doomed += [el for el in _MARKED(doc)
                if el.tag not in structural and el.tag not in _DROP_ALL and is_chrome(el) and not _protected(el)]
-    doomed += [el for el in _HIDDEN(doc) if len(spaced_text(el)) <= MAX_HIDDEN_TEXT]
     for el in doomed:
         _drop(el)
     for pre in list(doc.iter("pre")):
@@ -133,6 +132,13 @@ def strip_chrome(doc: Element) -> None:
     _drop_heading_links(doc)
     _drop_in_page_tocs(doc)
     _drop_text_widgets(doc)
+
+
+def drop_hidden(doc: Element) -> None:
+    """Hidden labels and headings ("Additional resources") and author bylines: never part of a change."""
+    for el in _HIDDEN(doc):
+        if el.getparent() is not None and len(spaced_text(el)) <= MAX_HIDDEN_TEXT:
+            _drop(el)
 
 
 def _toc_item(li: Element) -> bool:
