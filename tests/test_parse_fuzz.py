@@ -74,3 +74,27 @@ def test_random_feed_items_never_make_the_splitter_raise(nodes) -> None:
             f"<content type='html'>{escape(html)}</content></entry></feed>")
     result = parse_feed(feed.encode(), "https://example.test/feed", split_items=True)
     assert all(entry.title is not None for entry in result.entries)
+
+
+DATES = ("February 16, 2026", "Week of February 9, 2026 (Service release 2602)", "Mar 14", "September 2025",
+         "2026-02-03", "Posted on Feb 16, 2026", "Slack 4.47.69 February 17, 2026")
+section = st.tuples(st.sampled_from(("h2", "h3", "p", "div")), st.sampled_from(DATES), st.lists(tree, max_size=3))
+card = st.tuples(st.sampled_from(("div", "article", "li", "section")), st.sampled_from(("entry", "post", "")),
+                 st.lists(tree, min_size=1, max_size=4))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(section, min_size=1, max_size=4), st.lists(card, max_size=4))
+def test_dated_sections_and_repeated_cards_never_make_the_parser_raise(sections, cards) -> None:
+    """Shapes the random trees above rarely reach: date sections and sibling cards sharing a class."""
+    parts = ["<main><h1>Release notes</h1>"]
+    for tag, date, children in sections:
+        parts.append(f"<{tag}>{escape(date)}</{tag}>" + "".join(_render(c) for c in children))
+    wrapper = "ul" if any(tag == "li" for tag, _cls, _kids in cards) else "div"
+    parts.append(f"<{wrapper}>")
+    for tag, cls, children in cards:
+        tag = "li" if wrapper == "ul" else tag
+        parts.append(f'<{tag} class="{cls}">' + "".join(_render(c) for c in children) + f"</{tag}>")
+    parts.append(f"</{wrapper}></main>")
+    result = parse_release_notes("".join(parts), "https://example.test/notes", today=dt.date(2026, 2, 20))
+    assert all(entry.title and entry.date for entry in result.entries)

@@ -1152,3 +1152,18 @@ def test_vendor_feeds(name: str, split: bool, expected: int) -> None:
     assert all(e.date and e.title and e.body for e in result.entries)
     assert not any("appeared first on" in e.body for e in result.entries)
     assert len({e.key for e in result.entries}) == expected
+
+
+def test_datetime_elements_date_headed_changes_and_posts() -> None:
+    """A ``datetime`` line under a title dates it; a "Last updated" stamp never dates a post's changes."""
+    html = b"""<main><h1>Changelog</h1><h2>v3.9.0</h2><p><relative-time datetime="2026-02-14T17:22:10Z">14 Feb
+    17:22</relative-time></p><p>Adds OIDC token exchange.</p>
+    <h2>v3.8.2</h2><div><local-time datetime="2026-02-03">03 Feb</local-time></div><p>Fixes a race.</p></main>"""
+    assert [(e.date, e.title, e.body) for e in parse_release_notes(html, URL).entries] == [
+        ("2026-02-14", "v3.9.0", "Adds OIDC token exchange."), ("2026-02-03", "v3.8.2", "Fixes a race.")]
+    post = b"""<article><p class="meta">Last updated <time datetime="2026-02-17">Feb 17, 2026</time></p>
+    <h2>Passkeys for admins</h2><p>Admins sign in with a passkey.</p></article>"""
+    assert parse_release_notes(post, URL).entries == []
+    posted = post.replace(b"Last updated", b"Published")
+    assert [(e.date, e.title) for e in parse_release_notes(posted, URL).entries] == [
+        ("2026-02-17", "Passkeys for admins")]

@@ -254,6 +254,9 @@ def _post_date(scope: Element) -> dt.date | None:
         if not is_tag(el) or el.tag in DROP_TAGS:
             continue
         day = None
+        parent = el.getparent()
+        if parent is not None and _PAGE_UPDATED.match(parent.text or "") or _PAGE_UPDATED.match(el.text or ""):
+            continue  # "Last updated <time>...</time>": when the page was edited
         if el.tag == "time" or el.get("datetime"):
             day = _time_date(el)
         elif _DATE_HINT.search(el.get("class") or "") or _DATE_HINT.search(el.get("itemprop") or ""):
@@ -438,6 +441,11 @@ def _page_heading(root: Element, heading: Element, level: int) -> bool:
     return True
 
 
+def _sole_heading(root: Element, heading: Element) -> bool:
+    """The only heading of a post dated by its byline: the post's one change, not a page title over others."""
+    return all(other is heading for other in root.iter(*HEADINGS))
+
+
 def _walk(
     blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_containers: bool = False,
     root: Element | None = None,
@@ -503,13 +511,13 @@ def _walk(
         if kind == "heading":
             assert not isinstance(el, str)
             level = int(el.tag[1])
-            ctx.intro = False
             if first_heading:
                 first_heading = False
                 if root is not None and ctx.dates_found == 0 and not _is_date_text(text) \
-                        and _page_heading(root, el, level):
+                        and _page_heading(root, el, level) and not (ctx.intro and _sole_heading(root, el)):
                     close()
                     continue  # the page's title is never an entry's title, nor takes the first date
+            ctx.intro = False
             if len(text) <= 40 and _date_of_title(current, text, el, ctx, level):
                 continue
             if len(text) <= 100 and _heading_date(text, el, ctx):
@@ -558,6 +566,10 @@ def _walk(
             current.parts.append(text)
             current.blocks = None  # loose text: the section is not a clean list of items
             continue
+        if len(text) <= 60 and (el.get("datetime") or (len(el) == 1 and el[0].get("datetime"))):
+            stamp = _time_date(el if el.get("datetime") else el[0])
+            if stamp is not None and spaced_text(el if el.get("datetime") else el[0]).split() == text.split():
+                text = stamp.isoformat()  # "<relative-time datetime=...>14 Feb 17:22</relative-time>"
         if len(text) <= 40 and not in_containers and _date_of_title(current, text, el, ctx, 8):
             continue
         if len(text) <= 60 and _heading_date(text, el, ctx):
