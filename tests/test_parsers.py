@@ -1167,3 +1167,19 @@ def test_datetime_elements_date_headed_changes_and_posts() -> None:
     posted = post.replace(b"Last updated", b"Published")
     assert [(e.date, e.title) for e in parse_release_notes(posted, URL).entries] == [
         ("2026-02-17", "Passkeys for admins")]
+
+
+def test_a_change_with_its_own_sub_sections_is_no_category() -> None:
+    html = b"""<main><h1>Updates</h1><h2>February 16, 2026</h2>
+    <h3>Passkeys for external sharing</h3><h4>What's changing</h4><p>Admins can require a passkey.</p>
+    <h4>Availability</h4><p>All editions.</p>
+    <h3>Gmail encryption on iOS</h3><h4>Overview</h4><p>Users read encrypted mail.</p>
+    <h2>February 9, 2026</h2><p><span hidden>2026-02-09</span></p><h3>Data export controls</h3><p>Export.</p></main>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.date, e.title, e.labels) for e in result.entries] == [
+        ("2026-02-16", "Passkeys for external sharing", []),
+        ("2026-02-16", "Gmail encryption on iOS", []),
+        ("2026-02-09", "Data export controls", []),
+    ]
+    assert result.entries[0].body.splitlines() == [
+        "What's changing", "Admins can require a passkey.", "Availability", "All editions."]

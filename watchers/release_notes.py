@@ -474,7 +474,8 @@ def _walk(
         """A heading right above a deeper one ("Device security" over its features) names a category."""
         nonlocal current
         if current is not None and current.date and not current.parts and level > current.level \
-                and _category_heading(current) and not _SECTION_OF_ONE.match(title):
+                and _category_heading(current) and not _SECTION_OF_ONE.match(title) \
+                and not SUBSECTION_TITLES.match(title):
             own = current.labels[len(category_labels()):] if current.labels[:len(category_labels())] \
                 == category_labels() else current.labels
             categories.append((current.level, own + ([current.title] if current.title else [])))

@@ -137,7 +137,10 @@ def strip_chrome(doc: Element) -> None:
 def drop_hidden(doc: Element) -> None:
     """Hidden labels and headings ("Additional resources") and author bylines: never part of a change."""
     for el in _HIDDEN(doc):
-        if el.getparent() is not None and len(spaced_text(el)) <= MAX_HIDDEN_TEXT:
+        if el.getparent() is None or el.get("datetime"):
+            continue
+        text = spaced_text(el)
+        if len(text) <= MAX_HIDDEN_TEXT and not _is_day(text):  # a hidden machine-readable date still dates
             _drop(el)
 
 
