@@ -1183,3 +1183,12 @@ def test_a_change_with_its_own_sub_sections_is_no_category() -> None:
     ]
     assert result.entries[0].body.splitlines() == [
         "What's changing", "Admins can require a passkey.", "Availability", "All editions."]
+
+
+def test_a_heading_above_the_date_level_ends_the_dated_sections() -> None:
+    html = b"""<main><h2>Week of February 16, 2026</h2><h3>Passkeys for admins</h3><p>Sign in with one.</p>
+    <h3>Audit log exports</h3><p>Export them.</p><h1>Older release notes</h1><p>See the archive for older notes.</p>
+    </main>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.date, e.title) for e in result.entries] == [
+        ("2026-02-16", "Passkeys for admins"), ("2026-02-16", "Audit log exports")]

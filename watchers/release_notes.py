@@ -95,6 +95,7 @@ class _Context:
     month: tuple[int, int] | None = None
     dates_found: int = 0
     intro: bool = False  # dated by the post's byline: text before its first heading is the post's introduction
+    level: int = 99  # the heading level of the date in force (a date line or badge: below every heading)
 
     def set_day(self, date: Date, anchor: str | None) -> None:
         if isinstance(date, tuple) and self.month:
@@ -363,6 +364,7 @@ def _heading_date(text: str, el: Element, ctx: _Context) -> bool:
     if found is None:
         return False
     kind, value = found
+    ctx.level = int(el.tag[1]) if el.tag in _HEADINGS else 99
     if kind == "month":
         assert isinstance(value, tuple)
         ctx.set_month(value, _anchor(el))
@@ -535,6 +537,10 @@ def _walk(
                 skipping = True  # "Related articles", "On this page": furniture until the next heading
                 continue
             skipping = False
+            if level < ctx.level and ctx.level <= 6 and not in_containers and ctx.date is not None \
+                    and not _split_heading(text):
+                close()  # "Notices" beside the week headings, not under the last one: no date of theirs
+                ctx.date, ctx.level, ctx.anchor = None, 99, None
             while categories and categories[-1][0] >= level:
                 categories.pop()
             title, labels = _title_and_labels(el, text)
