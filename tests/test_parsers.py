@@ -1192,3 +1192,13 @@ def test_a_heading_above_the_date_level_ends_the_dated_sections() -> None:
     result = parse_release_notes(html, URL)
     assert [(e.date, e.title) for e in result.entries] == [
         ("2026-02-16", "Passkeys for admins"), ("2026-02-16", "Audit log exports")]
+
+
+def test_a_title_printed_again_inside_its_card_is_no_body_line() -> None:
+    html = b"""<main><section class="release"><h2 class="sr-only">v3.9.0</h2><relative-time datetime="2026-02-14T17:22:10Z">
+    14 Feb</relative-time><div><a href="/tree/v3.9.0"><span>v3.9.0</span></a></div><div class="markdown-body">
+    <ul><li>Add OIDC token exchange (see v3.9.0 notes)</li></ul></div></section>
+    <section class="release"><h2>v3.8.2</h2><time datetime="2026-02-03">Feb 3</time><p>v3.8.2</p></section></main>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.title, e.body) for e in result.entries] == [
+        ("v3.9.0", "- Add OIDC token exchange (see v3.9.0 notes)"), ("v3.8.2", "v3.8.2")]

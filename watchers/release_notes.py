@@ -928,6 +928,10 @@ def _entries(items: list[_Item], page_url: str, today: dt.date) -> list[ParsedEn
         title = item.title or title_from_body(body)
         if not title:
             continue
+        if item.title and item.title in body:  # the title printed again in the card (a tag link, a sidebar)
+            kept = [line for line in body.split("\n") if line != item.title]
+            if kept:
+                body = "\n".join(kept)
         if item.href:
             link = urljoin(page_url, item.href)
             if urlsplit(link).scheme not in ("http", "https"):
