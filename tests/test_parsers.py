@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from driftwatch.watchers.dates import infer_year, parse_full_date, parse_month_day, split_title_date
+from driftwatch.watchers.dates import (infer_year, parse_date_heading, parse_full_date, parse_month_day,
+                                       split_heading_date, split_title_date)
 from driftwatch.watchers.feeds import parse_feed
 from driftwatch.watchers.release_notes import parse_release_notes
 from driftwatch.watchers.text import html_to_text
@@ -808,3 +809,396 @@ def test_flat_changelog_with_day_headings_and_tag_rows() -> None:
     assert result.entries[0].link == URL + "#nov-18"
     assert result.entries[1].body.splitlines()[1:] == [
         "- Tokens last an hour and are scoped to one project.", "- Issuers are set up by owners only."]
+
+
+# --- vendor layouts: odd-but-valid markup, dates written the ways real pages write them --------
+
+
+@pytest.mark.parametrize("row", [
+    '<div id="ms--additional-resources-mobile"><hr class="hr" hidden /><h2 hidden>Additional resources</h2></div>',
+    '<div class="expand-control"><span class="expand-icon">&nbsp;</span><span>Block API tokens</span></div>',
+    '<div class="confluence-information-macro"><span class="aui-icon"> </span><div>Admins must act.</div></div>',
+])
+def test_rows_opening_with_an_empty_child_never_crash_the_page(row: str) -> None:
+    """An ``<hr>``, an icon span or ``&nbsp;`` first in a row once raised and cost the whole source."""
+    html = f"""<main><h1>What's new</h1><h2 id="february-2026">February 2026</h2>
+    <h3>General Availability - Audit logs for cross-tenant access settings</h3>
+    <p>Changes to cross-tenant access settings are now recorded.</p>{row}</main>"""
+    result = parse_release_notes(html.encode(), URL)
+    assert [(e.date, e.title) for e in result.entries][:1] == [
+        ("2026-02-01", "General Availability - Audit logs for cross-tenant access settings")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Week of February 16, 2026", ("day", dt.date(2026, 2, 16))),
+    ("Week of February 9, 2026 (Service release 2602)", ("day", dt.date(2026, 2, 9))),
+    ("February 9, 2026 (Service release 2602)", ("day", dt.date(2026, 2, 9))),
+    ("September 2025", ("month", (2025, 9))),
+    ("Mar 14", ("day", (3, 14))),
+    ("The November 20, 2025 update", None),
+    ("Weekly Recap - February 10, 2026", None),
+])
+def test_date_headings_as_pages_write_them(text: str, expected) -> None:
+    assert parse_date_heading(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Slack 4.47.69 February 17, 2026", ("Slack 4.47.69", dt.date(2026, 2, 17))),
+    ("Slack 4.47.69 Tuesday, February 17, 2026", ("Slack 4.47.69", dt.date(2026, 2, 17))),
+    ("February 16, 2026 version 6.7.6 (30412)", ("version 6.7.6 (30412)", dt.date(2026, 2, 16))),
+    ("Security update 2026-02-01", ("Security update", dt.date(2026, 2, 1))),
+    ("Legacy tokens are retired on March 1, 2026", None),  # the date the title speaks of
+    ("Changes effective February 17, 2026", None),
+    ("November 20, 2025 release notes", None),  # a date section, not a titled release
+    ("Week of February 16, 2026", None),
+])
+def test_title_and_date_side_by_side_in_one_heading(text: str, expected) -> None:
+    assert split_heading_date(text) == expected
+
+
+@pytest.mark.parametrize("heading", [
+    'Slack 4.47.69 <span class="c-release-notes__date">February 17, 2026</span>',
+    "Slack 4.47.69 February 17, 2026",
+])
+@pytest.mark.parametrize("wrap", [True, False])
+def test_release_title_with_its_date_in_the_same_heading(heading: str, wrap: bool) -> None:
+    notes = [(heading, "We fixed a handful of bugs."),
+             (heading.replace("4.47.69", "4.47.65").replace("February 17", "February 3"), "Admins can clear caches.")]
+    blocks = [f"<h2>{h}</h2><p>{p}</p>" for h, p in notes]
+    if wrap:
+        blocks = [f'<div class="c-release-notes__entry">{b}</div>' for b in blocks]
+    html = "<main><h1>Slack for Windows release notes</h1>" + "".join(blocks) + "</main>"
+    result = parse_release_notes(html.encode(), URL)
+    assert [(e.date, e.title, e.body) for e in result.entries] == [
+        ("2026-02-17", "Slack 4.47.69", "We fixed a handful of bugs."),
+        ("2026-02-03", "Slack 4.47.65", "Admins can clear caches."),
+    ]
+
+
+def test_week_of_headings_with_categories_over_features() -> None:
+    """Intune: "Week of" date headings, an h3 category over h4 features: one entry per feature, labelled."""
+    html = b"""<main><h1>What's new in Microsoft Intune</h1>
+    <h2 id="week-of-february-16-2026">Week of February 16, 2026</h2>
+    <h3>Device security</h3>
+    <h4 id="remote-wipe">Remote wipe requires multiple administrator approval</h4><p>New tenants get it by default.</p>
+    <h4>New settings for macOS Platform SSO</h4><p>Configure them in the settings catalog.</p>
+    <h3>App management</h3><h4>Managed apps can require a PIN</h4><p>On Android and iOS.</p>
+    <h2 id="week-of-february-9-2026">Week of February 9, 2026 (Service release 2602)</h2>
+    <h3>App management</h3>
+    <h4>App protection policies can block copying to AI assistants</h4><p>Applies to Android and iOS.</p>
+    </main>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.date, e.title, e.labels, e.body) for e in result.entries] == [
+        ("2026-02-16", "Remote wipe requires multiple administrator approval", ["Device security"],
+         "New tenants get it by default."),
+        ("2026-02-16", "New settings for macOS Platform SSO", ["Device security"], "Configure them in the settings catalog."),
+        ("2026-02-16", "Managed apps can require a PIN", ["App management"], "On Android and iOS."),
+        ("2026-02-09", "App protection policies can block copying to AI assistants", ["App management"],
+         "Applies to Android and iOS."),
+    ]
+    assert result.entries[0].link == URL + "#remote-wipe"
+    assert {e.date_precision for e in result.entries} == {"day"}
+
+
+def test_a_release_title_keeps_its_sections_under_it() -> None:
+    """A version heading over "New and enhanced features" is one release, never a category."""
+    html = b"""<article><p><a href="#">Download the latest version</a> of the client.</p>
+    <h2><strong>February 16, 2026 version 6.7.6 (30412)</strong></h2>
+    <h3>New and enhanced features</h3><ul><li><strong>Passkey sign-in</strong><br>Users can sign in with a passkey.</li></ul>
+    <h3>Resolved issues</h3><ul><li>Minor bug fixes</li></ul>
+    <h2><strong>February 9, 2026 version 6.7.5 (30102)</strong></h2><h3>Resolved issues</h3><ul><li>Security fixes</li></ul>
+    </article>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.date, e.title) for e in result.entries] == [
+        ("2026-02-16", "version 6.7.6 (30412)"), ("2026-02-09", "version 6.7.5 (30102)")]
+    assert result.entries[0].body.splitlines() == [
+        "New and enhanced features", "- Passkey sign-in", "Users can sign in with a passkey.", "Resolved issues",
+        "- Minor bug fixes"]
+
+
+def test_page_last_updated_date_never_dates_the_entries() -> None:
+    """Zoom: "Last Updated" outside the article; the entries' own dates win, the intro is no entry."""
+    html = b"""<body><div class="kb-meta">Last Updated: <span>February 17, 2026</span></div>
+    <article class="kb-article"><p><a href="#">Download the latest version</a> of the Zoom client.</p>
+    <h2>February 16, 2026 version 6.7.6 (30412)</h2><ul><li>Security enhancements</li></ul></article>
+    <div><p>Last updated: <b>February 17, 2026</b></p><h2>Older</h2><p>See the archive.</p></div></body>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.date, e.title) for e in result.entries] == [("2026-02-16", "version 6.7.6 (30412)")]
+    undated = b"""<body><div class="kb-meta">Last Updated: <span>February 17, 2026</span></div>
+    <article><p>Download the latest version of the client.</p><h2>Passkeys</h2><p>Sign in with one.</p></article></body>"""
+    assert parse_release_notes(undated, URL).entries == []
+
+
+@pytest.mark.parametrize("tag", ["relative-time", "time", "local-time"])
+def test_datetime_attribute_dates_a_release(tag: str) -> None:
+    """GitHub releases: the only date is a ``datetime`` attribute; its text ("14 Feb 17:22") has no year."""
+    html = f"""<main><h1 class="sr-only">Releases: acme/widget</h1>
+    <section aria-labelledby="hd-1"><h2 id="hd-1">v3.9.0</h2><div><{tag} datetime="2026-02-14T17:22:10Z">14 Feb
+    17:22</{tag}></div><div class="markdown-body"><h2>What's Changed</h2><ul><li>Add OIDC token exchange</li></ul></div>
+    </section><section aria-labelledby="hd-2"><h2 id="hd-2">v3.8.2</h2><div><{tag} datetime="2026-02-03T09:05:44Z">03
+    Feb 09:05</{tag}></div><div class="markdown-body"><ul><li>Fix race in cache eviction</li></ul></div></section>
+    </main>"""
+    result = parse_release_notes(html.encode(), URL)
+    assert [(e.date, e.title) for e in result.entries] == [("2026-02-14", "v3.9.0"), ("2026-02-03", "v3.8.2")]
+    assert "14 Feb" not in result.entries[0].body
+
+
+def test_post_byline_date_applies_to_every_change_of_the_post() -> None:
+    """Atlassian: one "Posted on" date; expand macros under product and lozenge headings are the changes."""
+    html = b"""<div id="content" class="page view">
+    <div class="page-metadata"><ul><li><a href="#">Jordan Doe</a></li><li>Posted on
+    <a class="page-metadata-date" href="#">Feb 16, 2026</a></li></ul></div>
+    <div id="main-content" class="wiki-content"><p>Here are the changes from the past week.</p>
+    <h2>Atlassian Administration</h2><h3><span class="status-macro aui-lozenge">NEW THIS WEEK</span></h3>
+    <div class="expand-container"><div class="expand-control"><span class="expand-icon">&nbsp;</span>
+    <span class="expand-control-text">Require approval before users install third-party apps</span></div>
+    <div class="expand-content"><p>Organization admins can turn this on.</p></div></div>
+    <h3><span class="status-macro aui-lozenge">COMING SOON</span></h3>
+    <div class="expand-container"><div class="expand-control"><span class="expand-icon">&nbsp;</span>
+    <span class="expand-control-text">Block API tokens without expiry dates</span></div>
+    <div class="expand-content"><p>Admins can require an expiry date.</p></div></div>
+    <h2>Confluence</h2><div class="expand-container"><div class="expand-control"><span class="expand-icon"> </span>
+    <span class="expand-control-text">Share pages with guests using one-time passcodes</span></div>
+    <div class="expand-content"><p>Guests get a passcode by email.</p></div></div></div></div>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.date, e.title, e.labels, e.body) for e in result.entries] == [
+        ("2026-02-16", "Require approval before users install third-party apps",
+         ["Atlassian Administration", "NEW THIS WEEK"], "Organization admins can turn this on."),
+        ("2026-02-16", "Block API tokens without expiry dates", ["Atlassian Administration", "COMING SOON"],
+         "Admins can require an expiry date."),
+        ("2026-02-16", "Share pages with guests using one-time passcodes", ["Confluence"],
+         "Guests get a passcode by email."),
+    ]
+    assert result.dates_found == 1
+    listing = html.replace(b"</div></div>", b'</div><p class="post-date">Posted on Feb 9, 2026</p></div>', 1)
+    assert parse_release_notes(listing, URL).entries == []  # two bylines: a listing, no date is the page's
+
+
+VENDOR_LAYOUTS = {
+    "vendor-mslearn-entra-whats-new.html": [
+        ("2026-02-01", "General Availability - Conditional Access policies for workload identities in agent scenarios"),
+        ("2026-02-01", "Public Preview - Just-in-time elevation for Global Secure Access administrators"),
+        ("2026-02-01", "Deprecation - Legacy MFA and SSPR policy settings in the per-user portal"),
+        ("2026-02-01", "General Availability - Audit logs for changes to cross-tenant access settings"),
+        ("2026-01-01", "Public Preview - Passkey profiles for targeted user groups"),
+        ("2026-01-01", "Plan for change - Enforcement of multifactor authentication for Azure resource management"),
+        ("2026-01-01", "General Availability - SCIM 2.0 provisioning for on-premises applications with group writeback"),
+    ],
+    "vendor-mslearn-intune-whats-new.html": [
+        ("2026-02-16", "Endpoint privilege management supports approval of elevation requests by delegated groups"),
+        ("2026-02-16", "Remote wipe now requires multiple administrator approval by default for new tenants"),
+        ("2026-02-16", "New settings catalog settings for macOS Platform SSO"),
+        ("2026-02-09", "App protection policies can block copying to third-party AI assistants"),
+        ("2026-02-09", "Audit logs now record who exported device inventory reports"),
+        ("2026-02-09", "Device query supports additional properties for Linux"),
+        ("2026-02-09", "Notices"),  # undated notices after the last week: they take its date
+    ],
+    "vendor-slack-windows-release-notes.html": [
+        ("2026-02-17", "Slack 4.47.69"), ("2026-02-03", "Slack 4.47.65"),
+        ("2026-01-20", "Slack 4.46.104"), ("2026-01-06", "Slack 4.46.101"),
+    ],
+    "vendor-atlassian-cloud-changes.html": [
+        ("2026-02-16", "Require approval before users install third-party apps"),
+        ("2026-02-16", "Export user access reports as CSV from Atlassian Administration"),
+        ("2026-02-16", "Block API tokens without expiry dates"),
+        ("2026-02-16", "Share pages with guests using one-time passcodes"),
+        ("2026-02-16", "Improved table sorting on mobile"),
+        ("2026-02-16", "Automation rules can now call Rovo agents"),
+        ("2026-02-16", "Work item history shows field-level audit details"),
+    ],
+    "vendor-zoom-release-notes.html": [
+        ("2026-02-16", "version 6.7.6 (30412)"), ("2026-02-09", "version 6.7.5 (30102)"),
+        ("2026-02-02", "version 6.7.3 (29870)"),
+    ],
+    "vendor-github-repo-releases.html": [("2026-02-14", "v3.9.0"), ("2026-02-03", "v3.8.2"), ("2026-01-22", "v3.8.1")],
+    "vendor-docusaurus-blog-changelog.html": [
+        ("2026-02-11", "v4.2.0"), ("2026-01-27", "v4.1.3"), ("2026-01-14", "Introducing scoped API keys")],
+    "vendor-notion-releases.html": [
+        ("2026-02-12", "Notion 3.3: Agents that work while you sleep"),
+        ("2026-02-05", "Workspace analytics for Enterprise admins"), ("2026-01-29", "Offline mode for pages and databases"),
+    ],
+    "vendor-openai-helpcenter-intercom.html": [
+        ("2026-02-13", "Workspace connectors can now write to Google Drive (Enterprise)"),
+        ("2026-02-13", "Improved file previews"), ("2026-02-06", "Scheduled tasks for all Business workspaces"),
+        ("2026-01-30", "Custom data retention for projects"), ("2026-01-30", "New admin roles for billing"),
+    ],
+    "vendor-github-changelog-listing.html": [
+        ("2026-02-13", "Copilot coding agent can be limited to selected repositories"),
+        ("2026-02-13", "Secret scanning push protection now enabled by default for new public repositories"),
+        ("2026-02-12", "Upcoming removal of the legacy ubuntu-20.04 runner image"),
+        ("2026-02-11", "Enterprise audit log streaming adds OAuth app token events"),
+        ("2026-02-10", "GitHub Models supports bring-your-own-key for Azure OpenAI"),
+    ],
+    "vendor-google-workspace-updates.html": [
+        ("2026-02-16", "Admins can now require passkeys for external sharing in Google Drive"),
+        ("2026-02-12", "New data export controls for Gemini conversations in the Admin console"),
+        ("2026-02-12", "Gmail client-side encryption now available on iOS"),
+        ("2026-02-10", "Weekly Recap"),
+        ("2026-02-09", "Third-party app access reports now include OAuth scope history"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(VENDOR_LAYOUTS))
+def test_vendor_layouts_give_the_entries_a_reader_counts(name: str) -> None:
+    """Pages written for this project after real vendors' structure (chrome, classes, where the date sits)."""
+    result = parse_release_notes(fixture_bytes(name), URL, today=dt.date(2026, 2, 20))
+    assert [(e.date, e.title) for e in result.entries] == VENDOR_LAYOUTS[name]
+    assert result.dates_found >= 1
+    keys = [e.key for e in result.entries]
+    assert len(set(keys)) == len(keys)
+    everything = "\n".join(e.title + "\n" + e.body for e in result.entries)
+    for chrome in ("Was this page helpful", "Additional resources", "Cookie", "Last Updated", "Skip to main"):
+        assert chrome not in everything, chrome
+
+
+def test_post_body_kept_only_in_noscript_or_a_template_script_is_read_as_text() -> None:
+    """Blogger: the visible body is empty; the post is in ``<script type="text/template">`` and ``<noscript>``."""
+    post = """<div class="post"><h2 class="title"><a href="/2026/02/{slug}.html">{title}</a></h2>
+    <div class="post-header"><span class="publishdate" itemprop="datePublished">{date}</span></div>
+    <div class="post-body"><div class="post-content" itemprop="articleBody">{inner}</div></div>
+    <div class="post-footer"><a href="https://plus.google.com/1" rel="author" style="display:none;">Google</a>
+    <div class="label-footer"><span class="labels-caption">Labels:</span><span class="labels">{labels}</span></div>
+    </div></div>"""
+    body = "<h3>What's changing</h3><p>Admins can require a passkey. It is OFF by default.</p>"
+    html = "<html><body><noscript><img src='https://pixel.test/1'></noscript><div class='blog'>" + "".join([
+        post.format(slug="a", title="Admins can require passkeys for external sharing", date="Monday, February 16, 2026",
+                    inner=f'<script type="text/template">{body}</script><noscript>{body}</noscript>',
+                    labels='<a class="label" rel="tag">Google Drive</a><a class="label" rel="tag">Admin console</a>'),
+        post.format(slug="b", title="Gmail client-side encryption on iOS", date="Thursday, February 12, 2026",
+                    inner='<noscript><p>Users can read <script>alert(1)</script>encrypted mail on iOS.</p></noscript>',
+                    labels='<a class="label" rel="tag">Gmail</a>'),
+    ]) + "</div></body></html>"
+    result = parse_release_notes(html.encode(), URL)
+    assert [(e.date, e.title, e.labels) for e in result.entries] == [
+        ("2026-02-16", "Admins can require passkeys for external sharing", ["Google Drive", "Admin console"]),
+        ("2026-02-12", "Gmail client-side encryption on iOS", ["Gmail"]),
+    ]
+    assert result.entries[0].body == "What's changing\nAdmins can require a passkey. It is OFF by default."
+    assert result.entries[1].body == "Users can read encrypted mail on iOS."
+    assert "Google\n" not in result.entries[0].body + "\n"
+    template_only = html.replace("<noscript>" + body + "</noscript>", "")
+    assert parse_release_notes(template_only.encode(), URL).entries[0].body == result.entries[0].body
+
+
+def test_author_bylines_and_hidden_headings_stay_out_of_bodies() -> None:
+    """Docusaurus bylines (``itemprop="author"``) and Learn's hidden "Additional resources" heading."""
+    html = b"""<main><article><header><h2><a href="/changelog/v4.2.0">v4.2.0</a></h2>
+    <div><time datetime="2026-02-11T00:00:00.000Z">February 11, 2026</time></div>
+    <div class="row"><div class="avatar"><div class="avatar__intro" itemprop="author"><div class="avatar__name">
+    <span itemprop="name">Acme Release Bot</span></div><small>Maintainers</small></div></div></div></header>
+    <div class="markdown"><p>This release focuses on access control.</p></div></article>
+    <article><header><h2>v4.1.3</h2><time datetime="2026-01-27">January 27, 2026</time></header>
+    <p>A patch release.</p></article>
+    <div id="ms--additional-resources-mobile"><hr hidden><h2 hidden>Additional resources</h2></div></main>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.date, e.title, e.body) for e in result.entries] == [
+        ("2026-02-11", "v4.2.0", "This release focuses on access control."),
+        ("2026-01-27", "v4.1.3", "A patch release."),
+    ]
+
+
+GCP_DAY = """<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">
+<id>tag:google.com,2016:gcp-release-notes</id><title>Google Cloud - Release notes</title>
+<updated>2026-02-13T00:00:00-08:00</updated><entry><title>February 13, 2026</title>
+<id>tag:google.com,2016:gcp-release-notes#February_13_2026</id><updated>2026-02-13T00:00:00-08:00</updated>
+<link rel="alternate" href="https://cloud.google.com/release-notes#February_13_2026"/>
+<content type="html"><![CDATA[<h2 class="release-note-product-title">Cloud Run</h2>
+<h3>Feature</h3><p>Cloud Run services can now require Identity-Aware Proxy for all ingress.</p><p>Use --iap.</p>
+<h3>Changed</h3><p>{changed}</p>
+<h2 class="release-note-product-title">BigQuery</h2>
+<h3>Deprecated</h3><p>The legacy Data Transfer Service v1 API will be shut down on August 1, 2026.</p>]]></content>
+</entry></feed>"""
+
+
+def test_split_items_cuts_a_daily_digest_at_its_note_type_headings() -> None:
+    """Google Cloud: product h2s over note-type h3s; two notes of one product on one day stay two."""
+    body = GCP_DAY.format(changed="The default maximum number of instances for new services is now 20.").encode()
+    result = parse_feed(body, "https://cloud.google.com/feeds/gcp.xml", split_items=True)
+    assert [(e.date, e.title, e.labels) for e in result.entries] == [
+        ("2026-02-13", "Cloud Run services can now require Identity-Aware Proxy for all ingress.", ["Cloud Run", "Feature"]),
+        ("2026-02-13", "The default maximum number of instances for new services is now 20.", ["Cloud Run", "Changed"]),
+        ("2026-02-13", "The legacy Data Transfer Service v1 API will be shut down on August 1, 2026.",
+         ["BigQuery", "Deprecated"]),
+    ]
+    assert result.entries[0].body.splitlines() == [
+        "Cloud Run services can now require Identity-Aware Proxy for all ingress.", "Use --iap."]
+    edited = GCP_DAY.format(changed="The default maximum number of instances is now 25.").encode()
+    again = parse_feed(edited, "https://cloud.google.com/feeds/gcp.xml", split_items=True)
+    assert [e.key for e in again.entries] == [e.key for e in result.entries]  # an edited note is the same note
+    assert len({e.key for e in result.entries}) == 3
+    whole = parse_feed(body, "https://cloud.google.com/feeds/gcp.xml")
+    assert [e.title for e in whole.entries] == ["February 13, 2026"]
+
+
+def test_wordpress_feed_footer_is_no_part_of_the_post() -> None:
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>The GitHub Blog</title>
+    <item><title>Copilot coding agent can be limited to selected repositories</title>
+    <link>https://github.blog/changelog/2026-02-13-x/</link><pubDate>Fri, 13 Feb 2026 18:00:00 +0000</pubDate>
+    <description><![CDATA[<p>Owners can configure this from settings.</p><p>The post <a href="https://github.blog/changelog/2026-02-13-x/">Copilot coding agent can be limited to selected repositories</a> appeared first on <a href="https://github.blog">The GitHub Blog</a>.</p>]]></description>
+    </item></channel></rss>"""
+    result = parse_feed(feed, "https://github.blog/changelog/feed/")
+    assert [(e.date, e.body) for e in result.entries] == [("2026-02-13", "Owners can configure this from settings.")]
+
+
+@pytest.mark.parametrize("name, split, expected", [
+    ("vendor-gcp-release-notes.xml", True, 6),
+    ("vendor-github-changelog.rss", False, 4),
+    ("vendor-workspace-updates-blogger.atom", False, 5),
+])
+def test_vendor_feeds(name: str, split: bool, expected: int) -> None:
+    result = parse_feed(fixture_bytes(name), "https://feeds.fixture.test/x", split_items=split)
+    assert len(result.entries) == expected
+    assert all(e.date and e.title and e.body for e in result.entries)
+    assert not any("appeared first on" in e.body for e in result.entries)
+    assert len({e.key for e in result.entries}) == expected
+
+
+def test_datetime_elements_date_headed_changes_and_posts() -> None:
+    """A ``datetime`` line under a title dates it; a "Last updated" stamp never dates a post's changes."""
+    html = b"""<main><h1>Changelog</h1><h2>v3.9.0</h2><p><relative-time datetime="2026-02-14T17:22:10Z">14 Feb
+    17:22</relative-time></p><p>Adds OIDC token exchange.</p>
+    <h2>v3.8.2</h2><div><local-time datetime="2026-02-03">03 Feb</local-time></div><p>Fixes a race.</p></main>"""
+    assert [(e.date, e.title, e.body) for e in parse_release_notes(html, URL).entries] == [
+        ("2026-02-14", "v3.9.0", "Adds OIDC token exchange."), ("2026-02-03", "v3.8.2", "Fixes a race.")]
+    post = b"""<article><p class="meta">Last updated <time datetime="2026-02-17">Feb 17, 2026</time></p>
+    <h2>Passkeys for admins</h2><p>Admins sign in with a passkey.</p></article>"""
+    assert parse_release_notes(post, URL).entries == []
+    posted = post.replace(b"Last updated", b"Published")
+    assert [(e.date, e.title) for e in parse_release_notes(posted, URL).entries] == [
+        ("2026-02-17", "Passkeys for admins")]
+
+
+def test_a_change_with_its_own_sub_sections_is_no_category() -> None:
+    html = b"""<main><h1>Updates</h1><h2>February 16, 2026</h2>
+    <h3>Passkeys for external sharing</h3><h4>What's changing</h4><p>Admins can require a passkey.</p>
+    <h4>Availability</h4><p>All editions.</p>
+    <h3>Gmail encryption on iOS</h3><h4>Overview</h4><p>Users read encrypted mail.</p>
+    <h2>February 9, 2026</h2><p><span hidden>2026-02-09</span></p><h3>Data export controls</h3><p>Export.</p></main>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.date, e.title, e.labels) for e in result.entries] == [
+        ("2026-02-16", "Passkeys for external sharing", []),
+        ("2026-02-16", "Gmail encryption on iOS", []),
+        ("2026-02-09", "Data export controls", []),
+    ]
+    assert result.entries[0].body.splitlines() == [
+        "What's changing", "Admins can require a passkey.", "Availability", "All editions."]
+
+
+def test_a_heading_above_the_date_level_ends_the_dated_sections() -> None:
+    html = b"""<main><h2>Week of February 16, 2026</h2><h3>Passkeys for admins</h3><p>Sign in with one.</p>
+    <h3>Audit log exports</h3><p>Export them.</p><h1>Older release notes</h1><p>See the archive for older notes.</p>
+    </main>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.date, e.title) for e in result.entries] == [
+        ("2026-02-16", "Passkeys for admins"), ("2026-02-16", "Audit log exports")]
+
+
+def test_a_title_printed_again_inside_its_card_is_no_body_line() -> None:
+    html = b"""<main><section class="release"><h2 class="sr-only">v3.9.0</h2><relative-time datetime="2026-02-14T17:22:10Z">
+    14 Feb</relative-time><div><a href="/tree/v3.9.0"><span>v3.9.0</span></a></div><div class="markdown-body">
+    <ul><li>Add OIDC token exchange (see v3.9.0 notes)</li></ul></div></section>
+    <section class="release"><h2>v3.8.2</h2><time datetime="2026-02-03">Feb 3</time><p>v3.8.2</p></section></main>"""
+    result = parse_release_notes(html, URL)
+    assert [(e.title, e.body) for e in result.entries] == [
+        ("v3.9.0", "- Add OIDC token exchange (see v3.9.0 notes)"), ("v3.8.2", "v3.8.2")]

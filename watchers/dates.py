@@ -116,6 +116,88 @@ def split_title_date(text: str) -> tuple[str, dt.date | tuple[int, int]] | None:
     return None
 
 
+_WEEK_OF = re.compile(r"^(?:the\s+)?week\s+(?:of|starting|beginning|commencing)\s+", re.I)
+_PAREN_TAIL = re.compile(r"\s*[(\[][^()\[\]]{1,60}[)\]]\s*$")
+_FULL = rf"(?:{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+{_YEAR}|{_WEEKDAY}{_DAY}\s+{_MONTH},?\s+{_YEAR}|\d{{4}}-\d{{1,2}}-\d{{1,2}})"
+_TITLE_THEN_DATE = re.compile(rf"^(?P<title>.*?\S)\s+(?P<date>{_FULL})$", re.I)
+_DATE_THEN_TITLE = re.compile(rf"^(?P<date>{_FULL})\s+(?P<title>\S.*)$", re.I)
+# "Retired on March 1, 2026", "Changes effective 2026-03-01": the date is the subject's, not the entry's.
+_DATE_OBJECT = re.compile(
+    r"(?:^|\s)(?:on|by|until|till|from|after|before|since|through|thru|starting|beginning|effective|of|as of|in|at|"
+    r"to|due|ending|ends|end|scheduled|planned|for|between|and|retiring|retires|retired|deprecated|removed)$", re.I)
+_RELEASE = re.compile(r"\bv?\d+(?:\.\d+)+\b|\bversion\b|\brelease\b\s*\d", re.I)
+DateValue = dt.date | tuple[int, int]
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_date_heading(text: str) -> tuple[str, DateValue] | None:
+    """A heading that stands for a date, as pages write one, as ("day" | "month", value).
+
+    Besides the bare spellings: "Week of February 16, 2026" (that week's first day, as printed)
+    and a trailing remark in parentheses, "February 9, 2026 (Service release 2602)".
+    """
+    if not _HAS_DIGIT(text) or len(text) > 100:
+        return None
+    if len(text) > 40 and "(" not in text and "[" not in text and "eek" not in text:
+        return None  # too long for a bare date, and nothing to strip off
+    cleaned = _clean(text)
+    for candidate in _heading_forms(cleaned):
+        if len(candidate) > 40:
+            continue
+        full = parse_full_date(candidate)
+        if full:
+            return "day", full
+        month_year = parse_month_year(candidate)
+        if month_year:
+            return "month", month_year
+        month_day = parse_month_day(candidate)
+        if month_day:
+            return "day", month_day
+    return None
+
+
+def _heading_forms(text: str) -> list[str]:
+    forms = [text]
+    if "(" not in text and "[" not in text and "eek" not in text:
+        return forms  # the common case: no remark, no "Week of"
+    bare = _WEEK_OF.sub("", text, count=1)
+    if bare != text:
+        forms.append(bare)
+    for form in list(forms):
+        stripped = _PAREN_TAIL.sub("", form)
+        if stripped != form and stripped:
+            forms.append(stripped)
+    return forms
+
+
+@functools.lru_cache(maxsize=8192)
+def split_heading_date(text: str) -> tuple[str, dt.date] | None:
+    """A title and a full date side by side with no separator, as release headings print them.
+
+    "Slack 4.47.69 February 17, 2026" -> ("Slack 4.47.69", date); "February 16, 2026 version
+    6.7.6 (30412)" -> ("version 6.7.6 (30412)", date). A date after "on", "by", "until" and the
+    like is what the title speaks of ("retired on March 1, 2026"), never the entry's; a date
+    first is split off only before a version ("version 6.7.6"), else the heading is a section
+    ("November 20, 2025 release notes").
+    """
+    if not _HAS_YEAR(text) or len(text) > 200:
+        return None
+    cleaned = _clean(text)
+    match = _TITLE_THEN_DATE.match(cleaned)
+    if match:
+        title = match.group("title").rstrip(" ,:|-\u2013\u2014")
+        day = parse_full_date(match.group("date"))
+        if day and title and not _DATE_OBJECT.search(title) and not parse_date_heading(title):
+            return title, day
+    match = _DATE_THEN_TITLE.match(cleaned)
+    if match:
+        title = match.group("title").lstrip(" ,")
+        day = parse_full_date(match.group("date"))
+        if day and title and _RELEASE.search(title):
+            return title, day
+    return None
+
+
 def infer_year(month: int, day: int, reference: dt.date) -> dt.date:
     """The year that puts (month, day) closest to a dated neighbour on the page."""
     best: dt.date | None = None

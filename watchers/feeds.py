@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 
 from driftwatch.models import ParsedEntry, normalise_title
 
-from .release_notes import MAX_TITLE, ParseResult
+from .release_notes import MAX_TITLE, ParseResult, title_from_body
 from .text import Element, element_lines, html_to_text, is_tag, load_html, spaced_text, squash
-from .widgets import clean_lines, label_like
+from .widgets import clean_lines, is_label_text, label_like
 
 HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BLOCKS = frozenset(("p", "ul", "ol", "pre", "table", "blockquote", "dl", "figure", "img", "video"))
+# WordPress's feed footer: "The post <title> appeared first on <blog>." (no part of the post)
+_WORDPRESS_FOOTER = re.compile(r"(?:^|\n)The post .{1,400}? appeared first on [^\n]{1,200}\s*$")
 MIN_INTRO = 200  # a digest's own introduction ("Today's updates:") is dropped below this length
 
 
@@ -32,6 +34,8 @@ class _Note:
     anchor: str | None = None
     lines: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    key: str | None = None  # what names the note in its entry key, when not its title
+    titled_by_text: bool = False  # the heading is only the note's type: its first sentence titles it
 
 
 def _date(item: dict) -> str | None:
@@ -73,6 +77,9 @@ def _html_notes(html: str) -> tuple[list[str], list[_Note]]:
     level = next((lv for lv in levels if sum(1 for h in headings if int(h.tag[1]) == lv) >= 2), None)
     if level is None:
         return [], []
+    type_level = _type_level(headings, levels)
+    if type_level is not None:
+        return _typed_notes(body, type_level)
     intro: list[str] = []
     notes: list[_Note] = []
     for block in _flat(body):
@@ -83,6 +90,50 @@ def _html_notes(html: str) -> tuple[list[str], list[_Note]]:
             continue
         lines = element_lines(block)
         (notes[-1].lines if notes else intro).extend(lines)
+    return intro, notes
+
+
+def _type_level(headings: list[Element], levels: list[int]) -> int | None:
+    """The level of note-type headings ("Feature", "Fixed", "Changed") under product headings, if any.
+
+    Google Cloud's daily digest prints ``<h2>Cloud Run</h2><h3>Feature</h3><p>...</p><h3>Changed</h3>``:
+    each type heading opens one note, and one product may have several on a day.
+    """
+    for lv in levels:
+        at = [h for h in headings if int(h.tag[1]) == lv]
+        above = any(int(h.tag[1]) < lv for h in headings)
+        if (above or len(at) >= 2) and all(is_label_text(spaced_text(h)) for h in at):
+            return lv
+    return None
+
+
+def _typed_notes(body: Element, type_level: int) -> tuple[list[str], list[_Note]]:
+    intro: list[str] = []
+    notes: list[_Note] = []
+    product: str | None = None
+    untyped = False  # a product heading with text before any type heading: a note of its own
+    for block in _flat(body):
+        if block.tag in HEADINGS and spaced_text(block):
+            depth = int(block.tag[1])
+            if depth < type_level:
+                product, untyped = spaced_text(block), True
+                continue
+            if depth == type_level:
+                kind = spaced_text(block)
+                labels = [product, kind] if product else [kind]
+                key = f"{product} {kind}" if product else kind
+                notes.append(_Note(kind, block.get("id"), labels=labels, key=key, titled_by_text=True))
+                untyped = False
+                continue
+        lines = element_lines(block)
+        if untyped and lines and product:
+            notes.append(_Note(product, block.get("id"), labels=[product], key=product))
+            untyped = False
+        (notes[-1].lines if notes else intro).extend(lines)
+    for note in notes:
+        text = "\n".join(clean_lines(note.lines)).strip()
+        if text and note.titled_by_text:
+            note.title = title_from_body(text)
     return intro, notes
 
 
@@ -122,7 +173,7 @@ def _note_entries(item_entry: ParsedEntry, intro: list[str], notes: list[_Note])
                                    guid=f"{base}#intro"))
     seen: dict[str, int] = {}
     for note in notes:
-        slug = normalise_title(note.title).replace(" ", "-") or "note"
+        slug = normalise_title(note.key or note.title).replace(" ", "-") or "note"
         seen[slug] = seen.get(slug, 0) + 1
         if seen[slug] > 1:
             slug = f"{slug}-{seen[slug]}"
@@ -154,6 +205,8 @@ def parse_feed(body: bytes, feed_url: str, *, split_items: bool = False) -> Pars
         title = squash(html_to_text(item.get("title") or ""))
         item_html = _item_html(item)
         body_text = html_to_text(item_html)
+        if "appeared first on" in body_text:
+            body_text = _WORDPRESS_FOOTER.sub("", body_text).rstrip()
         if not title and not body_text:
             continue
         day = _date(item)

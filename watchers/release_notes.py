@@ -31,10 +31,13 @@ from lxml import etree
 
 from driftwatch.models import ParsedEntry
 
-from .dates import infer_year, parse_full_date, parse_month_day, parse_month_year, split_title_date
+from .dates import (infer_year, parse_date_heading, parse_full_date, parse_month_day, parse_month_year,
+                    split_heading_date, split_title_date)
 from .segments import find_entry_group
-from .text import DROP_TAGS, NO_SKIP, Element, element_lines, is_tag, load_html, spaced_text, squash, text_content
-from .widgets import CHROME_HEADINGS, clean_lines, is_label_text, label_like, strip_chrome
+from .text import (DROP_TAGS, NO_SKIP, Element, element_lines, is_tag, load_html, reveal_fallback_bodies, spaced_text,
+                   squash, text_content)
+from .widgets import (CHROME_HEADINGS, clean_lines, drop_hidden, is_label_caption, is_label_text, label_like,
+                      strip_chrome)
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _HEADINGS = frozenset(HEADINGS)
@@ -91,6 +94,8 @@ class _Context:
     anchor: str | None = None
     month: tuple[int, int] | None = None
     dates_found: int = 0
+    intro: bool = False  # dated by the post's byline: text before its first heading is the post's introduction
+    level: int = 99  # the heading level of the date in force (a date line or badge: below every heading)
 
     def set_day(self, date: Date, anchor: str | None) -> None:
         if isinstance(date, tuple) and self.month:
@@ -117,13 +122,19 @@ def _anchor(el: Element) -> str | None:
 
 
 def _time_date(el: Element) -> dt.date | None:
+    """The date of a ``<time>`` or of any element carrying a ``datetime`` (GitHub's ``<relative-time>``)."""
     stamp = (el.get("datetime") or "").strip()[:10]
     found = parse_full_date(stamp) if stamp else None
     return found or parse_full_date(spaced_text(el))
 
 
 def _is_date_text(text: str) -> bool:
-    return len(text) <= 40 and bool(parse_full_date(text) or parse_month_day(text) or parse_month_year(text))
+    return len(text) <= 100 and parse_date_heading(text) is not None
+
+
+def _split_heading(title: str) -> tuple[str, Date] | None:
+    """A title carrying its date: "Title (Mar 14)", "Nov 20, 2025: Title", "Slack 4.47.69 February 17, 2026"."""
+    return split_title_date(title) or split_heading_date(title)
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -191,7 +202,12 @@ def parse_release_notes(
     title_el = doc.find(".//title")
     page_title = squash(text_content(title_el)) if title_el is not None else None
     rebuilt = _next_data_html(doc)
+    raw = body if isinstance(body, bytes) else body.encode("utf-8", "ignore")
+    if b"noscript" in raw or b"text/template" in raw:  # the scans cost a walk each: only where they may apply
+        reveal_fallback_bodies(doc)
     strip_chrome(doc)
+    if b"hidden" in raw or b"author" in raw:
+        drop_hidden(doc)
     root = _root(doc)
     result = _parse_root(root, page_url, today) if root is not None else None
     if (result is None or not result.entries) and root is not None and root.tag not in ("body", "html"):
@@ -207,16 +223,56 @@ def parse_release_notes(
             alt = _parse_root(article, page_url, today)
             if alt.entries:
                 result = alt
+    if (result is None or not result.entries) and root is not None:
+        body_el = doc.find("body")
+        posted = _post_date(root) or (_post_date(body_el) if body_el is not None and body_el is not root else None)
+        if posted is not None:
+            dated = _parse_root(root, page_url, today, posted)
+            if dated.entries:
+                result = dated
     if result is None:
         result = ParseResult(entries=[], dates_found=0)
     result.page_title = page_title
     return result
 
 
-def _parse_root(root: Element, page_url: str, today: dt.date) -> ParseResult:
-    ctx = _Context()
+def _parse_root(root: Element, page_url: str, today: dt.date, posted: dt.date | None = None) -> ParseResult:
+    """The entries below ``root``; ``posted`` dates those of a post that prints no dates of its own."""
+    ctx = _Context(date=posted, intro=posted is not None)
     items = _segment(root, ctx, root)
-    return ParseResult(entries=_entries(items, page_url, today), dates_found=ctx.dates_found)
+    return ParseResult(entries=_entries(items, page_url, today), dates_found=ctx.dates_found + (posted is not None))
+
+
+# "Posted on Feb 16, 2026", "Published: 2026-02-16": the byline of a post.
+_POSTED = re.compile(r"^\s*(?:posted|published|released|written|dated?)\b\s*(?:on\b|:)?\s*", re.I)
+_DATE_HINT = re.compile(r"date|publish|posted|byline|timestamp", re.I)
+
+
+def _post_date(scope: Element) -> dt.date | None:
+    """The one publication date a post prints in its byline, if it prints exactly one (never "Last updated")."""
+    found: set[dt.date] = set()
+    for el in scope.iter():
+        if not is_tag(el) or el.tag in DROP_TAGS:
+            continue
+        day = None
+        parent = el.getparent()
+        if parent is not None and _PAGE_UPDATED.match(parent.text or "") or _PAGE_UPDATED.match(el.text or ""):
+            continue  # "Last updated <time>...</time>": when the page was edited
+        if el.tag == "time" or el.get("datetime"):
+            day = _time_date(el)
+        elif _DATE_HINT.search(el.get("class") or "") or _DATE_HINT.search(el.get("itemprop") or ""):
+            text = spaced_text(el)
+            if len(text) <= 60 and not _PAGE_UPDATED.match(text):
+                day = parse_full_date(_POSTED.sub("", text, count=1))
+        elif el.text and _POSTED.match(el.text):
+            text = spaced_text(el)
+            if len(text) <= 60:
+                day = parse_full_date(_POSTED.sub("", text, count=1))
+        if day is not None:
+            found.add(day)
+            if len(found) > 1:
+                return None  # a listing of posts: each has its own date, none is the page's
+    return next(iter(found)) if found else None
 
 
 # --- segmentation -------------------------------------------------------------------------
@@ -238,6 +294,39 @@ def _has_block_children(el: Element) -> bool:
     )
 
 
+# "Last updated: February 17, 2026": when the page was edited, never when any of its entries happened.
+_PAGE_UPDATED = re.compile(r"^\s*(?:last\s+)?(?:updated|modified|reviewed|edited|revised)\b\s*(?:on)?\s*:?", re.I)
+# The title bar of a collapsible block (Confluence's expand macro, accordions): a change's title.
+_EXPAND_TITLE = re.compile(
+    r"(?:^|\s)(?:expand|collapse|collapsible|accordion|toggle)[-_]{1,2}(?:control|header|heading|title|trigger)(?:$|\s)",
+    re.I)
+_EXPAND_TEXT = re.compile(r"(?:^|[\s_-])(?:text|title|label)(?:$|[\s_-])", re.I)
+
+
+def _page_updated(el: Element) -> bool:
+    """A wrapper reading "Last updated: <span>February 17, 2026</span>"."""
+    lead = el.text
+    if (lead is None or lead.isspace()) and is_tag(el[0]) and not len(el[0]):
+        lead = el[0].text
+    if not lead or len(lead) > 40 or not _PAGE_UPDATED.match(lead):
+        return False
+    text = spaced_text(el)
+    return len(text) <= 80 and bool(_HAS_YEAR(text))
+
+
+_HAS_YEAR = re.compile(r"\d{4}").search
+
+
+def expand_title(el: Element) -> str:
+    """The text of a collapsible block's title bar, without its icon."""
+    for inner in el.iterdescendants():
+        if is_tag(inner) and _EXPAND_TEXT.search(inner.get("class") or ""):
+            text = spaced_text(inner)
+            if text:
+                return text
+    return spaced_text(el)
+
+
 def _blocks(root: Element, members: frozenset, holders: frozenset) -> Iterator[tuple[str, Element | str]]:
     """Headings, content blocks and entry containers in document order, descending into wrappers."""
     if root.text and root.text.strip():
@@ -253,10 +342,13 @@ def _blocks(root: Element, members: frozenset, holders: frozenset) -> Iterator[t
                 yield "heading", child
             elif tag in CONTENT_TAGS:
                 yield "content", child
+            elif (tag == "div" or tag == "span") and _EXPAND_TITLE.search(child.get("class") or ""):
+                yield "title", child
             elif len(child) >= 2 and tag in ("div", "span") and _pill_row(child):
                 yield "content", child  # a row of tags ("Feature", "gpt-5"), whole: the note's labels
             elif _has_block_children(child):
-                yield from _blocks(child, members, holders)
+                if not _page_updated(child):  # the page's own "Last updated" line is no date of an entry
+                    yield from _blocks(child, members, holders)
             elif text_content(child).strip():
                 yield "content", child
         if child.tail and child.tail.strip():
@@ -264,22 +356,21 @@ def _blocks(root: Element, members: frozenset, holders: frozenset) -> Iterator[t
 
 
 def _heading_date(text: str, el: Element, ctx: _Context) -> bool:
-    """Apply a date-only heading or short paragraph to the context; True when it was one."""
-    if len(text) > 40:
+    """Apply a date-only heading or short paragraph to the context; True when it was one.
+
+    "Week of February 16, 2026" and "February 9, 2026 (Service release 2602)" are date headings too.
+    """
+    found = parse_date_heading(text)
+    if found is None:
         return False
-    full = parse_full_date(text)
-    if full:
-        ctx.set_day(full, _anchor(el))
-        return True
-    month_year = parse_month_year(text)
-    if month_year:
-        ctx.set_month(month_year, _anchor(el))
-        return True
-    month_day = parse_month_day(text)
-    if month_day:
-        ctx.set_day(month_day, _anchor(el))
-        return True
-    return False
+    kind, value = found
+    ctx.level = int(el.tag[1]) if el.tag in _HEADINGS else 99
+    if kind == "month":
+        assert isinstance(value, tuple)
+        ctx.set_month(value, _anchor(el))
+    else:
+        ctx.set_day(value, _anchor(el))
+    return True
 
 
 def _date_of_title(current: _Item | None, text: str, el: Element, ctx: _Context, level: int) -> bool:
@@ -304,6 +395,22 @@ def _date_of_title(current: _Item | None, text: str, el: Element, ctx: _Context,
 _SENTENCE_END = ".!?:;,"
 _DATE_LINE_PREFIX = re.compile(r"^(?:posted|published|released|release date|date)\s*:?\s*(?:on\s+)?", re.I)
 _VERSION = re.compile(r"\d+\.\d+")  # "Desktop 4.47.65", "v1.2": a release title may carry its date as a heading
+
+
+# Headings that open a part of one change, never a change of their own under a category.
+_SECTION_OF_ONE = re.compile(
+    r"^(overview|summary|highlights|description|introduction|about|notes?|changes|improvements|fixes|bug fixes|"
+    r"new features?|features|resolved issues|known issues|enhancements|updates|what'?s new)\b", re.I)
+
+
+def _category_heading(item: _Item) -> bool:
+    """A heading that can be a category: a label heading, or a short title that is no release ("v2.1")."""
+    if item.own_date or item.from_bold:
+        return False
+    if not item.title:
+        return bool(item.labels)
+    return len(item.title.split()) <= 6 and not _VERSION.search(item.title) and item.title[-1] not in _SENTENCE_END \
+        and not SUBSECTION_TITLES.match(item.title)
 
 
 def _bold_title(el: Element, text: str) -> str | None:
@@ -336,6 +443,11 @@ def _page_heading(root: Element, heading: Element, level: int) -> bool:
     return True
 
 
+def _sole_heading(root: Element, heading: Element) -> bool:
+    """The only heading of a post dated by its byline: the post's one change, not a page title over others."""
+    return all(other is heading for other in root.iter(*HEADINGS))
+
+
 def _walk(
     blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_containers: bool = False,
     root: Element | None = None,
@@ -344,6 +456,7 @@ def _walk(
     current: _Item | None = None
     skipping = False
     first_heading = root is not None  # the first heading before any date may be the page's own
+    categories: list[tuple[int, list[str]]] = []  # (level, names) of the category headings in force
 
     def close() -> None:
         nonlocal current
@@ -353,7 +466,22 @@ def _walk(
         current = None
 
     def start(title: str | None, anchor: str | None, level: int, labels: list[str] | None = None) -> _Item:
-        return _Item(title, ctx.date, anchor or ctx.anchor, level, precision=ctx.precision, labels=labels or [])
+        return _Item(title, ctx.date, anchor or ctx.anchor, level, precision=ctx.precision,
+                     labels=category_labels() + (labels or []))
+
+    def category_labels() -> list[str]:
+        return [name for _level, names in categories for name in names]
+
+    def open_category(level: int, title: str) -> None:
+        """A heading right above a deeper one ("Device security" over its features) names a category."""
+        nonlocal current
+        if current is not None and current.date and not current.parts and level > current.level \
+                and _category_heading(current) and not _SECTION_OF_ONE.match(title) \
+                and not SUBSECTION_TITLES.match(title):
+            own = current.labels[len(category_labels()):] if current.labels[:len(category_labels())] \
+                == category_labels() else current.labels
+            categories.append((current.level, own + ([current.title] if current.title else [])))
+            current = None
 
     for kind, el in blocks:
         if kind == "container":
@@ -372,21 +500,34 @@ def _walk(
             text = spaced_text(el)
         if not text:
             continue
+        if kind == "title":  # a collapsible block's title bar: one change, below every heading
+            assert not isinstance(el, str)
+            ctx.intro = False
+            if in_containers or skipping:
+                continue
+            title = expand_title(el)
+            del categories[len([c for c in categories if c[0] < 7]):]
+            open_category(7, title)
+            close()
+            current = start(title, _anchor(el), 7)
+            continue
         if kind == "heading":
             assert not isinstance(el, str)
             level = int(el.tag[1])
             if first_heading:
                 first_heading = False
                 if root is not None and ctx.dates_found == 0 and not _is_date_text(text) \
-                        and _page_heading(root, el, level):
+                        and _page_heading(root, el, level) and not (ctx.intro and _sole_heading(root, el)):
                     close()
                     continue  # the page's title is never an entry's title, nor takes the first date
+            ctx.intro = False
             if len(text) <= 40 and _date_of_title(current, text, el, ctx, level):
                 continue
-            if len(text) <= 40 and _heading_date(text, el, ctx):
+            if len(text) <= 100 and _heading_date(text, el, ctx):
                 if current is not None and current.title and not current.parts and level > current.level:
                     current = None  # "Older releases" over the dates below it: a section, not a change
                 close()
+                categories.clear()
                 skipping = False
                 continue
             if in_containers:
@@ -396,8 +537,16 @@ def _walk(
                 skipping = True  # "Related articles", "On this page": furniture until the next heading
                 continue
             skipping = False
+            if level < ctx.level and ctx.level <= 6 and not in_containers and ctx.date is not None \
+                    and not _split_heading(text):
+                close()  # "Notices" beside the week headings, not under the last one: no date of theirs
+                ctx.date, ctx.level, ctx.anchor = None, 99, None
+            while categories and categories[-1][0] >= level:
+                categories.pop()
             title, labels = _title_and_labels(el, text)
-            titled = split_title_date(title)
+            titled = _split_heading(title)
+            if not titled:
+                open_category(level, title)
             if not titled and current is not None and current.date and current.title and (
                 level > current.level or SUBSECTION_TITLES.match(title)
             ):
@@ -406,7 +555,8 @@ def _walk(
             close()
             if titled:
                 ctx.dates_found += 1
-                current = _Item(titled[0], titled[1], _anchor(el), level, labels=labels, own_date=True)
+                current = _Item(titled[0], titled[1], _anchor(el), level, labels=category_labels() + labels,
+                                own_date=True)
             elif is_label_text(title):
                 current = start(None, _anchor(el), level, labels + [title])
                 current.blocks = []  # a category heading ("API"): its list may hold several changes
@@ -423,9 +573,13 @@ def _walk(
             current.parts.append(text)
             current.blocks = None  # loose text: the section is not a clean list of items
             continue
+        if len(text) <= 60 and (el.get("datetime") or (len(el) == 1 and el[0].get("datetime"))):
+            stamp = _time_date(el if el.get("datetime") else el[0])
+            if stamp is not None and spaced_text(el if el.get("datetime") else el[0]).split() == text.split():
+                text = stamp.isoformat()  # "<relative-time datetime=...>14 Feb 17:22</relative-time>"
         if len(text) <= 40 and not in_containers and _date_of_title(current, text, el, ctx, 8):
             continue
-        if len(text) <= 40 and _heading_date(text, el, ctx):
+        if len(text) <= 60 and _heading_date(text, el, ctx):
             close()
             continue
         if in_containers:
@@ -453,7 +607,7 @@ def _walk(
                 current.blocks = []
             continue
         if current is None:
-            if ctx.date is None:
+            if ctx.date is None or ctx.intro:
                 continue  # introduction before the first date
             current = start(None, None, 7)
             current.blocks = []
@@ -610,7 +764,7 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
     for el in member.iter():
         if not is_tag(el) or el.tag in DROP_TAGS:
             continue
-        if el.tag == "time":
+        if el.tag == "time" or el.get("datetime"):
             found = _time_date(el)
             if found:
                 date, date_anchor = found, _anchor(el)
@@ -642,7 +796,7 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
                     skip.add(el)
                     break
     if title is not None:
-        titled = split_title_date(title)
+        titled = _split_heading(title)
         if titled:
             title = titled[0]
             if date is None:
@@ -660,6 +814,8 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
             continue
         if label_like(el, inside_title=False, standalone=True) and _standalone(el, spaced_text(el), member):
             labels.append(spaced_text(el))
+            skip.add(el)
+        elif is_label_caption(el):
             skip.add(el)
     if date is None:
         date, precision, date_anchor = ctx.date, ctx.precision, ctx.anchor
@@ -699,7 +855,7 @@ def _pill_row(row: Element) -> bool:
 
 
 def _pill(line: str) -> bool:
-    return len(line) <= MAX_PILL and len(line.split()) <= 3 and line[-1] not in _SENTENCE_END and not _is_date_text(line)
+    return bool(line) and len(line) <= MAX_PILL and len(line.split()) <= 3 and line[-1] not in _SENTENCE_END and not _is_date_text(line)
 
 
 def _container_date(member: Element, ctx: _Context, skip: set[Element]) -> tuple[Date | None, str, str | None]:
@@ -769,9 +925,13 @@ def _entries(items: list[_Item], page_url: str, today: dt.date) -> list[ParsedEn
     seen: dict[str, int] = {}
     for item, day in _resolve_years(items, today):
         body = "\n".join(clean_lines("\n".join(p for p in item.parts if p).split("\n"))).strip()
-        title = item.title or _title_from_body(body)
+        title = item.title or title_from_body(body)
         if not title:
             continue
+        if item.title and item.title in body:  # the title printed again in the card (a tag link, a sidebar)
+            kept = [line for line in body.split("\n") if line != item.title]
+            if kept:
+                body = "\n".join(kept)
         if item.href:
             link = urljoin(page_url, item.href)
             if urlsplit(link).scheme not in ("http", "https"):
@@ -793,7 +953,8 @@ def _entries(items: list[_Item], page_url: str, today: dt.date) -> list[ParsedEn
 _LIST_MARK = re.compile(r"^\s*(?:[-*\u2022]|\d{1,3}[.)])\s+")
 
 
-def _title_from_body(body: str) -> str:
+def title_from_body(body: str) -> str:
+    """An untitled note's first sentence (cut at a word when long): what a reader would call it."""
     first = _LIST_MARK.sub("", body.split("\n", 1)[0])
     sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
     if len(sentence) <= SENTENCE_TITLE:

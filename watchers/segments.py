@@ -95,7 +95,7 @@ class _Finder:
                     dated = True
                 elif not is_label_text(text):
                     titled = True
-            elif tag == "time":
+            elif tag == "time" or inner.get("datetime"):
                 dated = True
             elif len(inner) == 0:
                 text = (inner.text or "").strip()

@@ -72,6 +72,35 @@ def load_html(body: bytes | str, encoding: str | None = None) -> Element | None:
     return doc if doc is not None and is_tag(doc) else None
 
 
+def reveal_fallback_bodies(doc: Element) -> None:
+    """Blogger and some CMSs print a post only inside ``<noscript>`` or ``<script type="text/template">``.
+
+    Where the element holding one shows no text of its own, its markup is the post: it is parsed
+    as inert HTML in its place (nothing is run; scripts inside are dropped later like any other).
+    """
+    for el in list(doc.iter("noscript", "script")):
+        parent = el.getparent()
+        if parent is None or (el.tag == "script" and (el.get("type") or "").lower() != "text/template"):
+            continue
+        if spaced_text(parent):
+            continue  # the visible body is there (or a tracking pixel's noscript beside real content)
+        if el.tag == "noscript":
+            if not "".join(el.itertext()).strip():
+                continue
+            el.tag = "div"  # the HTML parser already built its children
+        else:
+            fragment = load_html(f"<html><body><div>{el.text or ''}</div></body></html>")
+            body = fragment.find("body") if fragment is not None else None
+            if body is None or not len(body) or not spaced_text(body[0]):
+                continue
+            replacement = body[0]
+            replacement.tail = el.tail
+            parent.replace(el, replacement)
+        for other in list(parent):  # the same post a second time (template beside noscript): dropped
+            if other is not el and is_tag(other) and other.tag in ("noscript", "script"):
+                drop_tree(other)
+
+
 def text_content(el: Element) -> str:
     """All text below ``el`` (comments excluded), as lxml.html's text_content()."""
     return "".join(el.itertext())

@@ -60,6 +60,7 @@ _BADGE_CLASS = re.compile(
     r"|[a-z](?:Tags?|Status|Category|Type|Kind)(?:$|[\s_A-Z-])",  # camelCase: "PostTag", "ChangelogLabel"
 )
 MAX_LABEL = 32
+_CAPTION = re.compile(r":(?:\s|$)")
 _NUMBER_RUN = re.compile(r"^\s*1(?:\s+\d+)+\s*$")
 _READING_TIME = re.compile(r"^[\s\u00b7\u2022|-]*(?:\d+\s*(?:min(?:ute)?s?|m)\s+read|\d+\s+minutes?\s+to\s+read)[\s.]*$", re.I)
 
@@ -110,6 +111,9 @@ def consecutive_numbers(text: str) -> bool:
 
 
 _DROP_ALL = tuple(DROP_TAGS) + ("link", "meta", "title")
+# Never shown, or a byline: hidden headings ("Additional resources"), author names and links.
+_HIDDEN = etree.XPath("//*[@hidden or @itemprop='author' or (@rel='author' and self::a)]")
+MAX_HIDDEN_TEXT = 80  # a hidden label or byline; a hidden panel of real content (a closed tab) stays
 _MARKED = etree.XPath("//*[@id or @class or @role or @aria-hidden]")  # lxml filters in C: the hot loop
 
 
@@ -128,6 +132,16 @@ def strip_chrome(doc: Element) -> None:
     _drop_heading_links(doc)
     _drop_in_page_tocs(doc)
     _drop_text_widgets(doc)
+
+
+def drop_hidden(doc: Element) -> None:
+    """Hidden labels and headings ("Additional resources") and author bylines: never part of a change."""
+    for el in _HIDDEN(doc):
+        if el.getparent() is None or el.get("datetime"):
+            continue
+        text = spaced_text(el)
+        if len(text) <= MAX_HIDDEN_TEXT and not _is_day(text):  # a hidden machine-readable date still dates
+            _drop(el)
 
 
 def _toc_item(li: Element) -> bool:
@@ -257,6 +271,8 @@ def label_like(el: Element, *, inside_title: bool, standalone: bool = False) -> 
         return False
     if is_label_text(text):
         return True
+    if _CAPTION.search(text):
+        return False  # "Labels:", "Labels: Gmail": the caption of a row of labels, never one
     if _badge_class(el) or el.tag == "mark":
         return not text[-1:] in ".!?" and not _is_day(text)
     if standalone and not inside_title and el.tag in ("p", "div") and len(el) == 1 and not (el.text or "").strip():
@@ -264,6 +280,12 @@ def label_like(el: Element, *, inside_title: bool, standalone: bool = False) -> 
         if child.tag in ("strong", "b") and not (child.tail or "").strip() and len(child) == 0:
             return text[-1:] not in ".!?:" and not _is_day(text)
     return False
+
+
+def is_label_caption(el: Element) -> bool:
+    """The caption before a row of labels ("Labels:", "Tags:"): neither a label nor body text."""
+    text = spaced_text(el)
+    return 0 < len(text) <= 20 and text.endswith(":") and len(text.split()) <= 2 and _badge_class(el)
 
 
 def _badge_class(el: Element) -> bool:
