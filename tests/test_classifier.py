@@ -66,6 +66,7 @@ ON_CASES = [
     ("Longer recording retention", "Cloud recordings are now kept for 180 days, up from 60 days; the change "
      "applies automatically."),
     ("New link defaults", "New share links will default to anyone with the link instead of members only."),
+    ("Folder link defaults", "Links to folders now default to 'people with the link' rather than 'your team'."),
 ]
 NOT_HIGH_CASES = [
     ("Drive connector for workspaces", "The Drive connector can read all files a member can open. "
@@ -82,6 +83,8 @@ NOT_HIGH_CASES = [
      "your identity provider."),
     ("Guest access controls", "Admins can now stop members from inviting guests. Guests can no longer be added "
      "unless an admin allows them."),
+    ("Unlisted integrations blocked", "Members can no longer connect integrations an admin has not approved. "
+     "This restriction is enabled automatically for every workspace."),
 ]
 
 
@@ -172,6 +175,9 @@ def test_a_rename_that_changes_nothing_is_not_relevant_and_says_why() -> None:
     widening = ("Link sharing for everyone", "A naming change only for the old toggle, and link sharing is now "
                 "on by default for all members.")
     assert _signals(*widening).looks_irrelevant is None  # an on-by-default phrase outweighs it
+    renamed_console = ("Console renamed", "The security console has a new name. There is no change to the data "
+                       "collected, how long it is kept, or permissions.")
+    assert classify(*renamed_console).severity == "info", classify(*renamed_console).reasons
 
 
 def test_agents_that_change_records_are_write_actions() -> None:

@@ -41,7 +41,8 @@ OPT_OUT_PATTERNS = [
     # a default that widens: "kept for 120 days, up from 30"; "links will default to anyone with the link"
     re.compile(r"\b(?:kept|retained|stored|retention|saved|recoverable)\b[^.]{0,60}?\bup\s+from\s+\d+\s+"
                r"(?:days|weeks|months|years)\b"),
-    re.compile(r"\bdefaults?\s+to\s+[\"'\u201c]?(?:anyone|public|everyone|all\s+(?:users|members|people))\b"),
+    re.compile(r"\bdefaults?\s+to\s+[\"'\u201c\u2018]?(?:anyone|public|everyone|all\s+(?:users|members|people)|"
+               r"people\s+with\s+the\s+link)\b"),
 ]
 # Agents and apps that change things: "can update Salesforce records", "fills out forms".
 WRITE_PATTERN = re.compile(

@@ -207,7 +207,7 @@ PROTECTIVE_DEFAULT = (
 PROTECTIVE_WORDS = (
     "protection", "protect", "protects", "enforced", "enforce", "enforcement", "blocked",
     "restricted", "read-only", "view-only", "mfa", "sso", "encryption", "updater", "hardening",
-    "secret", "secrets", "tightened",
+    "secret", "secrets", "tightened", "restriction", "restrictions", "stricter", "tightening",
 )
 # "Nothing changes" wording: the hard negatives of the labelling rules.
 NO_CHANGE = (
@@ -229,6 +229,8 @@ NOTHING_CHANGES = (
     "no changes to your controls", "no changes to workspace controls", "no change to workspace controls",
     "no changes to admin controls", "no change to admin controls", "no impact on admin policies",
     "no workspace settings have changed", "no settings have changed", "no security impact",
+    "no change to the data collected", "no change to permissions", "no changes to permissions",
+    "labeling change only", "labelling change only",
 )
 # Wording that makes a change read as a new control for admins (low), not a new capability.
 CONTROL = (
