@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -38,6 +39,17 @@ URL = "https://help.fixture.test/articles/1-notes"
 )
 def test_full_dates(text: str, expected: dt.date | None) -> None:
     assert parse_full_date(text) == expected
+
+
+def _run_json(*args: str) -> dict:
+    """A command's --json answer, run in-process; it must succeed."""
+    from click.testing import CliRunner
+
+    from driftwatch.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
 
 
 def test_partial_dates_and_year_inference() -> None:
@@ -339,12 +351,6 @@ def test_split_items_gives_one_entry_per_note_with_stable_keys() -> None:
 
 def test_check_and_changes_json_carry_precision_labels_and_split_notes(tmp_path, web, monkeypatch) -> None:
     """End to end over loopback: each parsed entry is one new_entry; split notes keep their keys."""
-    import json
-
-    from click.testing import CliRunner
-
-    from driftwatch.cli import cli
-
     digest = fixture_bytes("feed-digest.xml")
     web.page("/whats-new", fixture_bytes("changelog-month-blocks.html"))
     web.page("/changelog", fixture_bytes("changelog-containers.html"))
@@ -359,19 +365,14 @@ def test_check_and_changes_json_carry_precision_labels_and_split_notes(tmp_path,
     )
     monkeypatch.chdir(tmp_path)
 
-    def run(*args: str) -> dict:
-        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout)
-
-    report = run("check", "--json")
+    report = _run_json("check", "--json")
     assert {s["name"]: (s["status"], s["new"]) for s in report["sources"]} == {
         "monthly": ("ok", 4), "platform": ("ok", 4), "daily": ("ok", 6), "whole": ("ok", 3)}
     assert all(c["kind"] == "new_entry" for c in report["changes"])
     monthly = [c for c in report["changes"] if c["source"] == "monthly"]
     assert {c["date_precision"] for c in monthly} == {"month"} and monthly[0]["labels"] == ["Admin console"]
 
-    changes = run("changes", "--json")["changes"]
+    changes = _run_json("changes", "--json")["changes"]
     by_title = {c["title"]: c for c in changes}
     assert by_title["Passkeys are available as a second factor for every plan."]["date_precision"] == "month"
     assert by_title["Passkeys are available as a second factor for every plan."]["date"] == "2025-12-01"
@@ -381,7 +382,7 @@ def test_check_and_changes_json_carry_precision_labels_and_split_notes(tmp_path,
 
     web.page("/daily.xml", digest.replace(b"task counts per member", b"task counts per member and team"),
              "application/rss+xml")
-    again = run("check", "--json", "--source", "daily")
+    again = _run_json("check", "--json", "--source", "daily")
     assert again["sources"][0]["new"] == 0 and again["sources"][0]["edited"] == 1
     assert [c["title"] for c in again["changes"]] == ["Usage dashboard"]
 
@@ -752,12 +753,6 @@ def test_a_new_bullet_on_top_keys_nothing_else_anew() -> None:
 
 def test_real_layouts_reach_changes_one_new_entry_each(tmp_path, web, monkeypatch) -> None:
     """Through the CLI over loopback: every parsed entry is one new_entry; a bullet edit is an edit."""
-    import json
-
-    from click.testing import CliRunner
-
-    from driftwatch.cli import cli
-
     names = sorted(LAYOUTS)
     sources = ""
     for index, name in enumerate(names):
@@ -766,15 +761,10 @@ def test_real_layouts_reach_changes_one_new_entry_each(tmp_path, web, monkeypatc
     (tmp_path / "driftwatch.toml").write_text('[storage]\npath = "dw.db"\n[fetch]\nretries = 0\n' + sources)
     monkeypatch.chdir(tmp_path)
 
-    def run(*args: str) -> dict:
-        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout)
-
-    report = run("check", "--json")
+    report = _run_json("check", "--json")
     expected = {f"layout-{i}": ("ok", len(LAYOUTS[name])) for i, name in enumerate(names)}
     assert {s["name"]: (s["status"], s["new"]) for s in report["sources"]} == expected
-    changes = run("changes", "--json", "--limit", "500")["changes"]
+    changes = _run_json("changes", "--json", "--limit", "500")["changes"]
     assert all(c["kind"] == "new_entry" for c in changes)
     for index, name in enumerate(names):
         got = [(c["date"], c["title"]) for c in changes if c["source"] == f"layout-{index}"]
@@ -786,7 +776,7 @@ def test_real_layouts_reach_changes_one_new_entry_each(tmp_path, web, monkeypatc
         b'<ul>\n      <li><p>Prompt cache', b"<ul>\n      <li>Model listings show each model's retirement date when one "
         b"is set.</li>\n      <li><p>Prompt cache", 1)
     web.page(f"/layout-{bullets}", page)
-    again = run("check", "--json", "--source", f"layout-{bullets}")
+    again = _run_json("check", "--json", "--source", f"layout-{bullets}")
     assert (again["sources"][0]["new"], again["sources"][0]["edited"]) == (1, 1)
     assert sorted(c["kind"] for c in again["changes"]) == ["edited_entry", "new_entry"]
 
