@@ -1380,3 +1380,23 @@ def test_new_vendor_pages_through_check_and_changes(tmp_path, web, monkeypatch) 
         got = sorted((c["date"], c["title"]) for c in changes if c["source"] == f"vendor-{index}"
                      and c["kind"] == "new_entry")
         assert got == sorted(VENDOR_LAYOUTS[name]), name
+
+
+def test_card_footers_captions_comment_links_and_learn_more_stay_out_of_bodies() -> None:
+    """Azure's "Product categories:" before its tag links, Canny's "Comment" link, Vercel's "Learn more"."""
+    card = """<div class="ocr-card"><div class="card-body"><p class="text-body4">Published date: {day}</p>
+    <h3 class="card-title"><a href="/u/{n}">{title}</a></h3><p class="card-text">{title}, described in a sentence.</p>
+    <p><a href="/u/{n}/more">Learn more</a></p>
+    <div class="update-tags"><span class="text-body4">Product categories:</span><a class="tag" href="?c=1">Compute</a>
+    <a class="tag" href="?c=2">Containers</a></div>
+    <div class="entryFooter"><a class="comments" href="/u/{n}#comments">Comment</a></div></div></div>"""
+    html = "<html><body><main><h1>Updates</h1><div class='list'>" + "".join(
+        card.format(n=n, title=title, day=day) for n, (title, day) in enumerate(
+            [("Serverless GPUs in more regions", "November 19, 2026"), ("Draft firewall policies", "November 12, 2026")])
+    ) + "</div></main></body></html>"
+    result = parse_release_notes(html, URL, today=dt.date(2026, 12, 2))
+    assert [(e.date, e.title, e.labels) for e in result.entries] == [
+        ("2026-11-19", "Serverless GPUs in more regions", ["Compute", "Containers"]),
+        ("2026-11-12", "Draft firewall policies", ["Compute", "Containers"])]
+    assert [e.body for e in result.entries] == [
+        "Serverless GPUs in more regions, described in a sentence.", "Draft firewall policies, described in a sentence."]

@@ -27,7 +27,7 @@ CHROME_TOKENS = ("toc", "rating", "ratings", "rate-this", "helpful", "was-this-h
                  "social-share", "copy", "copy-button", "copy-code", "clipboard", "gutter", "linenos", "lineno",
                  "linenumber", "linenumbers", "line-number", "line-numbers", "line-num", "line-no", "ln", "ln-num",
                  "hljs-ln-numbers",
-                 "edit-this-page", "pagination", "pager", "prev-next", "toast", "popup", "modal", "survey")
+                 "edit-this-page", "comments", "comments-link", "comment-count", "pagination", "pager", "prev-next", "toast", "popup", "modal", "survey")
 CHROME_MARKERS = re.compile(
     "|".join(CHROME_WORDS) + r"|(?:^|[\s_-])(?:" + "|".join(re.escape(t) for t in CHROME_TOKENS) + r")(?:$|[\s_-])",
     re.I,
@@ -41,6 +41,7 @@ WIDGET_TEXT = re.compile(
     re.I,
 )
 LINE_WIDGETS = frozenset(("copy", "copied", "copied!", "copy code", "copy link", "copy to clipboard", "copy page",
+                          "learn more", "learn more \u2192", "read more", "read more \u2192",
                           "on this page", "table of contents", "in this article", "contents"))
 _WIDGET_HINTS = ("helpful", "useful", "feedback", "share this", "rate this", "did this")
 MAX_WIDGET_TEXT = 120
@@ -333,7 +334,16 @@ def label_like(el: Element, *, inside_title: bool, standalone: bool = False) -> 
 def is_label_caption(el: Element) -> bool:
     """The caption before a row of labels ("Labels:", "Tags:"): neither a label nor body text."""
     text = spaced_text(el)
-    return 0 < len(text) <= 20 and text.endswith(":") and len(text.split()) <= 2 and _badge_class(el)
+    return 0 < len(text) <= 20 and text.endswith(":") and len(text.split()) <= 2 and (
+        _badge_class(el) or _before_badges(el))
+
+
+def _before_badges(el: Element) -> bool:
+    """A plain caption followed by nothing but badges ("Product categories:" then tag links)."""
+    if (el.tail or "").strip():
+        return False
+    after = list(el.itersiblings())
+    return bool(after) and all(is_tag(s) and _badge_class(s) and not (s.tail or "").strip() for s in after)
 
 
 def _badge_class(el: Element) -> bool:
@@ -347,7 +357,7 @@ def _is_day(text: str) -> bool:
     return bool(parse_full_date(text) or parse_month_day(text) or parse_month_year(text))
 
 
-_LINE_HINTS = _WIDGET_HINTS + ("cop", "read", "contents", "on this page", "in this article", "last ", "://")
+_LINE_HINTS = _WIDGET_HINTS + ("cop", "read", "learn", "contents", "on this page", "in this article", "last ", "://")
 # The link references closing a Keep a Changelog file: "[Unreleased]: https://.../compare/v4.2.0...HEAD".
 _LINK_REFERENCE = re.compile(r"^\[?(?:unreleased|v?\d+(?:\.\d+)+[\w.+-]*)\]?:\s+https?://\S+$", re.I)
 # A page foot's "Last updated 14 days ago" / "Last modified: 2026-11-18": when the page was edited.
