@@ -1350,6 +1350,7 @@ def test_bylines_pagers_edit_stamps_and_link_references_stay_out_of_bodies() -> 
     assert changelog.entries[-1].body.endswith("- Python 3.8 support")
     stripe = parse_release_notes(fixture_bytes("vendor-stripe-changelog.html"), URL, today=dt.date(2026, 12, 2))
     assert stripe.entries[1].labels[:2] == ["Breaking", "Customers"]
+    assert "Billing" in stripe.entries[-1].labels and stripe.entries[-1].body == ""  # one change in its version
     assert stripe.entries[0].link.endswith("/changelog/clover/2026-11-17/adds-support-for-installment-plans-on-checkout-s")
     okta = parse_release_notes(fixture_bytes("vendor-okta-release-notes.html"), URL, today=dt.date(2026, 12, 2))
     assert not any("Feature name" in e.title + e.body for e in okta.entries)

@@ -36,8 +36,8 @@ from .dates import (infer_year, parse_date_heading, parse_full_date, parse_label
 from .segments import find_entry_group
 from .text import (DROP_TAGS, NO_SKIP, Element, element_lines, is_tag, load_html, reveal_fallback_bodies, spaced_text,
                    squash, text_content)
-from .widgets import (CHROME_HEADINGS, clean_lines, drop_hidden, is_label_caption, is_label_text, label_like,
-                      strip_chrome)
+from .widgets import (CHROME_HEADINGS, badge_class, clean_lines, drop_hidden, is_label_caption, is_label_text,
+                      label_like, strip_chrome)
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _HEADINGS = frozenset(HEADINGS)
@@ -803,6 +803,10 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
                     title, title_el = text, el
                     labels += badges
                     skip.add(el)
+                    for row in el.itersiblings():  # the product pills beside a title block, even one alone
+                        if _badge_row(row):
+                            labels.extend(spaced_text(pill) for pill in row)
+                            skip.add(row)
                     break
     if title is not None:
         titled = _split_heading(title)
@@ -863,6 +867,14 @@ def _pill_row(row: Element) -> bool:
         if not _pill(spaced_text(pill)):
             return False
     return True
+
+
+def _badge_row(row: Element) -> bool:
+    """A block of nothing but badge-named tags ("<span class=ProductPill>Billing</span>")."""
+    if not is_tag(row) or row.tag not in ("div", "span") or not len(row) or (row.text or "").strip():
+        return False
+    return all(is_tag(pill) and not len(pill) and not (pill.tail or "").strip() and badge_class(pill)
+               and label_like(pill, inside_title=False) for pill in row)
 
 
 def _pill(line: str) -> bool:

@@ -346,6 +346,11 @@ def _before_badges(el: Element) -> bool:
     return bool(after) and all(is_tag(s) and _badge_class(s) and not (s.tail or "").strip() for s in after)
 
 
+def badge_class(el: Element) -> bool:
+    """True when the element's class names a badge ("badge", "pill", "ProductPill", "tag")."""
+    return _badge_class(el)
+
+
 def _badge_class(el: Element) -> bool:
     classes = el.get("class") or ""
     return bool(classes) and bool(_BADGE_CLASS.search(classes) or _BADGE_CLASS.search(classes.lower()))
