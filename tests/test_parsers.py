@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from driftwatch.watchers.dates import (infer_year, parse_date_heading, parse_full_date, parse_month_day,
-                                       split_heading_date, split_title_date)
+from driftwatch.watchers.dates import (infer_year, parse_date_heading, parse_full_date, parse_labelled_date,
+                                       parse_month_day, parse_release_sentence, split_heading_date, split_title_date)
 from driftwatch.watchers.feeds import parse_feed
 from driftwatch.watchers.release_notes import parse_release_notes
 from driftwatch.watchers.text import html_to_text
@@ -35,6 +35,9 @@ URL = "https://help.fixture.test/articles/1-notes"
         ("February 30, 2025", None),
         ("The November 20, 2025 update", None),
         ("Version 2025.11", None),
+        ("2026-11-17.clover", dt.date(2026, 11, 17)),  # a Stripe API version names its release day
+        ("2026-11-17.clover extra", None),
+        ("2026-02-30.acacia", None),
     ],
 )
 def test_full_dates(text: str, expected: dt.date | None) -> None:
@@ -1026,6 +1029,58 @@ VENDOR_LAYOUTS = {
         ("2026-02-10", "Weekly Recap"),
         ("2026-02-09", "Third-party app access reports now include OAuth scope history"),
     ],
+    # entry boxes dated by "Posted On: Nov 19, 2026" (What's New listings)
+    "vendor-aws-whats-new.html": [
+        ("2026-11-19", "Amazon S3 Express One Zone now supports object tagging"),
+        ("2026-11-19", "AWS IAM Identity Center adds attribute-based session policies"),
+        ("2026-11-18", "Amazon Bedrock Guardrails now supports image content filters in additional Regions"),
+        ("2026-11-17", "Amazon RDS for PostgreSQL supports minor versions 17.7 and 16.11"),
+        ("2026-11-14", "AWS Lambda increases maximum payload size for asynchronous invocations"),
+        ("2026-11-13", "Amazon CloudWatch Logs introduces field-level data protection policies"),
+    ],
+    # update cards dated by "Published date: November 19, 2026", with status badges
+    "vendor-azure-updates.html": [
+        ("2026-11-19", "Generally Available: Azure Container Apps serverless GPUs in more regions"),
+        ("2026-11-18", "Public Preview: Microsoft Defender for Cloud agentless secrets scanning for containers"),
+        ("2026-11-18", "Retirement: Azure Classic Cloud Services on 31 March 2027"),
+        ("2026-11-14", "Generally Available: Azure SQL Database hyperscale elastic pools zone redundancy"),
+        ("2026-11-12", "In development: Azure Firewall draft policies"),
+    ],
+    # a side-nav skin's wrapper ("sidenav-layout") holding the topic; "<version>: ... deployment on November 10"
+    "vendor-okta-release-notes.html": [
+        ("2026-11-10", "Session binding for admin console"),
+        ("2026-11-10", "Passkey autofill on the sign-in widget"),
+        ("2026-11-10", "Entitlement bundles for groups"),
+        ("2026-11-19", "Custom domain certificate renewal alerts"),
+        ("2026-11-19", "General fixes"),
+        ("2026-10-13", "Device assurance for ChromeOS"),
+        ("2026-10-13", "Identity threat signals in System Log"),
+    ],
+    # grouped by API version ("2026-11-17.clover"), a title block with a "Breaking" badge and product pills
+    "vendor-stripe-changelog.html": [
+        ("2026-11-17", "Adds support for installment plans on Checkout Sessions"),
+        ("2026-11-17", "Removes the deprecated sources parameter from Customers"),
+        ("2026-11-17", "Adds the risk_details field to Charge outcomes"),
+        ("2026-10-28", "Adds Terminal reader display customization"),
+        ("2026-10-28", "Changes the default capture method for PaymentIntents to automatic_async"),
+        ("2026-09-30", "Adds metered billing thresholds to Subscription items"),
+    ],
+    "vendor-readme-changelog.html": [
+        ("2026-11-20", "Webhooks v2 signing secrets"),
+        ("2026-11-13", "Rate limits for the Reports endpoint"),
+        ("2026-10-30", "Sunset of the v1 Events API"),
+        ("2026-10-02", "Cursor pagination for list endpoints"),
+    ],
+    "vendor-gitbook-changelog.html": [
+        ("2026-11-18", "v3.8.0"),
+        ("2026-11-04", "v3.7.2"),
+        ("2026-10-21", "v3.7.0"),
+    ],
+    "vendor-github-changelog-md.html": [
+        ("2026-11-16", "[4.2.0]"),
+        ("2026-10-30", "[4.1.1]"),
+        ("2026-10-09", "[4.1.0]"),
+    ],
 }
 
 
@@ -1192,3 +1247,157 @@ def test_a_title_printed_again_inside_its_card_is_no_body_line() -> None:
     result = parse_release_notes(html, URL)
     assert [(e.title, e.body) for e in result.entries] == [
         ("v3.9.0", "- Add OIDC token exchange (see v3.9.0 notes)"), ("v3.8.2", "v3.8.2")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Posted On: Nov 19, 2026", dt.date(2026, 11, 19)),
+    ("Posted on Nov 19, 2026", dt.date(2026, 11, 19)),
+    ("Published date: November 19, 2026", dt.date(2026, 11, 19)),
+    ("Released on 2026-11-19", dt.date(2026, 11, 19)),
+    ("Date: 19 November 2026", dt.date(2026, 11, 19)),
+    ("Retirement date: March 31, 2027", None),  # the day something ends is not the entry's
+    ("Available on March 31, 2027", None),
+    ("Last updated: November 19, 2026", None),
+    ("Ends on Nov 19, 2026", None),
+    ("The long label of a sentence here: Nov 19, 2026", None),
+    ("Posted On: sometime soon", None),
+])
+def test_labelled_date_lines(text: str, expected: dt.date | None) -> None:
+    assert parse_labelled_date(text) == expected
+
+
+def test_release_sentence_headings() -> None:
+    assert parse_release_sentence("2026.11.0: Monthly Production release began deployment on November 10") == (11, 10)
+    assert parse_release_sentence("Weekly release 2026.11.2: began deployment on November 19") == (11, 19)
+    assert parse_release_sentence("Release 4.2: rolled out on November 19, 2026") == dt.date(2026, 11, 19)
+    assert parse_release_sentence("Release notes: began deployment on November 10") is None  # no version
+    assert parse_release_sentence("2026.11.0: Monthly Production release") is None  # no date
+    assert parse_release_sentence("2026.11.0: Session binding for admin console") is None
+
+
+_CARD = """<li class="directory-item"><div class="m-card-title"><a href="/{slug}">{title}</a></div>
+<div class="m-card-info">{line}</div><div class="m-card-description"><p>{title}, described in a sentence.</p></div></li>"""
+
+
+@pytest.mark.parametrize("line_for", [
+    lambda day: f"Posted On: {day}", lambda day: f"Posted on {day}", lambda day: f"Published date: {day}",
+    lambda day: day,
+])
+def test_an_entry_box_dated_by_a_labelled_line(line_for) -> None:
+    cards = "".join(_CARD.format(slug=f"n{i}", title=title, line=line_for(day)) for i, (title, day) in enumerate(
+        [("Object tagging for buckets", "Nov 19, 2026"), ("Larger async payloads", "Nov 14, 2026")]))
+    html = f"<html><body><main><h1>What's New</h1><ul>{cards}</ul></main></body></html>"
+    result = parse_release_notes(html, URL, today=dt.date(2026, 12, 2))
+    assert [(e.date, e.title) for e in result.entries] == [
+        ("2026-11-19", "Object tagging for buckets"), ("2026-11-14", "Larger async payloads")]
+    assert all("Posted" not in e.body and "Published" not in e.body for e in result.entries)
+    assert result.entries[0].link == "https://help.fixture.test/n0"
+
+
+def test_a_layout_wrapper_named_after_its_side_nav_keeps_the_content() -> None:
+    """MadCap's "row outer-row sidenav-layout" holds the side nav and the topic: only the nav goes."""
+    html = """<html><body><div class="row outer-row sidenav-layout">
+    <nav class="sidenav-wrapper"><ul><li><a href="/a">Release notes 2026</a></li><li><a href="/b">Older</a></li></ul></nav>
+    <div class="body-container"><div data-mc-content-body="True"><h1>Release notes</h1>
+    <h2>November 18, 2026</h2><h4 id="a">Session binding for admin console</h4><p>Binds admin sessions to a device.</p>
+    <h4 id="b">Passkey autofill</h4><p>Passkeys are offered by autofill.</p></div></div></div>
+    <div class="sidenav-extra"><h3>Topics</h3><p>Release notes 2026</p></div></body></html>"""
+    result = parse_release_notes(html, URL, today=dt.date(2026, 12, 2))
+    assert [(e.date, e.title) for e in result.entries] == [
+        ("2026-11-18", "Session binding for admin console"), ("2026-11-18", "Passkey autofill")]
+    assert not any("Older" in e.body or "Topics" in e.body for e in result.entries)
+    # a side nav that does not hold the page's content is still furniture
+    small = """<html><body><div class="sidenav-layout"><h3>Topics</h3><p>Release notes 2026</p></div><main>
+    <h2>November 18, 2026</h2><h3>Passkey autofill</h3><p>Passkeys are offered by autofill.</p>
+    <h3>Session binding</h3><p>Binds admin sessions.</p></main></body></html>"""
+    assert [e.title for e in parse_release_notes(small, URL, today=dt.date(2026, 12, 2)).entries] == [
+        "Passkey autofill", "Session binding"]
+
+
+def test_release_sentence_heading_dates_its_features_and_a_summary_table_is_no_entry() -> None:
+    html = """<main><h1>Release notes (2026)</h1><h2>November 2026</h2>
+    <h3>2026.11.0: Monthly Production release began deployment on November 10</h3>
+    <table><thead><tr><th>Feature name</th><th>Feature type</th></tr></thead><tbody>
+    <tr><td><a href="#a">Session binding</a></td><td>Early Access</td></tr></tbody></table>
+    <h4 id="a">Session binding</h4><p>Binds admin sessions to a device.</p>
+    <h4 id="b">Passkey autofill</h4><p>Passkeys are offered by autofill.</p>
+    <h3>Weekly release 2026.11.2: began deployment on November 19</h3>
+    <h4 id="c">Certificate renewal alerts</h4><p>Alerts before a certificate expires.</p></main>"""
+    result = parse_release_notes(html, URL, today=dt.date(2026, 12, 2))
+    assert [(e.date, e.title, e.date_precision) for e in result.entries] == [
+        ("2026-11-10", "Session binding", "day"), ("2026-11-10", "Passkey autofill", "day"),
+        ("2026-11-19", "Certificate renewal alerts", "day")]
+    assert not any("Feature name" in e.title + e.body for e in result.entries)
+
+
+def test_table_cells_are_read_apart() -> None:
+    html = """<main><h2>November 18, 2026</h2><h3>New limits</h3><table>
+    <tr><th>Plan</th><th>Requests</th></tr><tr><td>Team</td><td>500 a minute</td></tr></table></main>"""
+    (entry,) = parse_release_notes(html, URL, today=dt.date(2026, 12, 2)).entries
+    assert entry.body.split("\n") == ["Plan | Requests", "Team | 500 a minute"]
+
+
+def test_bylines_pagers_edit_stamps_and_link_references_stay_out_of_bodies() -> None:
+    """ReadMe's "by <author>", GitBook's Previous/Next and "Last updated", Keep a Changelog's link references."""
+    readme = parse_release_notes(fixture_bytes("vendor-readme-changelog.html"), URL, today=dt.date(2026, 12, 2))
+    assert readme.entries and not any(e.body.startswith("by ") or "Developer Relations" in e.body
+                                      for e in readme.entries)
+    gitbook = parse_release_notes(fixture_bytes("vendor-gitbook-changelog.html"), URL, today=dt.date(2026, 12, 2))
+    assert gitbook.entries[-1].body.endswith("- Workspace-level API tokens")
+    assert not any("Previous" in e.body or "Last updated" in e.body for e in gitbook.entries)
+    changelog = parse_release_notes(fixture_bytes("vendor-github-changelog-md.html"), URL, today=dt.date(2026, 12, 2))
+    assert not any("compare/" in e.body for e in changelog.entries)
+    assert changelog.entries[-1].body.endswith("- Python 3.8 support")
+    stripe = parse_release_notes(fixture_bytes("vendor-stripe-changelog.html"), URL, today=dt.date(2026, 12, 2))
+    assert stripe.entries[1].labels[:2] == ["Breaking", "Customers"]
+    assert "Billing" in stripe.entries[-1].labels and stripe.entries[-1].body == ""  # one change in its version
+    assert stripe.entries[0].link.endswith("/changelog/clover/2026-11-17/adds-support-for-installment-plans-on-checkout-s")
+    okta = parse_release_notes(fixture_bytes("vendor-okta-release-notes.html"), URL, today=dt.date(2026, 12, 2))
+    assert not any("Feature name" in e.title + e.body for e in okta.entries)
+    # a "Next" that starts a sentence or a product name is no pager
+    kept = parse_release_notes("""<main><h2>November 18, 2026</h2><h3>Framework support</h3>
+    <p><a href="/n"><span>Next</span>.js 16 is supported.</a> Also <a href="/g"><b>Next generation</b> runtimes</a>.</p>
+    </main>""", URL, today=dt.date(2026, 12, 2))
+    assert "Next.js 16 is supported." in kept.entries[0].body and "Next generation" in kept.entries[0].body
+
+
+NEW_VENDOR_PAGES = ("vendor-aws-whats-new.html", "vendor-azure-updates.html", "vendor-okta-release-notes.html",
+                    "vendor-stripe-changelog.html")
+
+
+def test_new_vendor_pages_through_check_and_changes(tmp_path, web, monkeypatch) -> None:
+    """Over loopback through the CLI: each page is ok and every entry a reader counts is one new_entry."""
+    sources = ""
+    for index, name in enumerate(NEW_VENDOR_PAGES):
+        web.page(f"/vendor-{index}", fixture_bytes(name))
+        sources += f'[[sources]]\nname = "vendor-{index}"\nkind = "release_notes"\nurl = "{web.url(f"/vendor-{index}")}"\n'
+    (tmp_path / "driftwatch.toml").write_text('[storage]\npath = "dw.db"\n[fetch]\nretries = 0\n' + sources)
+    monkeypatch.chdir(tmp_path)
+    report = _run_json("check", "--json")
+    assert {s["name"]: (s["status"], s["new"]) for s in report["sources"]} == {
+        f"vendor-{i}": ("ok", len(VENDOR_LAYOUTS[name])) for i, name in enumerate(NEW_VENDOR_PAGES)}
+    changes = _run_json("changes", "--json")["changes"]
+    for index, name in enumerate(NEW_VENDOR_PAGES):
+        got = sorted((c["date"], c["title"]) for c in changes if c["source"] == f"vendor-{index}"
+                     and c["kind"] == "new_entry")
+        assert got == sorted(VENDOR_LAYOUTS[name]), name
+
+
+def test_card_footers_captions_comment_links_and_learn_more_stay_out_of_bodies() -> None:
+    """Azure's "Product categories:" before its tag links, Canny's "Comment" link, Vercel's "Learn more"."""
+    card = """<div class="ocr-card"><div class="card-body"><p class="text-body4">Published date: {day}</p>
+    <h3 class="card-title"><a href="/u/{n}">{title}</a></h3><p class="card-text">{title}, described in a sentence.</p>
+    <p><a href="/u/{n}/more">Learn more</a></p>
+    <div class="update-tags"><span class="text-body4">Product categories:</span><a class="tag" href="?c=1">Compute</a>
+    <a class="tag" href="?c=2">Containers</a></div>
+    <div class="entryFooter"><a class="comments" href="/u/{n}#comments">Comment</a></div></div></div>"""
+    html = "<html><body><main><h1>Updates</h1><div class='list'>" + "".join(
+        card.format(n=n, title=title, day=day) for n, (title, day) in enumerate(
+            [("Serverless GPUs in more regions", "November 19, 2026"), ("Draft firewall policies", "November 12, 2026")])
+    ) + "</div></main></body></html>"
+    result = parse_release_notes(html, URL, today=dt.date(2026, 12, 2))
+    assert [(e.date, e.title, e.labels) for e in result.entries] == [
+        ("2026-11-19", "Serverless GPUs in more regions", ["Compute", "Containers"]),
+        ("2026-11-12", "Draft firewall policies", ["Compute", "Containers"])]
+    assert [e.body for e in result.entries] == [
+        "Serverless GPUs in more regions, described in a sentence.", "Draft firewall policies, described in a sentence."]

@@ -22,6 +22,8 @@ _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
 _MDY = re.compile(rf"^{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+{_YEAR}$", re.I)
 _DMY = re.compile(rf"^{_WEEKDAY}{_DAY}\s+{_MONTH},?\s+{_YEAR}$", re.I)
 _ISO = re.compile(r"^(\d{4})([-./])(\d{1,2})\2(\d{1,2})$")  # 2025-11-20, 2025.11.20, 2025/11/20
+# An API version named after its release day ("2026-11-17.clover"): that day is the only date such pages print.
+_DATED_VERSION = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\.[a-z][a-z0-9_-]{0,30}$", re.I)
 _MD = re.compile(rf"^{_MONTH}\s*{_DAY}$", re.I)  # "Mar 14", "Dec.08"
 _MONTH_YEAR = re.compile(rf"^{_MONTH},?\s+{_YEAR}$", re.I)
 _TRAILING_PAREN = re.compile(r"^(?P<title>.*?)\s*\((?P<date>[^()]{3,40})\)\s*$")
@@ -57,6 +59,8 @@ def parse_full_date(text: str) -> dt.date | None:
         return None
     if match := _ISO.match(text):
         return _make(int(match.group(1)), int(match.group(3)), int(match.group(4)))
+    if match := _DATED_VERSION.match(text):
+        return _make(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     if match := _MDY.match(text):
         return _make(int(match.group(3)), MONTHS[match.group(1).lower()], int(match.group(2)))
     if match := _DMY.match(text):
@@ -196,6 +200,49 @@ def split_heading_date(text: str) -> tuple[str, dt.date] | None:
         if day and title and _RELEASE.search(title):
             return title, day
     return None
+
+
+# "Posted On: Nov 19, 2026", "Published date: November 19, 2026", "Released on 2026-11-19":
+# a short label, then the date, as entry cards print their day.
+_LABELLED = re.compile(r"^(?P<label>[a-z][a-z ]{0,30}?)\s*(?::\s*|\s+on\s+)(?P<date>\S.*)$", re.I)
+# Labels naming another day than the entry's: when something ends, starts being enforced, was edited.
+_OTHER_DAY = re.compile(
+    r"retir|deprecat|remov|end|expir|sunset|deadline|due|effective|until|start|begin|enforc|avail|updat|modif|"
+    r"review|edit|revis|chang|schedul|plan|migrat|event|webinar|deliver|ship", re.I)
+MAX_LABEL_WORDS = 3
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_labelled_date(text: str) -> dt.date | None:
+    """The date of a "<label>: <date>" or "<label> on <date>" line whose label speaks of the entry itself."""
+    if not _HAS_YEAR(text) or len(text) > 70:
+        return None
+    match = _LABELLED.match(_clean(text))
+    if not match:
+        return None
+    label = match.group("label")
+    if len(label.split()) > MAX_LABEL_WORDS or _OTHER_DAY.search(label):
+        return None
+    return parse_full_date(match.group("date"))
+
+
+# "2026.11.0: Monthly Production release began deployment on November 10": a release named by its
+# version, then a sentence that ends with the day it went out (the year from the month above it).
+_RELEASE_SENTENCE = re.compile(
+    rf"^(?P<version>[^:]{{0,60}}\d+\.\d+[^:]{{0,30}}):\s+(?P<sentence>[a-z][^:]{{0,80}}?)\s+"
+    rf"(?P<date>{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?)\.?$", re.I)
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_release_sentence(text: str) -> DateValue | None:
+    """The day of a "<version>: <sentence ending on a date>" heading (full or year-less), else None."""
+    if ":" not in text or len(text) > 200:
+        return None
+    match = _RELEASE_SENTENCE.match(_clean(text))
+    if not match:
+        return None
+    when = match.group("date")
+    return parse_full_date(when) or parse_month_day(when)
 
 
 def infer_year(month: int, day: int, reference: dt.date) -> dt.date:

@@ -31,13 +31,13 @@ from lxml import etree
 
 from driftwatch.models import ParsedEntry
 
-from .dates import (infer_year, parse_date_heading, parse_full_date, parse_month_day, parse_month_year,
-                    split_heading_date, split_title_date)
+from .dates import (infer_year, parse_date_heading, parse_full_date, parse_labelled_date, parse_month_day,
+                    parse_month_year, parse_release_sentence, split_heading_date, split_title_date)
 from .segments import find_entry_group
 from .text import (DROP_TAGS, NO_SKIP, Element, element_lines, is_tag, load_html, reveal_fallback_bodies, spaced_text,
                    squash, text_content)
-from .widgets import (CHROME_HEADINGS, clean_lines, drop_hidden, is_label_caption, is_label_text, label_like,
-                      strip_chrome)
+from .widgets import (CHROME_HEADINGS, badge_class, clean_lines, drop_hidden, is_label_caption, is_label_text,
+                      label_like, strip_chrome)
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _HEADINGS = frozenset(HEADINGS)
@@ -361,6 +361,8 @@ def _heading_date(text: str, el: Element, ctx: _Context) -> bool:
     "Week of February 16, 2026" and "February 9, 2026 (Service release 2602)" are date headings too.
     """
     found = parse_date_heading(text)
+    if found is None and el.tag in _HEADINGS and (released := parse_release_sentence(text)) is not None:
+        found = ("day", released)  # "2026.11.0: Monthly Production release began deployment on November 10"
     if found is None:
         return False
     kind, value = found
@@ -381,7 +383,7 @@ def _date_of_title(current: _Item | None, text: str, el: Element, ctx: _Context,
         return False  # a date heading under "Release notes" or "Older releases" starts a section; it dates no title
     if level > 6:
         text = _DATE_LINE_PREFIX.sub("", text, count=1)  # "Published on November 20, 2025"
-    full = parse_full_date(text)
+    full = parse_full_date(text) or (parse_labelled_date(text) if level > 6 else None)
     day: Date | None = full or parse_month_day(text)
     if day is None:
         return False
@@ -448,6 +450,11 @@ def _sole_heading(root: Element, heading: Element) -> bool:
     return all(other is heading for other in root.iter(*HEADINGS))
 
 
+def _table_only(item: _Item) -> bool:
+    """An untitled section holding nothing but a table: a summary of the changes below it, never one itself."""
+    return not item.title and bool(item.blocks) and all(block.tag == "table" for block in item.blocks or ())
+
+
 def _walk(
     blocks: Iterator[tuple[str, Element | str]], ctx: _Context, *, in_containers: bool = False,
     root: Element | None = None,
@@ -460,7 +467,8 @@ def _walk(
 
     def close() -> None:
         nonlocal current
-        if current is not None and current.date is not None and (current.title or current.parts):
+        if current is not None and current.date is not None and (current.title or current.parts) \
+                and not _table_only(current):
             pieces = _split_section(current) if current.blocks else None
             items.extend(pieces or [current])
         current = None
@@ -790,10 +798,15 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
     if title_el is None:
         for el in member.iter():
             if is_tag(el) and el not in skip and _TITLE_CLASS.search(el.get("class") or ""):
-                text = spaced_text(el)
+                text, badges = _title_and_labels(el)  # "Removes the sources parameter" + a "Breaking" badge
                 if text and len(text) <= MAX_TITLE and not _is_date_text(text):
                     title, title_el = text, el
+                    labels += badges
                     skip.add(el)
+                    for row in el.itersiblings():  # the product pills beside a title block, even one alone
+                        if _badge_row(row):
+                            labels.extend(spaced_text(pill) for pill in row)
+                            skip.add(row)
                     break
     if title is not None:
         titled = _split_heading(title)
@@ -833,6 +846,8 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
     href = member.get("href") if member.tag == "a" else None
     if title_el is not None and href is None:
         link = title_el if title_el.tag == "a" else next(title_el.iter("a"), None)
+        if link is None:  # a card link wrapping its title block ("<a><div class=title>")
+            link = next((a for a in title_el.iterancestors() if a.tag == "a" and _within(a, member)), None)
         target = (link.get("href") or "").strip() if link is not None else ""
         if target.startswith("#") and len(target) > 1:
             anchor = target[1:]
@@ -854,8 +869,19 @@ def _pill_row(row: Element) -> bool:
     return True
 
 
+def _badge_row(row: Element) -> bool:
+    """A block of nothing but badge-named tags ("<span class=ProductPill>Billing</span>")."""
+    if not is_tag(row) or row.tag not in ("div", "span") or not len(row) or (row.text or "").strip():
+        return False
+    return all(is_tag(pill) and not len(pill) and not (pill.tail or "").strip() and badge_class(pill)
+               and label_like(pill, inside_title=False) for pill in row)
+
+
 def _pill(line: str) -> bool:
     return bool(line) and len(line) <= MAX_PILL and len(line.split()) <= 3 and line[-1] not in _SENTENCE_END and not _is_date_text(line)
+
+
+MAX_DATE_LINE = 70  # "Published date: November 19, 2026" and the like; longer is a sentence
 
 
 def _container_date(member: Element, ctx: _Context, skip: set[Element]) -> tuple[Date | None, str, str | None]:
@@ -868,9 +894,9 @@ def _container_date(member: Element, ctx: _Context, skip: set[Element]) -> tuple
         if not (el.tag in _HEADINGS or len(el) == 0 or el.tag in ("p", "div", "span", "strong", "b", "dt", "td")):
             continue
         text = spaced_text(el)
-        if not text or len(text) > 40 or not _standalone(el, text, member):
+        if not text or len(text) > MAX_DATE_LINE or not _standalone(el, text, member):
             continue
-        full = parse_full_date(text)
+        full = parse_full_date(text) or parse_labelled_date(text)  # "Posted On: Nov 19, 2026"
         if full:
             skip.add(el)
             return full, "day", _anchor(el)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .dates import parse_full_date, parse_month_day, parse_month_year
+from .dates import parse_full_date, parse_labelled_date, parse_month_day, parse_month_year
 from .text import Element, is_tag, text_content
 from .widgets import is_label_text
 
@@ -33,6 +33,9 @@ class _Features:
     titled: bool
     dated: bool
     body: int
+
+
+MAX_TITLE_TEXT = 160
 
 
 def _text(el: Element) -> str:
@@ -99,10 +102,16 @@ class _Finder:
                 dated = True
             elif len(inner) == 0:
                 text = (inner.text or "").strip()
-                if text and len(text) <= 40 and _is_date(" ".join(text.split())):
+                if text and len(text) <= 70 and (_is_date(squashed := " ".join(text.split()))
+                                                 or parse_labelled_date(squashed)):  # "Posted On: Nov 19, 2026"
                     dated = True
                     used += len(text)
                 elif not titled and _TITLE_CLASS.search(inner.get("class") or "") and text:
+                    titled = True
+                    used += len(text)
+            elif not titled and _TITLE_CLASS.search(inner.get("class") or ""):
+                text = _text(inner)  # a title block wrapping its text and badges ("ChangelogItem-title")
+                if text and len(text) <= MAX_TITLE_TEXT:
                     titled = True
                     used += len(text)
         found = self.features[el] = _Features(titled, dated, max(0, self.length(el) - used))

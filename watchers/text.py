@@ -18,6 +18,7 @@ BLOCK_TAGS = frozenset({
     "body", "html", "details", "summary", "nav", "ul", "ol", "li",
 })
 _DROP = frozenset(DROP_TAGS)
+CELL_SEPARATOR = " | "
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
@@ -187,6 +188,11 @@ def _render_children(node: Element, depth: int, skip: Collection[Element], lines
                 _render_children(child, depth, skip, lines)
             elif tag == "br":
                 buffer.append("\n")
+            elif tag == "td" or tag == "th":
+                cell = _inline(child, skip)
+                if cell.strip() and "".join(buffer).strip():
+                    buffer.append(CELL_SEPARATOR)  # cells side by side, never glued into one word
+                buffer.append(cell)
             else:
                 buffer.append(_inline(child, skip))
         if child.tail:

@@ -27,7 +27,7 @@ CHROME_TOKENS = ("toc", "rating", "ratings", "rate-this", "helpful", "was-this-h
                  "social-share", "copy", "copy-button", "copy-code", "clipboard", "gutter", "linenos", "lineno",
                  "linenumber", "linenumbers", "line-number", "line-numbers", "line-num", "line-no", "ln", "ln-num",
                  "hljs-ln-numbers",
-                 "edit-this-page", "pagination", "pager", "prev-next", "toast", "popup", "modal", "survey")
+                 "edit-this-page", "comments", "comments-link", "comment-count", "pagination", "pager", "prev-next", "toast", "popup", "modal", "survey")
 CHROME_MARKERS = re.compile(
     "|".join(CHROME_WORDS) + r"|(?:^|[\s_-])(?:" + "|".join(re.escape(t) for t in CHROME_TOKENS) + r")(?:$|[\s_-])",
     re.I,
@@ -41,6 +41,7 @@ WIDGET_TEXT = re.compile(
     re.I,
 )
 LINE_WIDGETS = frozenset(("copy", "copied", "copied!", "copy code", "copy link", "copy to clipboard", "copy page",
+                          "learn more", "learn more \u2192", "read more", "read more \u2192",
                           "on this page", "table of contents", "in this article", "contents"))
 _WIDGET_HINTS = ("helpful", "useful", "feedback", "share this", "rate this", "did this")
 MAX_WIDGET_TEXT = 120
@@ -102,6 +103,46 @@ def _protected(el: Element) -> bool:
     return any("article-content" in (d.get("class") or "") for d in el.iter() if is_tag(d) and d.get("class"))
 
 
+class _PageSize:
+    """The page's headings and text, to tell a layout wrapper ("sidenav-layout") from the furniture it names."""
+
+    def __init__(self, doc: Element) -> None:
+        self.doc = doc
+        self.headings = sum(1 for _ in doc.iter(*_HEADING_TAGS))
+        self._text: int | None = None
+
+    def held_by(self, el: Element) -> bool:
+        """True when ``el`` holds most of the page's headings and most of its text: the content, not beside it."""
+        if not self.headings:
+            return False
+        inside = sum(1 for _ in el.iter(*_HEADING_TAGS))
+        if inside * 2 <= self.headings:
+            return False
+        if self._text is None:
+            body = self.doc.find("body")
+            self._text = len(text_content(body if body is not None else self.doc).strip())
+        return len(text_content(el).strip()) * 2 > self._text
+
+
+# A pager's link to the neighbouring page: "Previous" or "Next" over that page's title.
+PAGER_WORDS = frozenset(("previous", "next", "prev", "previous page", "next page", "older", "newer"))
+_PAGER_LINKS = etree.XPath("//a[.//*]")
+MAX_PAGER_TEXT = 80
+
+
+def _drop_pager_links(doc: Element) -> None:
+    for link in _PAGER_LINKS(doc):
+        if link.getparent() is None or (link.text or "").strip():
+            continue
+        first = next((d for d in link.iterdescendants() if is_tag(d) and (d.text or "").strip()), None)
+        if first is None or len(first) or (first.text or "").strip().lower() not in PAGER_WORDS:
+            continue
+        if (first.tail or "").strip():
+            continue  # "<span>Next</span>.js 16": a name, not a pager's caption
+        if len(spaced_text(link)) <= MAX_PAGER_TEXT:
+            _drop(link)
+
+
 def consecutive_numbers(text: str) -> bool:
     """True for a line-number gutter's text: "1 2 3 ..." (at least two numbers, counting up from 1)."""
     if not _NUMBER_RUN.match(text):
@@ -112,7 +153,8 @@ def consecutive_numbers(text: str) -> bool:
 
 _DROP_ALL = tuple(DROP_TAGS) + ("link", "meta", "title")
 # Never shown, or a byline: hidden headings ("Additional resources"), author names and links.
-_HIDDEN = etree.XPath("//*[@hidden or @itemprop='author' or (@rel='author' and self::a)]")
+_HIDDEN = etree.XPath("//*[@hidden or @itemprop='author' or (@rel='author' and self::a)"
+                      " or contains(translate(@class, 'AUTHOR', 'author'), 'author')]")
 MAX_HIDDEN_TEXT = 80  # a hidden label or byline; a hidden panel of real content (a closed tab) stays
 _MARKED = etree.XPath("//*[@id or @class or @role or @aria-hidden]")  # lxml filters in C: the hot loop
 
@@ -123,10 +165,14 @@ def strip_chrome(doc: Element) -> None:
     doomed += [el for el in doc.iter(*_DROP_ALL) if el.tag != "script" or el.get("id") != "__NEXT_DATA__"]
     structural = CHROME_TAGS | {"header"}
     doomed += [el for el in doc.iter(*structural) if is_chrome(el) and not _protected(el)]
-    doomed += [el for el in _MARKED(doc)
-               if el.tag not in structural and el.tag not in _DROP_ALL and is_chrome(el) and not _protected(el)]
+    marked = [el for el in _MARKED(doc)
+              if el.tag not in structural and el.tag not in _DROP_ALL and is_chrome(el) and not _protected(el)]
+    if marked:
+        page = _PageSize(doc)
+        doomed += [el for el in marked if not page.held_by(el)]
     for el in doomed:
         _drop(el)
+    _drop_pager_links(doc)
     for pre in list(doc.iter("pre")):
         _drop_gutters(pre)
     _drop_heading_links(doc)
@@ -139,6 +185,9 @@ def drop_hidden(doc: Element) -> None:
     for el in _HIDDEN(doc):
         if el.getparent() is None or el.get("datetime"):
             continue
+        if el.get("hidden") is None and el.get("itemprop") != "author" and el.get("rel") != "author" \
+                and any(d.tag == "time" or d.get("datetime") for d in el.iterdescendants() if is_tag(d)):
+            continue  # an "author and date" line: the date stays
         text = spaced_text(el)
         if len(text) <= MAX_HIDDEN_TEXT and not _is_day(text):  # a hidden machine-readable date still dates
             _drop(el)
@@ -285,7 +334,21 @@ def label_like(el: Element, *, inside_title: bool, standalone: bool = False) -> 
 def is_label_caption(el: Element) -> bool:
     """The caption before a row of labels ("Labels:", "Tags:"): neither a label nor body text."""
     text = spaced_text(el)
-    return 0 < len(text) <= 20 and text.endswith(":") and len(text.split()) <= 2 and _badge_class(el)
+    return 0 < len(text) <= 20 and text.endswith(":") and len(text.split()) <= 2 and (
+        _badge_class(el) or _before_badges(el))
+
+
+def _before_badges(el: Element) -> bool:
+    """A plain caption followed by nothing but badges ("Product categories:" then tag links)."""
+    if (el.tail or "").strip():
+        return False
+    after = list(el.itersiblings())
+    return bool(after) and all(is_tag(s) and _badge_class(s) and not (s.tail or "").strip() for s in after)
+
+
+def badge_class(el: Element) -> bool:
+    """True when the element's class names a badge ("badge", "pill", "ProductPill", "tag")."""
+    return _badge_class(el)
 
 
 def _badge_class(el: Element) -> bool:
@@ -299,7 +362,11 @@ def _is_day(text: str) -> bool:
     return bool(parse_full_date(text) or parse_month_day(text) or parse_month_year(text))
 
 
-_LINE_HINTS = _WIDGET_HINTS + ("cop", "read", "contents", "on this page", "in this article")
+_LINE_HINTS = _WIDGET_HINTS + ("cop", "read", "learn", "contents", "on this page", "in this article", "last ", "://")
+# The link references closing a Keep a Changelog file: "[Unreleased]: https://.../compare/v4.2.0...HEAD".
+_LINK_REFERENCE = re.compile(r"^\[?(?:unreleased|v?\d+(?:\.\d+)+[\w.+-]*)\]?:\s+https?://\S+$", re.I)
+# A page foot's "Last updated 14 days ago" / "Last modified: 2026-11-18": when the page was edited.
+_LAST_EDITED = re.compile(r"^last\s+(?:updated|modified|edited|reviewed|revised)\b.{0,40}$", re.I)
 
 
 def clean_lines(lines: Iterable[str]) -> list[str]:
@@ -320,6 +387,8 @@ def clean_lines(lines: Iterable[str]) -> list[str]:
         if len(stripped) <= MAX_WIDGET_TEXT and any(h in lowered for h in _WIDGET_HINTS) and WIDGET_TEXT.search(lowered):
             continue
         if stripped[0] == "1" and consecutive_numbers(stripped) and len(stripped.split()) >= 3:
+            continue
+        if _LINK_REFERENCE.match(stripped) or _LAST_EDITED.match(stripped):
             continue
         kept.append(line)
     return _drop_number_columns(kept)
