@@ -467,6 +467,16 @@ def test_dev_set_is_still_classified_sensibly() -> None:
     assert metrics["relevance"]["f1"] >= 0.85 and metrics["high_severity"]["recall"] >= 0.8, metrics["high_severity"]
 
 
+def test_entries_in_the_style_of_vendors_the_real_file_lacks_stay_well_judged() -> None:
+    """The project's own entries in the style of Slack, Okta, Box, Zoom... (never trained on)."""
+    from driftwatch.paths import data_file
+
+    metrics = evaluate(Classifier.load(MODEL_DIR), read_examples(data_file("classifier", "other-vendors.jsonl")))
+    assert metrics["relevance"]["f1"] >= 0.9, metrics["relevance"]
+    assert metrics["high_severity"]["recall"] >= 0.85 and metrics["high_severity"]["precision"] >= 0.7, metrics
+    assert metrics["category_macro_f1"] >= 0.65, {c: m["f1"] for c, m in metrics["categories"].items()}
+
+
 def test_shared_dir_can_be_pointed_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DRIFTWATCH_SHARED_DIR", str(tmp_path))
     assert real_labelled_path() is None
