@@ -455,7 +455,6 @@ def m013_operator_people(db: Database) -> None:
     db["people"].create({"user_id": str, "name": str, "fetched_at": str}, pk="user_id", if_not_exists=True)
 
 
-
 @migrations()
 def m014_speed_indexed_per_batch(db: Database) -> None:
     """New entries and changes reach the full-text indexes in one statement per batch.
@@ -468,6 +467,7 @@ def m014_speed_indexed_per_batch(db: Database) -> None:
     """
     db.execute("DROP TRIGGER IF EXISTS entries_ai")
     db.execute("DROP TRIGGER IF EXISTS changes_ai")
+
 
 def schema_version(db: Database) -> int:
     return len(migrations.applied(db))

@@ -410,29 +410,25 @@ class Store:
     def _change_row(self, change_id: int, change: NewChange, run_id: int | None, now: str) -> tuple[Any, ...]:
         result = change.classification
         details = change.details if isinstance(change.details, str) else _json(change.details)
-        classified = (
-            (int(result.security_relevant), result.severity, _json(list(result.categories)),
-             _json(list(result.reasons)), result.version, now)
-            if result is not None else (None, None, None, None, None, None)
-        )
+        classified = (tuple(self._classification_fields(result, now).values()) if result is not None
+                      else (None,) * 6)
         return (change_id, f"DW-{change_id}", change.kind, change.source, change.workspace, change.entry_id,
                 change.entry_version, change.control_id, change.title, change.summary, change.date, change.link,
                 now, run_id, *classified, details, change.dedupe_key)
 
-    def _classification_fields(self, result: Classification) -> dict[str, Any]:
+    def _classification_fields(self, result: Classification, now: str | None = None) -> dict[str, Any]:
+        """A verdict's columns, JSON encoded, in the order of _CHANGE_COLUMNS."""
         return {
             "security_relevant": int(result.security_relevant),
             "severity": result.severity,
-            "categories": list(result.categories),
-            "reasons": list(result.reasons),
+            "categories": _json(list(result.categories)),
+            "reasons": _json(list(result.reasons)),
             "classifier_version": result.version,
-            "classified_at": self.now(),
+            "classified_at": now or self.now(),
         }
 
     def set_classification(self, change_id: int, result: Classification) -> None:
         fields = self._classification_fields(result)
-        fields["categories"] = json.dumps(fields["categories"])
-        fields["reasons"] = json.dumps(fields["reasons"], ensure_ascii=False)
         assignments = ", ".join(f"{k} = ?" for k in fields)
         self.db.execute(f"update changes set {assignments} where id = ?", [*fields.values(), change_id])
 
