@@ -207,7 +207,10 @@ class Store:
             )
         }
         for row in rows:
+            own_success = row.get("last_success_at")
             row.update({k: v for k, v in stats.get(row["name"], {}).items() if k != "source"})
+            if row.get("status") == "broken":
+                row["last_success_at"] = own_success  # its page was fetched, but did not parse: no success
         return rows
 
     def update_source(self, name: str, **fields: Any) -> None:

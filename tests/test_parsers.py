@@ -149,6 +149,34 @@ def test_rss_and_atom_feeds() -> None:
     assert "Connectors (Degraded performance)" in atom.entries[0].body
 
 
+def test_feed_items_keep_the_publishers_day_and_their_categories() -> None:
+    """An item posted at 22:15 -0800 was posted that day, not the next (UTC) one; categories are labels."""
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Notes</title><link>https://n.test/</link>
+    <description>d</description>
+    <item><title>Late post</title><link>https://n.test/1</link><guid>n-1</guid>
+    <pubDate>Sat, 21 Nov 2026 22:15:00 -0800</pubDate><category>Security</category><category>Admin</category>
+    <description>Text</description></item>
+    <item><title>Early post</title><link>https://n.test/2</link><guid>n-2</guid>
+    <pubDate>Fri, 20 Nov 2026 00:30:00 +0900</pubDate><description>Text</description></item></channel></rss>"""
+    rss = parse_feed(feed, "https://n.test/feed")
+    assert [(e.date, e.labels) for e in rss.entries] == [("2026-11-21", ["Security", "Admin"]), ("2026-11-20", [])]
+    atom = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>
+    <id>urn:a</id><updated>2026-11-21T23:50:00-05:00</updated>
+    <entry><title>Evening note</title><id>urn:a:1</id><updated>2026-11-21T23:50:00-05:00</updated>
+    <category term="api"/><content type="html">Body</content></entry></feed>"""
+    entry = parse_feed(atom, "https://a.test/atom").entries[0]
+    assert (entry.date, entry.labels) == ("2026-11-21", ["api"])
+
+
+def test_link_lines_and_mail_footers_stay_out_of_bodies() -> None:
+    from driftwatch.watchers.widgets import clean_lines
+
+    assert clean_lines(["Adds X.", "Read the docs", "Documentation",
+                        "You are receiving this because you subscribed to product updates.",
+                        "Manage your subscription", "Read the documentation on SSO to learn how."]) == [
+        "Adds X.", "Read the documentation on SSO to learn how."]
+
+
 def test_hostile_feed_item_becomes_inert_text() -> None:
     result = parse_feed(fixture_bytes("feed-hostile.xml"), "https://evil.test/feed")
     entry = result.entries[0]
@@ -1081,6 +1109,46 @@ VENDOR_LAYOUTS = {
         ("2026-10-30", "[4.1.1]"),
         ("2026-10-09", "[4.1.0]"),
     ],
+    # Shapes written for this project after layouts seen on real changelogs.
+    "shape-slug-ids.html": [  # each entry's id is its title's slug, and slugs hold words chrome also uses
+        ("2026-11-20", "Delta sharing for external recipients"),
+        ("2026-11-18", "Consent settings API"),
+        ("2026-11-15", "Copy protection for exports"),
+        ("2026-11-12", "Feedback forms in apps"),
+        ("2026-11-10", "Comments on dashboards"),
+        ("2026-11-08", "Modal dialogs for confirmations"),
+        ("2026-11-05", "Social login providers"),
+    ],
+    "shape-slug-sections.html": [
+        ("2026-11-20", "Share links for projects"),
+        ("2026-11-18", "Social sign-in"),
+        ("2026-11-15", "Rating scales in surveys"),
+    ],
+    "shape-bold-date-lines.html": [  # "<b>2026-11-21</b> — Version 3.9.2 released" between rules
+        ("2026-11-21", "Version 3.9.2 released"),
+        ("2026-11-14", "Version 3.9.1 released"),
+        ("2026-11-02", "Version 3.9.0 released"),
+        ("2026-10-20", "We shipped a small fix for exports."),
+    ],
+    "shape-definition-list.html": [  # <dt>19 November 2026 — 4.8.0</dt><dd>...</dd>
+        ("2026-11-19", "4.8.0"),
+        ("2026-11-05", "4.7.3"),
+        ("2026-10-28", "4.7.2"),
+    ],
+    "shape-release-date-label.html": [  # a metadata list under the title: "Release date: 2026-11-20"
+        ("2026-11-20", "Version 5.2 adds managed devices"),
+        ("2026-11-06", "Version 5.1 adds audit streaming"),
+    ],
+    "shape-release-date-label-month.html": [  # the same under a month heading: the label's day wins
+        ("2026-11-20", "Version 5.2 adds managed devices"),
+        ("2026-11-06", "Version 5.1 adds audit streaming"),
+    ],
+    "shape-table-rows.html": [  # a date heading over a "Feature | Description" table: one entry a row
+        ("2026-11-20", "Admin API keys"),
+        ("2026-11-20", "Export to CSV"),
+        ("2026-11-12", "Guest access"),
+        ("2026-11-12", "Dark mode"),
+    ],
 }
 
 
@@ -1362,7 +1430,41 @@ def test_bylines_pagers_edit_stamps_and_link_references_stay_out_of_bodies() -> 
 
 
 NEW_VENDOR_PAGES = ("vendor-aws-whats-new.html", "vendor-azure-updates.html", "vendor-okta-release-notes.html",
-                    "vendor-stripe-changelog.html")
+                    "vendor-stripe-changelog.html", "shape-slug-ids.html", "shape-slug-sections.html",
+                    "shape-bold-date-lines.html", "shape-definition-list.html", "shape-release-date-label.html",
+                    "shape-release-date-label-month.html", "shape-table-rows.html")
+
+
+def test_shapes_keep_bodies_apart_and_free_of_furniture() -> None:
+    """What each new shape puts in a body: the row's other cells, the term's definition, never the metadata label."""
+    def bodies(name: str) -> dict[str, str]:
+        result = parse_release_notes(fixture_bytes(name), URL, today=dt.date(2026, 12, 2))
+        return {e.title: e.body for e in result.entries}
+
+    table = bodies("shape-table-rows.html")
+    assert table["Admin API keys"] == "Admins can create API keys scoped to one project.\nKeys expire after 90 days."
+    assert "Feature" not in "".join(table) and "Description" not in "\n".join(table.values())
+    terms = bodies("shape-definition-list.html")
+    assert terms["4.8.0"].startswith("Adds a connector for shared drives") and "4.7.3" not in terms["4.8.0"]
+    labelled = bodies("shape-release-date-label.html")
+    assert all("Release date" not in body and "2026-11" not in body for body in labelled.values())
+    dated = bodies("shape-bold-date-lines.html")
+    assert "2026-11-14" not in dated["Version 3.9.2 released"] and "Memory use is lower." in dated["Version 3.9.2 released"]
+    slugs = bodies("shape-slug-ids.html")
+    assert not any("Accept" in body or "Share" in body for body in slugs.values())
+    sections = bodies("shape-slug-sections.html")
+    assert not any("helpful" in body for body in sections.values())
+
+
+def test_a_summary_table_of_the_changes_below_is_no_entry() -> None:
+    """A table whose rows link to (or name) the headings under it lists changes; it is not one per row."""
+    html = b"""<main><h1>Notes</h1><h2>November 20, 2026</h2>
+    <table><tr><th>Change</th><th>Type</th></tr><tr><td>Guest access for projects</td><td>New feature</td></tr>
+    <tr><td>Dark theme for the editor</td><td>Improvement</td></tr></table>
+    <h3>Guest access for projects</h3><p>Owners can invite guests from outside the organisation.</p>
+    <h3>Dark theme for the editor</h3><p>The editor has a dark theme.</p></main>"""
+    result = parse_release_notes(html, URL, today=dt.date(2026, 12, 2))
+    assert [e.title for e in result.entries] == ["Guest access for projects", "Dark theme for the editor"]
 
 
 def test_new_vendor_pages_through_check_and_changes(tmp_path, web, monkeypatch) -> None:

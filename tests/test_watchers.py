@@ -483,6 +483,20 @@ def test_broken_page_is_refetched_in_full(store: Store, web) -> None:
     assert web.hits("/notes")[-1].headers.get("if-none-match") is None
 
 
+def test_a_broken_source_never_shows_its_fetches_as_successes(store: Store, web) -> None:
+    """Fetched but unparsable: `sources` says when it last parsed (never, here), not when it was last fetched."""
+    source = notes(web.page("/notes", "<html><body><main><h1>Sign in</h1><p>Use SSO.</p></main></body></html>"))
+    assert check(store, source).sources[0].status == "broken"
+    row = next(r for r in store.sources() if r["name"] == source.name)
+    assert row["status"] == "broken" and row["last_success_at"] is None and row["last_checked_at"]
+    web.page("/notes", CURRENT)
+    assert check(store, source).sources[0].status == "ok"
+    parsed_at = next(r for r in store.sources() if r["name"] == source.name)["last_success_at"]
+    web.page("/notes", "<html><body><main><h1>Sign in</h1><p>Use SSO.</p></main></body></html>")
+    assert check(store, source).sources[0].status == "broken"
+    assert next(r for r in store.sources() if r["name"] == source.name)["last_success_at"] == parsed_at
+
+
 def test_default_pack_is_todays_openai_sources() -> None:
     from driftwatch.config import default_sources
 

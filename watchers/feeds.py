@@ -39,11 +39,49 @@ class _Note:
 
 
 def _date(item: dict) -> str | None:
+    """The day the publisher printed, in the publisher's own zone.
+
+    feedparser's ``*_parsed`` values are in UTC, which moves an item posted at 22:15 -0800
+    to the next day: the raw stamp is read first, and its own offset kept.
+    """
+    for key in ("published", "updated", "created"):
+        raw = item.get(key)
+        if isinstance(raw, str) and raw.strip():
+            local = _local_day(raw.strip())
+            if local is not None:
+                return local.isoformat()
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = item.get(key)
         if isinstance(value, time.struct_time):
             return dt.date(value.tm_year, value.tm_mon, value.tm_mday).isoformat()
     return None
+
+
+def _local_day(raw: str) -> dt.date | None:
+    """The calendar day of an RFC 822 (RSS) or RFC 3339 (Atom) stamp, before any conversion to UTC."""
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(raw).date()
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        return dt.datetime.fromisoformat(raw.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+MAX_CATEGORIES = 8
+
+
+def _categories(item: dict) -> list[str]:
+    """The item's categories (RSS ``<category>``, Atom ``<category term>``): its labels."""
+    found: list[str] = []
+    for tag in item.get("tags") or []:
+        term = squash(str((tag.get("label") or tag.get("term") or "") if isinstance(tag, dict) else ""))
+        if term and len(term) <= 40 and term not in found:
+            found.append(term)
+    return found[:MAX_CATEGORIES]
 
 
 def _item_html(item: dict) -> str:
@@ -220,6 +258,7 @@ def parse_feed(body: bytes, feed_url: str, *, split_items: bool = False) -> Pars
             body=body_text,
             link=link,
             guid=str(guid) if guid else None,
+            labels=_categories(item),
         )
         if split_items:
             intro, notes = _split(item_html, body_text)

@@ -340,6 +340,10 @@ def _blocks(root: Element, members: frozenset, holders: frozenset) -> Iterator[t
                 yield from _blocks(child, members, holders)
             elif tag in _HEADINGS:
                 yield "heading", child
+            elif tag == "dl" and _dated_terms(child):
+                for part in child:  # "<dt>19 November 2026 — 4.8.0</dt><dd>...</dd>": each term opens an entry
+                    if is_tag(part) and part.tag in ("dt", "dd") and text_content(part).strip():
+                        yield "content", part
             elif tag in CONTENT_TAGS:
                 yield "content", child
             elif (tag == "div" or tag == "span") and _EXPAND_TITLE.search(child.get("class") or ""):
@@ -467,10 +471,12 @@ def _walk(
 
     def close() -> None:
         nonlocal current
-        if current is not None and current.date is not None and (current.title or current.parts) \
-                and not _table_only(current):
-            pieces = _split_section(current) if current.blocks else None
-            items.extend(pieces or [current])
+        if current is not None and current.date is not None and (current.title or current.parts):
+            if _table_only(current):
+                items.extend(_table_rows(current))  # a table of changes: one entry per row, if it is one
+            else:
+                pieces = _split_section(current) if current.blocks else None
+                items.extend(pieces or [current])
         current = None
 
     def start(title: str | None, anchor: str | None, level: int, labels: list[str] | None = None) -> _Item:
@@ -587,6 +593,27 @@ def _walk(
                 text = stamp.isoformat()  # "<relative-time datetime=...>14 Feb 17:22</relative-time>"
         if len(text) <= 40 and not in_containers and _date_of_title(current, text, el, ctx, 8):
             continue
+        if not in_containers and (dated := _dated_title_line(el, text)) is not None:
+            close()  # "<p><b>2026-11-21</b> — Version 3.9.2 released</p>", "<dt>19 November 2026 — 4.8.0</dt>"
+            title, day = dated
+            ctx.set_day(day, _anchor(el))
+            ctx.level = 99
+            categories.clear()
+            if title[-1:] in ".!?":  # "<b>October 20, 2026</b> We shipped a fix.": an untitled note of that day
+                current = start(None, _anchor(el), 7)
+                current.parts.append(title)
+            else:
+                current = start(title, _anchor(el), 7)
+                current.from_bold = True
+            continue
+        if not in_containers and current is not None and current.title and not current.own_date \
+                and not current.parts and (labelled := _labelled_date_block(el)) is not None:
+            day, rest = labelled  # "<li><strong>Release date:</strong> 2026-11-20</li>" under the title
+            current.date, current.precision, current.own_date = day, "day", True
+            ctx.dates_found += 1
+            if rest:
+                current.parts.append("\n".join(rest))
+            continue
         if len(text) <= 60 and _heading_date(text, el, ctx):
             close()
             continue
@@ -649,6 +676,108 @@ def _lead_in(block: Element) -> Element | None:
         return None  # "Note:" adds to the change above it
     after = (first.tail or "").strip() or any(is_tag(c) and spaced_text(c) for c in list(block)[1:])
     return first if after else None
+
+
+_HEADER_CELLS = frozenset(("th",))
+MIN_ROW_WORDS = 4  # a row whose cells hold fewer words is a summary's tick or a price, not a change
+
+
+def _table_rows(section: _Item) -> list[_Item]:
+    """An untitled date's table of changes ("Feature | Description"): one entry per row.
+
+    The first cell titles its row (or dates it, when it is a date), the other cells are
+    its body; the header row names the columns and is no entry. A table of short cells
+    (a summary, a price list) gives nothing, as before.
+    """
+    found: list[_Item] = []
+    for table in section.blocks or ():
+        if _summary_table(table):
+            continue
+        rows = [r for r in table.iter("tr") if not any(a.tag == "table" and a is not table for a in r.iterancestors())]
+        for row in rows:
+            cells = [c for c in row if is_tag(c) and c.tag in ("td", "th")]
+            if len(cells) < 2 or all(c.tag in _HEADER_CELLS for c in cells) or row.getparent().tag == "thead":
+                continue
+            texts = [element_lines(c, as_block=True) for c in cells]
+            if not texts[0] or sum(len(" ".join(t).split()) for t in texts) < MIN_ROW_WORDS:
+                continue
+            first = " ".join(texts[0])
+            date: Date | None = section.date
+            if (day := parse_full_date(first)) is not None and len(first) <= MAX_DATE_LINE:
+                date, texts = day, texts[1:]
+                first = " ".join(texts[0]) if texts else ""
+            body = [line for cell in texts[1:] for line in cell]
+            title = first if first and len(first) <= MAX_TITLE and body else None
+            lines = body if title else [line for cell in texts for line in cell]
+            if not lines and not title:
+                continue
+            found.append(_Item(title, date, row.get("id") or section.anchor, section.level, ["\n".join(lines)],
+                               precision="day" if date is not section.date else section.precision,
+                               labels=list(section.labels)))
+    return found
+
+
+def _summary_table(table: Element) -> bool:
+    """A table listing the changes described below it: its rows link to them, or name the page's headings."""
+    if any((a.get("href") or "").strip().startswith("#") for a in table.iter("a")):
+        return True
+    page = table.getroottree().getroot()
+    headings = {spaced_text(h) for h in page.iter(*HEADINGS)}
+    firsts = [spaced_text(cell) for row in table.iter("tr") for cell in row[:1] if is_tag(cell) and cell.tag == "td"]
+    return bool(firsts) and sum(1 for f in firsts if f in headings) * 2 >= len(firsts)
+
+
+def _dated_title_line(el: Element, text: str) -> tuple[str, Date] | None:
+    """A line opening with a date and going on with a title: a heading in all but tag.
+
+    A definition term ("19 November 2026 — 4.8.0"), or a paragraph led by a bold date
+    ("<b>2026-11-21</b> — Version 3.9.2 released"). A date inside a sentence is no such line.
+    """
+    if el.tag == "dt":
+        if len(text) > MAX_TITLE or text[-1:] in ".!?":
+            return None
+    elif el.tag in ("p", "div"):
+        lead = _lead_in(el)
+        if lead is None or (day := parse_full_date(spaced_text(lead))) is None:
+            return None
+        rest = text[len(spaced_text(lead)):].lstrip(_LEAD_IN_TRIM + " ").rstrip()
+        if rest and rest[-1:] in ".!?" or len(text) > MAX_TITLE:
+            return (rest, day) if rest else None  # a dated sentence, not a title
+    else:
+        return None
+    split = split_title_date(text)
+    if split is None or not isinstance(split[1], dt.date) or not split[0].strip(_LEAD_IN_TRIM):
+        return None
+    return split[0].strip(_LEAD_IN_TRIM), split[1]
+
+
+def _dated_terms(dl: Element) -> bool:
+    """A definition list whose terms carry dates: a changelog, one term per release."""
+    terms = [spaced_text(t) for t in dl if is_tag(t) and t.tag == "dt"]
+    return bool(terms) and sum(1 for t in terms if _is_date_text(t) or _dated_title_line_text(t)) * 2 > len(terms)
+
+
+def _dated_title_line_text(text: str) -> bool:
+    split = split_title_date(text) if len(text) <= MAX_TITLE else None
+    return split is not None and isinstance(split[1], dt.date)
+
+
+def _labelled_date_block(el: Element) -> tuple[dt.date, list[str]] | None:
+    """A "Release date: 2026-11-20" line (alone, or one item of a metadata list) right below a title."""
+    if el.tag in ("p", "div"):
+        text = spaced_text(el)
+        day = parse_labelled_date(text) if len(text) <= MAX_DATE_LINE else None
+        return (day, []) if day else None
+    if el.tag not in ("ul", "ol"):
+        return None
+    items = [li for li in el if is_tag(li) and li.tag == "li"]
+    for li in items[:4]:
+        text = spaced_text(li)
+        day = parse_labelled_date(text) if len(text) <= MAX_DATE_LINE else None
+        if day:
+            rest = [line for other in items if other is not li for line in element_lines(other, as_block=True)]
+            return day, rest
+    return None
 
 
 def _sentence_like(line: str) -> bool:
@@ -891,7 +1020,7 @@ def _container_date(member: Element, ctx: _Context, skip: set[Element]) -> tuple
     for el in member.iter():
         if not is_tag(el) or el.tag in DROP_TAGS or el in skip:
             continue
-        if not (el.tag in _HEADINGS or len(el) == 0 or el.tag in ("p", "div", "span", "strong", "b", "dt", "td")):
+        if not (el.tag in _HEADINGS or len(el) == 0 or el.tag in ("p", "div", "span", "strong", "b", "dt", "td", "li")):
             continue
         text = spaced_text(el)
         if not text or len(text) > MAX_DATE_LINE or not _standalone(el, text, member):

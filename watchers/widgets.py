@@ -42,7 +42,10 @@ WIDGET_TEXT = re.compile(
 )
 LINE_WIDGETS = frozenset(("copy", "copied", "copied!", "copy code", "copy link", "copy to clipboard", "copy page",
                           "learn more", "learn more \u2192", "read more", "read more \u2192",
-                          "on this page", "table of contents", "in this article", "contents"))
+                          "on this page", "table of contents", "in this article", "contents",
+                          "read the docs", "read the docs \u2192", "read the documentation", "view the docs",
+                          "view documentation", "see the docs", "documentation", "documentation \u2192",
+                          "read more.", "learn more.", "view in browser", "unsubscribe"))
 _WIDGET_HINTS = ("helpful", "useful", "feedback", "share this", "rate this", "did this")
 MAX_WIDGET_TEXT = 120
 MAX_WIDGET_EXTRA = 24  # a widget's container holds little besides the widget's own words ("Yes No")
@@ -83,7 +86,39 @@ def is_chrome(el: Element) -> bool:
     if tag in _HEADING_TAGS:
         return False  # a heading's class speaks of its styling ("anchorWithStickyNavbar"), not of furniture
     marker = _marker(el)
-    return bool(marker.strip()) and bool(CHROME_MARKERS.search(marker))
+    if not marker.strip() or not CHROME_MARKERS.search(marker):
+        return False
+    classes = (el.get("class") or "").replace("_", "-")
+    if classes.strip() and CHROME_MARKERS.search(classes):
+        return True
+    return not _content_id(el)
+
+
+_SLUG_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def _content_id(el: Element) -> bool:
+    """An id that names the entry it holds, not the furniture it reads like.
+
+    Changelogs give each entry the slug of its title ("delta-sharing-for-recipients",
+    "comments-on-dashboards"), and the slug of a title may hold any chrome word. Such an
+    id is its own heading's slug, or the id of one of a run of siblings of the same
+    tag and class (the entries of a list); a cookie banner is neither.
+    """
+    words = [w for w in _SLUG_SPLIT.split((el.get("id") or "").lower()) if w]
+    if len(words) < 2:
+        return False
+    for heading in el.iter(*_HEADING_TAGS):
+        heading_words = set(_SLUG_SPLIT.split(spaced_text(heading).lower()))
+        if sum(1 for w in words if w in heading_words) * 3 >= len(words) * 2:
+            return True
+        break
+    parent = el.getparent()
+    if parent is None:
+        return False
+    kin = sum(1 for s in parent if s is not el and s.tag == el.tag and s.get("class") == el.get("class")
+              and s.get("id") and not CHROME_MARKERS.search(_marker(s)))
+    return kin >= 2
 
 
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
@@ -362,11 +397,16 @@ def _is_day(text: str) -> bool:
     return bool(parse_full_date(text) or parse_month_day(text) or parse_month_year(text))
 
 
-_LINE_HINTS = _WIDGET_HINTS + ("cop", "read", "learn", "contents", "on this page", "in this article", "last ", "://")
+_LINE_HINTS = _WIDGET_HINTS + ("cop", "read", "learn", "contents", "on this page", "in this article", "last ", "://",
+                               "receiv", "subscri", "documentation", "docs", "browser", "preferences")
 # The link references closing a Keep a Changelog file: "[Unreleased]: https://.../compare/v4.2.0...HEAD".
 _LINK_REFERENCE = re.compile(r"^\[?(?:unreleased|v?\d+(?:\.\d+)+[\w.+-]*)\]?:\s+https?://\S+$", re.I)
 # A page foot's "Last updated 14 days ago" / "Last modified: 2026-11-18": when the page was edited.
 _LAST_EDITED = re.compile(r"^last\s+(?:updated|modified|edited|reviewed|revised)\b.{0,40}$", re.I)
+# A mailed digest's foot: "You are receiving this because you subscribed ...", "Manage your subscription".
+_MAIL_FOOTER = re.compile(
+    r"^(?:you(?: are|'re|\u2019re) receiving this\b|you received this (?:email|message)\b"
+    r"|(?:manage|update) your (?:subscription|email preferences|preferences)\b|to unsubscribe\b)", re.I)
 
 
 def clean_lines(lines: Iterable[str]) -> list[str]:
@@ -388,7 +428,8 @@ def clean_lines(lines: Iterable[str]) -> list[str]:
             continue
         if stripped[0] == "1" and consecutive_numbers(stripped) and len(stripped.split()) >= 3:
             continue
-        if _LINK_REFERENCE.match(stripped) or _LAST_EDITED.match(stripped):
+        if _LINK_REFERENCE.match(stripped) or _LAST_EDITED.match(stripped) or \
+                (len(stripped) <= 300 and _MAIL_FOOTER.match(stripped)):
             continue
         kept.append(line)
     return _drop_number_columns(kept)
