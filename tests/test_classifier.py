@@ -67,6 +67,10 @@ ON_CASES = [
      "applies automatically."),
     ("New link defaults", "New share links will default to anyone with the link instead of members only."),
     ("Folder link defaults", "Links to folders now default to 'people with the link' rather than 'your team'."),
+    ("Web access for the coding agent", "The coding agent can fetch pages from the internet while it works. "
+     "New installs start with web access enabled."),
+    ("Longer transcript history", "Meeting transcript retention increases from 30 days to 365 days for every "
+     "workspace."),
 ]
 NOT_HIGH_CASES = [
     ("Drive connector for workspaces", "The Drive connector can read all files a member can open. "
@@ -186,6 +190,37 @@ def test_agents_that_change_records_are_write_actions() -> None:
                  "The assistant assigns tasks and updates fields in your projects."):
         assert "write_action" in _signals("Agent update", body).cues, body
     assert "write_action" not in _signals("Reading mode", "Pages now load faster in reading mode.").cues
+
+
+def test_more_ways_of_saying_an_assistant_changes_things() -> None:
+    for body in ("The tracker app opens pull requests for the fixes it suggests.",
+                 "The assistant can change the status of an issue and add comments to it.",
+                 "It can post updates to a channel when a build fails.",
+                 "The sheets helper writes changes to cells you select."):
+        assert "write_action" in _signals("Assistant update", body).cues, body
+
+
+def test_fixes_for_holes_are_security_fixes_and_a_memory_leak_is_no_memory() -> None:
+    hole = _signals("Bug fixes", "Fixed an issue where a shared link could expose the names of private files.")
+    assert "security_fix" in hole.cues
+    assert "security_fix" not in _signals("Bug fixes", "Fixed an issue where the sidebar could flicker.").cues
+    leak = _signals("Desktop 4.2", "Fixed a memory leak when many tabs are open; lower memory usage overall.")
+    assert "data_handling" not in leak.cues and "data_handling" not in leak.strong
+    assert "data_handling" in _signals("Memory for projects", "Memory now works inside projects.").cues
+
+
+def test_saying_settings_stay_as_before_reads_as_no_change() -> None:
+    same = _signals("Connector picker redesign", "The picker has a new look. Permissions are unchanged and "
+                    "existing connections work as before.")
+    assert same.no_change and same.nothing_changes
+    assert classify("Connector picker redesign", "The picker has a new look. Permissions are unchanged and "
+                    "existing connections work as before.").severity == "info"
+
+
+def test_assistants_that_read_messages_and_files_touch_data() -> None:
+    for body in ("Answers can now reference files and messages from the channels you are in.",
+                 "The assistant takes notes of what was said in each call."):
+        assert "data_handling" in _signals("Assistant update", body).cues, body
 
 
 def test_cues_in_the_title_get_their_own_signal_tokens() -> None:

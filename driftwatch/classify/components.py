@@ -43,9 +43,23 @@ OPT_OUT_PATTERNS = [
                r"(?:days|weeks|months|years)\b"),
     re.compile(r"\bdefaults?\s+to\s+[\"'\u201c\u2018]?(?:anyone|public|everyone|all\s+(?:users|members|people)|"
                r"people\s+with\s+the\s+link)\b"),
+    # "new installs start with web access enabled", "workspaces start with it turned on"
+    re.compile(r"\bstart(?:s|ing)?\s+(?:out\s+)?with\s+(?:[\w'-]+\s+){0,5}?(?:enabled|turned\s+on|switched\s+on)\b"),
+    # a longer default retention: "increases from 7 days to 30 days", "extended from 30 days to indefinite"
+    re.compile(r"\b(?:retention|retained|kept|stored|history|logs?|transcripts?)\b[^.]{0,80}?\b(?:increas|extend|rais)"
+               r"(?:e|es|ed|ing)\s+from\s+\d+\s+(?:days?|weeks?|months?)\s+to\b"),
 ]
 # Words each pattern above cannot match without one of (checked before the pattern runs).
-OPT_OUT_NEEDS = (("off",), ("if",), ("can", "may"), ("off",), ("want",), ("from",), ("default",))
+OPT_OUT_NEEDS = (("off",), ("if",), ("can", "may"), ("off",), ("want",), ("from",), ("default",), ("start",),
+                 ("from",))
+# "Fixed an issue where shared links could expose ...": a fix for a hole, whatever the vendor calls it.
+SECURITY_FIX_PATTERN = re.compile(
+    r"\bfix(?:ed|es)?\s+(?:an?\s+|the\s+)?(?:issue|bug|problem)\s+(?:where|that|in\s+which|causing)\b[^.]{0,140}?"
+    r"\b(?:could|might|would|allowed|let)\s+(?:\w+\s+){0,3}?(?:read|access|see|view|include|expose|leak|bypass|"
+    r"run|execute|reveal|obtain|escalate|exfiltrate)\b")
+# "memory leak", "memory usage": the computer's memory, not what an assistant remembers.
+NOT_MEMORY = frozenset({"leak", "leaks", "usage", "use", "footprint", "consumption", "limit", "limits", "pressure",
+                        "store", "stores", "allocation", "errors", "error", "overhead", "spike", "spikes"})
 # Agents and apps that change things: "can update Salesforce records", "fills out forms".
 WRITE_PATTERN = re.compile(
     r"\b(?:create|creates|update|updates|edit|edits|delete|deletes|modify|modifies|send|sends|post|posts|submit|"
@@ -253,6 +267,8 @@ class SignalMatcher:
         found = WRITE_PATTERN.search(lowered_text)
         if found:
             cues.setdefault("write_action", []).append(raw[found.start() : found.end()])
+        if "fix" in lowered_text and (found := SECURITY_FIX_PATTERN.search(lowered_text)):
+            cues.setdefault("security_fix", []).append(raw[found.start() : found.end()][:60])
         buckets = {"connector": signals.connectors, "product": signals.products, "noise": signals.noise,
                    "nochange": signals.no_change,
                    "control": signals.control, "developer": signals.developer, "admin": signals.admin_facing,
@@ -264,6 +280,9 @@ class SignalMatcher:
         dispatch = self.dispatch
         for match_id, start, end in self.matcher(doc):
             kind, name = dispatch[match_id]
+            if name == "data_handling" and end < len(doc) and doc[end].lower_ in NOT_MEMORY \
+                    and doc[end - 1].lower_ in ("memory", "memories"):
+                continue  # "a memory leak": the machine's memory
             if kind == "span":
                 spans[name].append((start, end))
                 continue

@@ -49,6 +49,10 @@ CUES: dict[str, tuple[str, ...]] = {
         "merge pull requests", "create tickets", "update records", "create issues", "push files",
         "create branches", "draft emails", "apply edits", "edit open files", "read/write", "read-write",
         "write capabilities", "write tools", "projects_write", "create, update, and", "take action in",
+        "post updates", "posts updates", "add comments", "adds comments", "opens pull requests",
+        "change the status", "changes the status", "change the assignee", "changes the assignee",
+        "create calendar invites", "send calendar invites", "write changes", "writes changes", "reply to",
+        "replies to",
     ),
     "oauth_scope": (
         "oauth", "oauth scopes", "oauth scope", "scopes", "consent screen", "admin consent",
@@ -58,11 +62,13 @@ CUES: dict[str, tuple[str, ...]] = {
         "access to all files", "full access", "re-consent", "reauthorize", "re-authorize",
         "grant access", "application scopes", "delegated scopes", "delegated permissions",
         "application permissions", "app-only", "scope requests", "token's oauth scopes", "consent",
+        "request access to", "requests access to", "new read permission", "new read permissions",
+        "additional scopes", "new scope", "new scopes", "broader access", "expanded permissions",
     ),
     "new_product": (
         "introducing", "new product", "new app", "new surface", "launching", "research preview",
-        "technical preview", "public beta", "new desktop app", "desktop app", "add-in", "add-ins",
-        "store", "coming to", "brings", "available globally", "new plan", "new way",
+        "technical preview", "public beta", "new desktop app", "add-in", "add-ins",
+        "coming to", "brings", "new plan", "new way",
         "public preview", "private preview", "early access", "new agent", "new client",
         "new experience", "new hosting", "introduces", "launches", "generally available",
         "general availability", "new tool",
@@ -91,17 +97,19 @@ CUES: dict[str, tuple[str, ...]] = {
         "cookies", "passwords", "browser history", "inference_geo",
         "masks", "masking", "redact", "redacts", "redaction", "external models", "third-party models",
         "send data", "sends data",
+        "files and messages", "take notes", "takes notes", "meeting notes", "what was said", "draw on",
+        "draws on", "grounded in", "grounding", "reference files", "references files",
     ),
     "identity_access": (
         "sso", "saml", "scim", "rbac", "role-based access", "custom roles", "roles", "user groups",
-        "groups", "ip allowlist", "ip allowlisting", "ip allow list", "allowlist", "domain verification",
-        "domain capture", "verified domain", "seats", "seat", "identity provider", "idp", "okta",
+        "groups", "ip allowlist", "ip allowlisting", "ip allow list", "domain verification",
+        "domain capture", "verified domain", "identity provider", "idp", "okta",
         "entra id", "azure ad", "mfa", "multi-factor", "two-factor", "2fa", "passkeys",
         "permissions", "access controls", "user provisioning", "provisioning",
         "deprovisioning", "service accounts", "api keys", "admin keys", "least privilege",
         "access policy", "group manager", "delegate",
-        "delegated", "admin apis", "admin api", "sign in with", "access tokens", "credentials",
-        "identity federation", "oidc", "access restrictions", "bypass actor", "role",
+        "delegated", "admin apis", "admin api", "sign in with", "access tokens",
+        "identity federation", "oidc", "access restrictions", "bypass actor",
         "security manager role", "editors", "licenses", "logged in", "logged out", "sign-in",
     ),
     "connector": (
@@ -142,6 +150,8 @@ CUES: dict[str, tuple[str, ...]] = {
         "patched", "cve", "hardening", "hardened", "exfiltration", "prompt injection",
         "security issue", "security update", "token leakage", "fixed an issue that could allow",
         "mitigation", "mitigated", "sandbox escape", "privilege escalation",
+        "workspace trust", "security vulnerability", "could expose", "could allow",
+        "no longer runs automatically", "unauthorized access",
     ),
 }
 
@@ -218,6 +228,8 @@ NO_CHANGE = (
     "holding off", "not launching", "no new permissions", "does not affect", "existing restrictions",
     "model and model weights are unchanged", "no security impact", "never used to train",
     "not used to train", "will not be used to train", "no impact on admin policies",
+    "as before", "work as before", "works as before", "permissions are unchanged", "settings are unchanged",
+    "controls are unchanged", "existing settings are respected", "no change to existing",
 )
 # The strictest of those: the entry says it is only a rename or leaves every control as it was.
 # A rule on their own (not relevant unless the model is very sure), as the labelling rules'
@@ -230,7 +242,8 @@ NOTHING_CHANGES = (
     "no changes to admin controls", "no change to admin controls", "no impact on admin policies",
     "no workspace settings have changed", "no settings have changed", "no security impact",
     "no change to the data collected", "no change to permissions", "no changes to permissions",
-    "labeling change only", "labelling change only",
+    "labeling change only", "labelling change only", "permissions are unchanged", "settings are unchanged",
+    "controls are unchanged", "works as before", "work as before",
 )
 # Wording that makes a change read as a new control for admins (low), not a new capability.
 CONTROL = (
