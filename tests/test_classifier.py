@@ -71,6 +71,12 @@ ON_CASES = [
      "New installs start with web access enabled."),
     ("Longer transcript history", "Meeting transcript retention increases from 30 days to 365 days for every "
      "workspace."),
+    ("External sharing policy", "From 1 March the external sharing policy is set to Enabled for every "
+     "organization that has not changed it."),
+    ("Export action for the assistant", "The assistant can now export reports to shared folders for all tenants. "
+     "If you don't want it, remove the action in the assistant settings."),
+    ("Auto-apply for the coding assistant", "New installs now start in auto-apply mode, so the coding assistant "
+     "writes changes to files without asking first."),
 ]
 NOT_HIGH_CASES = [
     ("Drive connector for workspaces", "The Drive connector can read all files a member can open. "
@@ -89,6 +95,8 @@ NOT_HIGH_CASES = [
      "unless an admin allows them."),
     ("Unlisted integrations blocked", "Members can no longer connect integrations an admin has not approved. "
      "This restriction is enabled automatically for every workspace."),
+    ("Sharing policy control", "Admins can set the external sharing policy to Enabled for selected groups."),
+    ("Guest uploads", "File uploads from guests are now turned off by default in new channels."),
 ]
 
 
@@ -203,16 +211,37 @@ def test_more_ways_of_saying_an_assistant_changes_things() -> None:
 def test_fixes_for_holes_are_security_fixes_and_a_memory_leak_is_no_memory() -> None:
     hole = _signals("Bug fixes", "Fixed an issue where a shared link could expose the names of private files.")
     assert "security_fix" in hole.cues
+    revoked = _signals("Fixes", "We fixed an issue where revoked share links kept working for up to an hour.")
+    assert "security_fix" in revoked.cues
     assert "security_fix" not in _signals("Bug fixes", "Fixed an issue where the sidebar could flicker.").cues
     leak = _signals("Desktop 4.2", "Fixed a memory leak when many tabs are open; lower memory usage overall.")
     assert "data_handling" not in leak.cues and "data_handling" not in leak.strong
     assert "data_handling" in _signals("Memory for projects", "Memory now works inside projects.").cues
 
 
+def test_protective_defaults_are_controls_and_setting_up_access_is_no_write() -> None:
+    restricted = classify("OAuth integrations", "Creating new OAuth integrations is now restricted by default; "
+                          "admins can request an exception.")
+    assert restricted.severity == "low", restricted.reasons
+    tokens = _signals("Personal tokens", "Users can now create personal tokens limited to read scopes.")
+    assert "write_action" not in tokens.cues
+    assert "write_action" in _signals("Docs", "The assistant can now create documents in your drive.").cues
+
+
+def test_the_word_agent_in_a_log_or_network_notice_is_no_autonomy() -> None:
+    audit = _signals("Agent events", "The audit log now records who created, edited or deleted an agent.")
+    assert "agent_autonomy" not in audit.cues and "audit_logging" in audit.cues
+    network = _signals("New IP ranges", "Update allowlists for the on-premises sync agent to the new IP ranges.")
+    assert "agent_autonomy" not in network.cues
+    assert "agent_autonomy" in _signals("Scheduled agents", "Agents can now run on a schedule.").cues
+
+
 def test_saying_settings_stay_as_before_reads_as_no_change() -> None:
     same = _signals("Connector picker redesign", "The picker has a new look. Permissions are unchanged and "
                     "existing connections work as before.")
     assert same.no_change and same.nothing_changes
+    assert _signals("Sign-in page logo", "The sign-in page can show your logo. Authentication policies are not "
+                    "affected.").no_change
     assert classify("Connector picker redesign", "The picker has a new look. Permissions are unchanged and "
                     "existing connections work as before.").severity == "info"
 

@@ -45,18 +45,37 @@ OPT_OUT_PATTERNS = [
                r"people\s+with\s+the\s+link)\b"),
     # "new installs start with web access enabled", "workspaces start with it turned on"
     re.compile(r"\bstart(?:s|ing)?\s+(?:out\s+)?with\s+(?:[\w'-]+\s+){0,5}?(?:enabled|turned\s+on|switched\s+on)\b"),
+    # "if you don't want it, remove the action", "if your admins do not want this, set it to Off"
+    re.compile(r"\bif\s+(?:you|your\s+[\w-]+|admins?|an\s+admin|owners?)\s+(?:don't|do\s+not|doesn't|does\s+not|"
+               r"don\u2019t)\s+want\b"),
+    # "new installations now start in accept-edits mode"
+    re.compile(r"\bstart(?:s)?\s+in\s+(?:[\w'-]+\s+){0,3}?mode\b"),
     # a longer default retention: "increases from 7 days to 30 days", "extended from 30 days to indefinite"
     re.compile(r"\b(?:retention|retained|kept|stored|history|logs?|transcripts?)\b[^.]{0,80}?\b(?:increas|extend|rais)"
                r"(?:e|es|ed|ing)\s+from\s+\d+\s+(?:days?|weeks?|months?)\s+to\b"),
 ]
 # Words each pattern above cannot match without one of (checked before the pattern runs).
 OPT_OUT_NEEDS = (("off",), ("if",), ("can", "may"), ("off",), ("want",), ("from",), ("default",), ("start",),
-                 ("from",))
+                 ("want",), ("start",), ("from",))
+# A setting a vendor sets for you: "is set to Enabled for every organization that has not changed it",
+# "sandboxes get network access set to On", "links will be set to Anyone with the link". Not when
+# someone "can" or "must" set it: that is a control.
+SET_TO_ON = re.compile(r"\bset\s+to\s+[\"'\u201c\u2018]?(?:on|enabled|allowed|allow|anyone|public|everyone)\b")
+_SETTER = re.compile(r"\b(?:can|may|must|should|need\s+to|needs\s+to|able\s+to|to|you|admins?|owners?)\s+"
+                     r"(?:[\w'-]+\s+){0,3}$")
 # "Fixed an issue where shared links could expose ...": a fix for a hole, whatever the vendor calls it.
 SECURITY_FIX_PATTERN = re.compile(
     r"\bfix(?:ed|es)?\s+(?:an?\s+|the\s+)?(?:issue|bug|problem)\s+(?:where|that|in\s+which|causing)\b[^.]{0,140}?"
     r"\b(?:could|might|would|allowed|let)\s+(?:\w+\s+){0,3}?(?:read|access|see|view|include|expose|leak|bypass|"
-    r"run|execute|reveal|obtain|escalate|exfiltrate)\b")
+    r"run|execute|reveal|obtain|escalate|exfiltrate)\b"
+    r"|\bfix(?:ed|es)?\s+(?:an?\s+|the\s+)?(?:issue|bug|problem)\s+(?:where|that|in\s+which)\b[^.]{0,100}?"
+    r"\b(?:revoked|expired|deleted|removed|disabled)\b[^.]{0,60}?\b(?:kept|still|continued\s+to)\b")
+# "Users can now create personal tokens / custom roles": setting up access, not an action taken on data.
+NOT_WRITTEN = frozenset({"role", "roles", "token", "tokens", "key", "keys", "group", "groups", "policy", "policies",
+                         "rule", "rules", "permission", "permissions", "custom", "personal", "api", "access",
+                         "admin", "admins", "user", "users", "account", "accounts", "service", "scoped"})
+# The bare word "agent" where a log or a network notice mentions one: no agent gained any autonomy.
+BARE_AGENT = frozenset({"agent", "agents"})
 # "memory leak", "memory usage": the computer's memory, not what an assistant remembers.
 NOT_MEMORY = frozenset({"leak", "leaks", "usage", "use", "footprint", "consumption", "limit", "limits", "pressure",
                         "store", "stores", "allocation", "errors", "error", "overhead", "spike", "spikes"})
@@ -168,6 +187,10 @@ class Signals:
         admin or security cue, "nothing changes" with no on-by-default wording.
         """
         out = [f"dw_cue_{c}" for c in self.cues] + [f"dw_strong_{c}" for c in self.strong]
+        # An agent in a developer's changelog is something they build ("Managed Agents webhooks");
+        # in an admin's notes it acts for the company's people: one token per audience.
+        if "agent_autonomy" in self.cues:
+            out.append("dw_agent_dev" if self.developer and not self.admin_facing else "dw_agent_people")
         # A cue in the title says what the entry is about; one deep in the body may be an aside.
         out += [f"dw_title_{c}" for c in self.title_cues]
         out += [f"dw_t_{w}" for w in self.title_words]
@@ -257,6 +280,13 @@ class SignalMatcher:
                 span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
                 if span is not None:
                     spans["on"].append((span.start, span.end))
+        if "set to" in lowered_text:
+            for found in SET_TO_ON.finditer(lowered_text):
+                if _SETTER.search(lowered_text[max(0, found.start() - 40) : found.start()]):
+                    continue
+                span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
+                if span is not None:
+                    spans["on"].append((span.start, span.end))
         title_model = False
         for found in MODEL_NAME.finditer(lowered_text):
             name = raw[found.start() : found.end()]
@@ -283,6 +313,9 @@ class SignalMatcher:
             if name == "data_handling" and end < len(doc) and doc[end].lower_ in NOT_MEMORY \
                     and doc[end - 1].lower_ in ("memory", "memories"):
                 continue  # "a memory leak": the machine's memory
+            if name == "write_action" and doc[start].lower_ == "can" and doc[end - 1].lower_ == "create" \
+                    and any(t.lower_ in NOT_WRITTEN for t in doc[end : end + 3]):
+                continue  # "can now create custom roles": access being set up
             if kind == "span":
                 spans[name].append((start, end))
                 continue
@@ -302,6 +335,12 @@ class SignalMatcher:
         signals.strong = sorted(strong)
         signals.title_cues = sorted(title_cues)
         signals.title_words = sorted({t.lower_ for t in doc[:title_end] if t.is_alpha and not t.is_stop})
+        agent_words = cues.get("agent_autonomy")
+        if agent_words and "agent_autonomy" not in strong and all(w.lower() in BARE_AGENT for w in agent_words) \
+                and ("audit_logging" in strong or signals.network):
+            del cues["agent_autonomy"]  # "the audit log records who edited an agent"
+            title_cues.discard("agent_autonomy")
+            signals.title_cues = sorted(title_cues)
         if signals.model_names and LIFECYCLE.search(lowered_text):
             found = cues.setdefault("model_lifecycle", [])
             found.extend(n for n in signals.model_names if n not in found)

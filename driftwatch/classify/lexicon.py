@@ -64,6 +64,7 @@ CUES: dict[str, tuple[str, ...]] = {
         "application permissions", "app-only", "scope requests", "token's oauth scopes", "consent",
         "request access to", "requests access to", "new read permission", "new read permissions",
         "additional scopes", "new scope", "new scopes", "broader access", "expanded permissions",
+        "additional permission", "app-only authentication", "grant the additional",
     ),
     "new_product": (
         "introducing", "new product", "new app", "new surface", "launching", "research preview",
@@ -99,11 +100,12 @@ CUES: dict[str, tuple[str, ...]] = {
         "send data", "sends data",
         "files and messages", "take notes", "takes notes", "meeting notes", "what was said", "draw on",
         "draws on", "grounded in", "grounding", "reference files", "references files",
+        "ingest", "ingests", "reads your inbox", "read your inbox", "sensitivity label",
     ),
     "identity_access": (
-        "sso", "saml", "scim", "rbac", "role-based access", "custom roles", "roles", "user groups",
+        "sso", "saml", "scim", "role-based access", "custom roles", "roles", "user groups",
         "groups", "ip allowlist", "ip allowlisting", "ip allow list", "domain verification",
-        "domain capture", "verified domain", "identity provider", "idp", "okta",
+        "domain capture", "verified domain", "identity provider", "idp",
         "entra id", "azure ad", "mfa", "multi-factor", "two-factor", "2fa", "passkeys",
         "permissions", "access controls", "user provisioning", "provisioning",
         "deprovisioning", "service accounts", "api keys", "admin keys", "least privilege",
@@ -130,6 +132,7 @@ CUES: dict[str, tuple[str, ...]] = {
         "hosted shell", "networking in containers", "goal mode", "unattended", "background tasks",
         "thread automations", "control your computer", "see, click, and type", "tool calls",
         "long-running", "on a schedule", "agentic",
+        "without asking", "without asking first", "without confirmation",
     ),
     "audit_logging": (
         "audit log", "audit logs", "audit logging", "auditing", "compliance api", "compliance logs",
@@ -210,6 +213,7 @@ OFF_BY_DEFAULT = (
 # "push protection enabled by default") or keeps things as they were: never high.
 PROTECTIVE_DEFAULT = (
     "enforced by default", "required by default", "blocked by default", "read-only by default",
+    "restricted by default", "now turned off by default", "now off by default", "now disabled by default",
     "view-only by default", "read-only permissions by default", "remains enabled by default",
     "remain enabled by default", "continue to allow", "continues to allow", "do not override",
     "honor your existing",
@@ -230,6 +234,7 @@ NO_CHANGE = (
     "not used to train", "will not be used to train", "no impact on admin policies",
     "as before", "work as before", "works as before", "permissions are unchanged", "settings are unchanged",
     "controls are unchanged", "existing settings are respected", "no change to existing",
+    "are not affected", "is not affected", "are not changed", "is not changed", "no admin control for this feature",
 )
 # The strictest of those: the entry says it is only a rename or leaves every control as it was.
 # A rule on their own (not relevant unless the model is very sure), as the labelling rules'
@@ -303,7 +308,7 @@ STRONG_CUES: dict[str, tuple[str, ...]] = {
                       "compliance logs platform", "logs platform", "siem", "ediscovery"),
     "security_fix": ("vulnerability", "vulnerabilities", "cve", "exfiltration", "prompt injection",
                      "sandbox escape", "privilege escalation", "security fix", "security patch"),
-    "identity_access": ("sso", "saml", "scim", "rbac", "ip allowlist", "ip allowlisting",
+    "identity_access": ("sso", "saml", "scim", "ip allowlist", "ip allowlisting",
                         "domain verification", "custom roles", "role-based access", "mfa", "multi-factor"),
     "data_handling": ("data retention", "data residency", "encryption keys", "memory", "saved memories",
                       "zero data retention"),

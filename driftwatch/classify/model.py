@@ -127,6 +127,9 @@ def decide(signals: Signals, cats: dict[str, float], thresholds: dict[str, float
         score = cats.get(category, 0.0)
         cues = cue_list(signals, category)
         strong = category in RULE_CATEGORIES and category in signals.strong
+        if category == "agent_autonomy" and category in signals.strong and signals.admin_facing \
+                and not signals.developer:
+            strong = True  # an agent acting for the company's people, not one a developer builds
         taken = score >= thresholds.get(category, DEFAULT_THRESHOLD)
         if cues and score >= thresholds.get(f"{category}@cue", DEFAULT_CUE_THRESHOLD):
             taken = True  # a rule cue fired and the model does not disagree strongly
@@ -141,6 +144,8 @@ def decide(signals: Signals, cats: dict[str, float], thresholds: dict[str, float
     else:
         irrelevant_rule = None
     control = cats.get("control", 0.0) >= thresholds.get("control", DEFAULT_THRESHOLD)
+    if signals.protective and signals.polarity != "on":
+        control = True  # "SSO enforced by default", "uploads now restricted by default": a new control
     polarity = signals.polarity
     if relevant and polarity == "on" and "default_change" not in chosen:
         chosen.append("default_change")  # on by default / opt-out is a default, whatever the model says
