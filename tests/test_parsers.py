@@ -1143,6 +1143,44 @@ VENDOR_LAYOUTS = {
         ("2026-11-20", "Version 5.2 adds managed devices"),
         ("2026-11-06", "Version 5.1 adds audit streaming"),
     ],
+    "shape-release-info-aside.html": [  # the date in an <aside>; notes in repeated wrappers under badge headings
+        ("2026-11-25", "Version 88.0, first offered to the stable channel on November 25, 2026"),
+        ("2026-11-25", "Reading lists sync between devices."),
+        ("2026-11-25", "The password store can now export to an encrypted file."),
+        ("2026-11-25", "Strict tracking protection is now on by default in private windows."),
+        ("2026-11-25", "Various security fixes."),
+        ("2026-11-25", "Fixed a hang when closing many tabs at once."),
+        ("2026-11-25", "A new policy lets administrators turn off the assistant sidebar."),
+        ("2026-11-25", "Policies can now pin the default search engine."),
+    ],
+    "shape-topic-table.html": [  # Date | Topic | Description rows: the topic titles the row
+        ("2026-11-24", "Require session pinning for connected clients"),
+        ("2026-11-19", "Block report exports for guest users"),
+        ("2026-11-12", "Permission groups can expire"),
+        ("2026-11-05", "Old API versions are retired"),
+    ],
+    "shape-version-history-modal.html": [  # an app store page: the history sits in a hidden pop-up
+        ("2026-11-27", "6.2.1"),
+        ("2026-11-18", "6.2"),
+        ("2026-11-04", "6.1.3"),
+        ("2026-10-21", "6.1"),
+    ],
+    "shape-forum-topic-list.html": [  # the topic's own day only in a "First post: ..." tooltip
+        ("2026-11-26", "Harbor 7.3 released"),
+        ("2026-11-19", "SSO enforcement now covers guest accounts"),
+        ("2026-10-28", "Plugin API v1 will be removed in 8.0"),
+        ("2026-10-07", "Harbor 7.2 released"),
+    ],
+    "shape-post-footer-dates.html": [  # each post's date only in its own <footer>
+        ("2026-11-25", "Dockyard 2.8: registry mirroring and signed pulls"),
+        ("2026-11-12", "Security release 2.7.4"),
+        ("2026-10-30", "Dockyard 2.7: project quotas"),
+    ],
+    "shape-title-link-cards.html": [  # the title is a link named "entryTitle"; h3s inside are sub-headings
+        ("2026-11-25", "Audit log API"),
+        ("2026-11-20", "Automatic deletion of old responses"),
+        ("2026-11-12", "SAML sign-in for every plan"),
+    ],
     "shape-table-rows.html": [  # a date heading over a "Feature | Description" table: one entry a row
         ("2026-11-20", "Admin API keys"),
         ("2026-11-20", "Export to CSV"),
@@ -1432,7 +1470,9 @@ def test_bylines_pagers_edit_stamps_and_link_references_stay_out_of_bodies() -> 
 NEW_VENDOR_PAGES = ("vendor-aws-whats-new.html", "vendor-azure-updates.html", "vendor-okta-release-notes.html",
                     "vendor-stripe-changelog.html", "shape-slug-ids.html", "shape-slug-sections.html",
                     "shape-bold-date-lines.html", "shape-definition-list.html", "shape-release-date-label.html",
-                    "shape-release-date-label-month.html", "shape-table-rows.html")
+                    "shape-release-date-label-month.html", "shape-table-rows.html", "shape-release-info-aside.html",
+                    "shape-topic-table.html", "shape-version-history-modal.html", "shape-forum-topic-list.html",
+                    "shape-post-footer-dates.html", "shape-title-link-cards.html")
 
 
 def test_shapes_keep_bodies_apart_and_free_of_furniture() -> None:
@@ -1454,6 +1494,52 @@ def test_shapes_keep_bodies_apart_and_free_of_furniture() -> None:
     assert not any("Accept" in body or "Share" in body for body in slugs.values())
     sections = bodies("shape-slug-sections.html")
     assert not any("helpful" in body for body in sections.values())
+
+
+def test_second_shapes_keep_furniture_counts_and_bylines_out_of_bodies() -> None:
+    def entries(name: str) -> dict[str, tuple[str, list[str]]]:
+        result = parse_release_notes(fixture_bytes(name), URL, today=dt.date(2026, 12, 2))
+        return {e.title: (e.body, e.labels) for e in result.entries}
+
+    cards = entries("shape-title-link-cards.html")
+    assert cards["Audit log API"][0].splitlines() == [
+        "You can now pull your workspace's audit log through the API.", "Available events", "- Member invited",
+        "- API key revoked"]
+    assert cards["SAML sign-in for every plan"][1] == ["Improved"]
+    assert not any(word in body for body, _ in cards.values() for word in ("Comment", "Share", "feel about"))
+    posts = entries("shape-post-footer-dates.html")
+    assert all(" min" not in body and "Pereira" not in body for body, _ in posts.values())
+    topics = entries("shape-forum-topic-list.html")
+    assert "About the Announcements category" not in topics and topics["Harbor 7.3 released"] == ("", ["release"])
+    notes = entries("shape-release-info-aside.html")
+    assert notes["Policies can now pin the default search engine."] == (
+        "Policies can now pin the default search engine.", ["Enterprise"])
+
+
+def test_code_lines_table_cells_term_lists_and_date_rows_render_apart() -> None:
+    """Highlighted code keeps its lines, body tables their cells, a term list its pairs; a date row's products are labels."""
+    html = b"""<main><h1>Changelog</h1>
+    <div class="entry"><div class="entry-date"><span>Nov 25, 2026</span></div><div><h3>Outbound allowlist for workers</h3>
+    <p>Declare the hosts a worker may reach.</p><pre><code><div class="ec-line"><span>[outbound]</span></div>
+    <div class="ec-line"><span>allow = ["api.example.net"]</span></div></code></pre></div></div>
+    <div class="entry"><div class="entry-date"><span>Nov 18, 2026</span></div><div><h3>Managed rules update</h3>
+    <table><thead><tr><th>Rule</th><th>Action</th></tr></thead><tbody><tr><td>100812</td><td>Block</td></tr></tbody>
+    </table></div></div></main>"""
+    bodies = {e.title: e.body for e in parse_release_notes(html, URL, today=dt.date(2026, 12, 2)).entries}
+    assert bodies["Outbound allowlist for workers"].splitlines()[-2:] == ["[outbound]", 'allow = ["api.example.net"]']
+    assert bodies["Managed rules update"].splitlines() == ["Rule | Action", "100812 | Block"]
+    cards = b"""<main><h1>Updates</h1><div class="grid">
+    <div class="card"><h3>Field permissions</h3><p>Mark properties as sensitive.</p><dl><dt>Available in</dt>
+    <dd>Enterprise</dd><dt>Rollout date</dt><dd>November 20, 2026</dd><dt>Last updated</dt><dd>November 25, 2026</dd>
+    </dl></div>
+    <div class="card"><div class="eyebrow"><span class="date">November 18, 2026</span><span aria-hidden="true">\xc2\xb7</span>
+    <span class="product">Boards</span><span aria-hidden="true">\xc2\xb7</span><span class="product">Dev Mode</span></div>
+    <h3>Summaries of sticky notes</h3><p>Select stickies and ask for a summary.</p></div></div></main>"""
+    found = {e.title: e for e in parse_release_notes(cards, URL, today=dt.date(2026, 12, 2)).entries}
+    assert (found["Field permissions"].date, found["Field permissions"].body.splitlines()) == (
+        "2026-11-20", ["Mark properties as sensitive.", "Available in: Enterprise"])
+    sticky = found["Summaries of sticky notes"]
+    assert (sticky.labels, sticky.body) == (["Boards", "Dev Mode"], "Select stickies and ask for a summary.")
 
 
 def test_a_summary_table_of_the_changes_below_is_no_entry() -> None:

@@ -56,7 +56,7 @@ SUBSECTION_TITLES = re.compile(
 _ARTICLE_CONTENT = etree.XPath('//*[contains(concat(" ", normalize-space(@class), " "), " article-content ")]')
 _ROLE_MAIN = etree.XPath('//*[@role="main"]')
 _ID_CONTENT = etree.XPath('//*[@id="content"]')
-_TITLE_CLASS = re.compile(r"(?:^|[\s_-])title(?:$|[\s_-])", re.I)
+_TITLE_CLASS = re.compile(r"(?:^|[\s_-])[Tt]itle(?:$|[\s_-])|(?:^|[\s_-])TITLE(?:$|[\s_-])|[a-z]Title(?:$|[\s_A-Z-])")
 
 Date = dt.date | tuple[int, int]
 _BLANK = " \t\r\n\f\v\xa0\u200b"
@@ -576,6 +576,8 @@ def _walk(
                 current.blocks = []  # a category heading ("API"): its list may hold several changes
             else:
                 current = start(title or None, _anchor(el), level, labels)
+                if not title and labels:
+                    current.blocks = []  # a heading that is only a badge ("<span class=tag>New</span>")
             continue
 
         # content
@@ -814,6 +816,10 @@ def _split_section(section: _Item) -> list[_Item] | None:
     if section.title or not blocks:
         return None
     groups: list[tuple[Element, list[Element]]] = []
+    wrapped = _note_wrappers(blocks)
+    if wrapped is not None:
+        pieces = [_piece(section, group[0], group[1:]) for group in wrapped]
+        return [p for p in pieces if p is not None] or None
     if blocks[0].tag in ("ul", "ol"):
         for block in blocks:  # a code block or a note after a list belongs to its last item
             if block.tag in ("ul", "ol"):
@@ -842,6 +848,31 @@ def _split_section(section: _Item) -> list[_Item] | None:
     pieces = [_piece(section, head, extra) for head, extra in groups]
     found = [p for p in pieces if p is not None]
     return found or None
+
+
+def _note_wrappers(blocks: list[Element]) -> list[list[Element]] | None:
+    """Blocks that sit in a run of sibling wrappers of one class (``div.release-note``): one note each.
+
+    Blocks after the last wrapper (a closing link, a note) go with the last note.
+    """
+    first = blocks[0].getparent()
+    if first is None or first.tag not in ("div", "li", "section") or not first.get("class"):
+        return None
+    kind = (first.tag, first.get("class"))
+    grouped: dict[Element, list[Element]] = {}
+    last: Element | None = None
+    for block in blocks:
+        parent = block.getparent()
+        if parent is not None and (parent.tag, parent.get("class")) == kind:
+            if last is not None and parent is not last and parent in grouped:
+                return None  # a wrapper left and came back: not a run of notes
+            grouped.setdefault(parent, []).append(block)
+            last = parent
+        elif last is None:
+            return None
+        else:
+            grouped[last].append(block)
+    return list(grouped.values()) if len(grouped) >= 2 else None
 
 
 def _container_items(member: Element, ctx: _Context) -> list[_Item]:
@@ -907,13 +938,19 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
                 date, date_anchor = found, _anchor(el)
                 skip.add(el)
                 break
+        if (tip := el.get("title")) and ":" in tip and (found := _tooltip_date(tip)):
+            date = found  # a forum's "First post: Nov 26, 2026 2:05 pm" tooltip over a relative "4d"
+            skip.update(d for d in el.iter() if is_tag(d))
+            break
     if date is None:
         date, precision, date_anchor = _container_date(member, ctx, skip)
     if date is not None:
         ctx.dates_found += 1
-    labels: list[str] = []
+    labels: list[str] = _pills_beside_date(member, skip)
     title: str | None = None
     title_el: Element | None = None
+    if titles:
+        titles = _before_own_title(member, titles)
     for heading in titles:
         text, badges = _title_and_labels(heading)
         if is_label_text(text):
@@ -937,6 +974,12 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
                             labels.extend(spaced_text(pill) for pill in row)
                             skip.add(row)
                     break
+    if title_el is None and member.tag == "tr":
+        cells = [c for c in member if is_tag(c) and c.tag in ("td", "th") and c not in skip and spaced_text(c)]
+        first = spaced_text(cells[0]) if cells else ""
+        if len(cells) >= 2 and len(first) <= MAX_TITLE and first[-1:] not in ".!?" and not _is_date_text(first):
+            title, title_el = first, cells[0]  # "Date | Topic | Description": the topic names the row
+            skip.add(cells[0])
     if title is not None:
         titled = _split_heading(title)
         if titled:
@@ -961,7 +1004,7 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
             skip.add(el)
     if date is None:
         date, precision, date_anchor = ctx.date, ctx.precision, ctx.anchor
-    if date is None:
+    if date is None or (title and _ABOUT_CATEGORY.match(title)):
         return None
     anchor = member.get("id") or (title_el is not None and _anchor(title_el)) or date_anchor or ctx.anchor
     lines = element_lines(member, frozenset(skip), as_block=True)
@@ -984,6 +1027,49 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
             href = target
     return _Item(title, date, anchor or None, 7, ["\n".join(lines)], precision=precision,
                  labels=list(dict.fromkeys(labels)), href=href, blocks=blocks)
+
+
+_TOOLTIP_DATE = re.compile(r"^\s*(?:first post|created|posted|published|opened)\s*:\s*(?P<date>[^\n]{4,40}?)"
+                           r"(?:\s+\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?)?\s*$", re.I | re.M)
+
+
+def _tooltip_date(tip: str) -> dt.date | None:
+    """The creation day a tooltip names ("First post: Nov 26, 2026 2:05 pm"), the first such line."""
+    found = _TOOLTIP_DATE.search(tip)
+    return parse_full_date(found.group("date")) if found else None
+
+
+# A forum category's pinned description topic ("About the Announcements category"): no change.
+_ABOUT_CATEGORY = re.compile(r"^about the .{1,60} category$", re.I)
+
+
+def _before_own_title(member: Element, titles: list[Element]) -> list[Element]:
+    """Headings, unless a title-named element ("entryTitle" link) precedes them: then they are sub-headings."""
+    for el in member.iter():
+        if el is titles[0]:
+            return titles
+        if is_tag(el) and el.tag not in HEADINGS and _TITLE_CLASS.search(el.get("class") or "") \
+                and not any(a.tag in _HEADINGS for a in el.iterancestors()):
+            text = spaced_text(el)
+            if text and len(text) <= MAX_TITLE and not _is_date_text(text):
+                return []
+    return titles
+
+
+def _pills_beside_date(member: Element, skip: set[Element]) -> list[str]:
+    """Products named in the date's own row ("November 20, 2026 · Design · Dev Mode"): labels, not body."""
+    for dated in [el for el in skip if el.getparent() is not None]:
+        row = dated.getparent()
+        if row is member or row.tag not in ("div", "span", "p") or (row.text or "").strip():
+            continue
+        others = [c for c in row if is_tag(c) and c is not dated]
+        if not others or any(len(c) or (c.tail or "").strip(" \u00b7\u2022|") for c in others):
+            continue
+        names = [n for n in (spaced_text(c) for c in others) if any(ch.isalnum() for ch in n)]
+        if names and all(_pill(n) for n in names):
+            skip.update(others)
+            return names
+    return []
 
 
 def _pill_row(row: Element) -> bool:

@@ -25,7 +25,7 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 MIN_COVERAGE = 0.5
 QUALIFIED_SHARE = 0.75
 _ID_TAIL = re.compile(r"(?:[-_:.]?(?:\d[\d_-]*|[0-9a-f]{6,}))+$", re.I)
-_TITLE_CLASS = re.compile(r"(?:^|[\s_-])title(?:$|[\s_-])", re.I)
+_TITLE_CLASS = re.compile(r"(?:^|[\s_-])[Tt]itle(?:$|[\s_-])|(?:^|[\s_-])TITLE(?:$|[\s_-])|[a-z]Title(?:$|[\s_A-Z-])")
 
 
 @dataclass
@@ -117,6 +117,10 @@ class _Finder:
         found = self.features[el] = _Features(titled, dated, max(0, self.length(el) - used))
         return found
 
+    def all_dated_titles(self, members: list[Element]) -> bool:
+        """Three or more members, each with a title and a date of its own."""
+        return len(members) >= 3 and all(f.titled and f.dated for f in map(self.feature, members))
+
     def qualifies(self, sig: tuple, members: list[Element], parent: Element) -> bool:
         member_set = set(members)
         first = last = None
@@ -177,8 +181,32 @@ def find_entry_group(node: Element) -> list[Element] | None:
             if len(members) < 2:
                 continue
             coverage = sum(finder.length(m) for m in members) / total
-            if coverage < MIN_COVERAGE or coverage <= best_coverage:
+            if coverage <= best_coverage:
+                continue
+            if coverage < MIN_COVERAGE and not (coverage >= MIN_NAMED_COVERAGE and _named_history(parent)
+                                                and finder.all_dated_titles(members)):
                 continue
             if finder.qualifies(sig, members, parent):
                 best, best_coverage = members, coverage
     return best
+
+
+# A list under its own "Version History" heading is the changelog even on a page that says more
+# (an app's store page: a description, ratings and reviews around it).
+MIN_NAMED_COVERAGE = 0.15
+_HISTORY = re.compile(r"^(?:version|release|update|change)\s+(?:history|log|notes)$|^changelog$|^what'?s new$", re.I)
+
+
+def _named_history(parent: Element) -> bool:
+    """True when the list sits right under a heading that names it a version or release history."""
+    node: Element | None = parent
+    for _ in range(3):
+        if node is None:
+            return False
+        for sibling in node.itersiblings(preceding=True):
+            if is_tag(sibling):
+                if sibling.tag in HEADINGS:
+                    return bool(_HISTORY.match(_text(sibling)))
+                break
+        node = node.getparent()
+    return False

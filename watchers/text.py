@@ -15,8 +15,10 @@ DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "emb
 BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "header", "footer", "blockquote", "pre", "table", "tr",
     "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "dl", "dt", "dd", "main", "aside",
-    "body", "html", "details", "summary", "nav", "ul", "ol", "li",
+    "body", "html", "details", "summary", "nav", "ul", "ol", "li", "thead", "tbody", "tfoot",
 })
+# Inside an inline element (a code block's <code>), these still end a line: "<div class=line>".
+_LINE_TAGS = frozenset(("div", "p", "li", "tr"))
 _DROP = frozenset(DROP_TAGS)
 CELL_SEPARATOR = " | "
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
@@ -112,12 +114,14 @@ def drop_tree(el: Element) -> None:
     parent = el.getparent()
     if parent is None:
         return
-    if el.tail:
+    # An inline element that goes ("·" between two product names) still parted its neighbours.
+    tail = (" " if el.tag not in BLOCK_TAGS else "") + (el.tail or "")
+    if tail:
         previous = el.getprevious()
         if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
+            previous.tail = (previous.tail or "") + tail
         else:
-            parent.text = (parent.text or "") + el.tail
+            parent.text = (parent.text or "") + tail
     parent.remove(el)
 
 
@@ -151,7 +155,10 @@ def _inline(node: Element, skip: Collection[Element]) -> str:
     out = [node.text or ""]
     for child in node:
         if is_tag(child):
-            out.append(_inline(child, skip))
+            if child.tag in _LINE_TAGS:
+                out.append("\n" + _inline(child, skip) + "\n")  # highlighted code: one div per line
+            else:
+                out.append(_inline(child, skip))
         out.append(child.tail or "")
     return "".join(out)
 
@@ -183,6 +190,9 @@ def _render_children(node: Element, depth: int, skip: Collection[Element], lines
             if tag == "ul" or tag == "ol":
                 flush()
                 _render_list(child, depth, skip, lines)
+            elif tag == "dl":
+                flush()
+                _render_terms(child, depth, skip, lines)
             elif tag in BLOCK_TAGS:
                 flush()
                 _render_children(child, depth, skip, lines)
@@ -198,6 +208,41 @@ def _render_children(node: Element, depth: int, skip: Collection[Element], lines
         if child.tail:
             buffer.append(child.tail)
     flush()
+
+
+MAX_TERM = 40
+
+
+def _render_terms(node: Element, depth: int, skip: Collection[Element], lines: list[str]) -> None:
+    """A definition list: "Term: value" where both are short, else term and value on lines of their own.
+
+    A term whose value was taken (a "Rollout date" whose day dated the entry) goes with it.
+    """
+    parts = [c for c in node if is_tag(c) and c.tag in ("dt", "dd")]
+    for index, part in enumerate(parts):
+        if part.tag == "dt":
+            value = parts[index + 1] if index + 1 < len(parts) and parts[index + 1].tag == "dd" else None
+            if part in skip or (value is not None and value in skip):
+                continue
+            term: list[str] = []
+            _render_children(part, depth, skip, term)
+            if value is not None and len(term) == 1 and len(term[0]) <= MAX_TERM:
+                shown: list[str] = []
+                _render_children(value, depth, skip, shown)
+                if len(shown) == 1:
+                    lines.append(f"{term[0].rstrip(':')}: {shown[0]}")
+                    continue
+            lines.extend(term)
+        elif part not in skip:
+            previous = parts[index - 1] if index else None
+            term_lines: list[str] = []
+            if previous is not None and previous.tag == "dt" and previous not in skip:
+                _render_children(previous, depth, skip, term_lines)
+                shown = []
+                _render_children(part, depth, skip, shown)
+                if len(term_lines) == 1 and len(term_lines[0]) <= MAX_TERM and len(shown) == 1:
+                    continue  # printed with its term
+            _render_children(part, depth, skip, lines)
 
 
 def _render_list(node: Element, depth: int, skip: Collection[Element], lines: list[str]) -> None:

@@ -32,12 +32,16 @@ CHROME_MARKERS = re.compile(
     "|".join(CHROME_WORDS) + r"|(?:^|[\s_-])(?:" + "|".join(re.escape(t) for t in CHROME_TOKENS) + r")(?:$|[\s_-])",
     re.I,
 )
+# camelCase names of the same widgets: "reactionsContainer", "shareBar", "commentsLink".
+CHROME_CAMEL = re.compile(r"(?:^|[\s_-])(?:reactions?|comments?|share|sharing|social|ratings?|feedback|votes?|helpful|likes?|upvotes?|"
+                          r"cookie|consent|newsletter|breadcrumbs?|pagination|clipboard|copy)(?=[A-Z])")
 CHROME_ROLES = frozenset(("navigation", "banner", "contentinfo", "dialog", "alertdialog", "complementary"))
 PROTECTED = frozenset(("html", "body", "main", "article"))
 WIDGET_TEXT = re.compile(
     r"was this (?:article |page |doc |document |content |information |answer |section |post )?(?:helpful|useful)"
     r"|did this (?:article |page )?(?:answer|help|solve)|rate this (?:page|article)|how (?:helpful|useful) was"
-    r"|thanks? (?:you )?for (?:your )?feedback|people found this helpful|share this (?:article|page|post)",
+    r"|thanks? (?:you )?for (?:your )?feedback|people found this helpful|share this (?:article|page|post)"
+    r"|how do you feel about this(?: update| change| post)?",
     re.I,
 )
 LINE_WIDGETS = frozenset(("copy", "copied", "copied!", "copy code", "copy link", "copy to clipboard", "copy page",
@@ -45,8 +49,12 @@ LINE_WIDGETS = frozenset(("copy", "copied", "copied!", "copy code", "copy link",
                           "on this page", "table of contents", "in this article", "contents",
                           "read the docs", "read the docs \u2192", "read the documentation", "view the docs",
                           "view documentation", "see the docs", "documentation", "documentation \u2192",
-                          "read more.", "learn more.", "view in browser", "unsubscribe"))
-_WIDGET_HINTS = ("helpful", "useful", "feedback", "share this", "rate this", "did this")
+                          "read more.", "learn more.", "view in browser", "unsubscribe", "comment", "comments",
+                          "leave a comment", "add a comment", "write a comment", "share:", "share on linkedin",
+                          "share on x", "share on twitter", "share on facebook",
+                          "complete list of changes", "complete list of changes for this release", "see all changes",
+                          "all releases", "view all releases"))
+_WIDGET_HINTS = ("helpful", "useful", "feedback", "share this", "rate this", "did this", "how do you feel")
 MAX_WIDGET_TEXT = 120
 MAX_WIDGET_EXTRA = 24  # a widget's container holds little besides the widget's own words ("Yes No")
 
@@ -66,6 +74,10 @@ _BADGE_CLASS = re.compile(
 MAX_LABEL = 32
 _CAPTION = re.compile(r":(?:\s|$)")
 _NUMBER_RUN = re.compile(r"^\s*1(?:\s+\d+)+\s*$")
+# A forum row's reply and view counts once its title and date are taken: "23 | 4.8k".
+_COUNTS = re.compile(r"^\s*\d[\d.,]*[kKmM]?(?:\s*\|\s*\d[\d.,]*[kKmM]?)+\s*$")
+# A post's byline once its date is taken: "· 6 min · Ana Pereira".
+_BYLINE = re.compile(r"^[\s\u00b7\u2022|-]*\d+\s*(?:min(?:ute)?s?|m)(?:\s+read)?\s*[\u00b7\u2022|]\s*[^.!?]{0,60}$", re.I)
 _READING_TIME = re.compile(r"^[\s\u00b7\u2022|-]*(?:\d+\s*(?:min(?:ute)?s?|m)\s+read|\d+\s+minutes?\s+to\s+read)[\s.]*$", re.I)
 
 
@@ -75,9 +87,14 @@ def _marker(el: Element) -> str:
 
 def is_chrome(el: Element) -> bool:
     tag = el.tag
-    if tag == "aside" and _dated_label(el):
+    if tag == "aside" and (_dated_label(el) or _dated_box(el)):
         return False  # an entry's date printed in a side column
+    if tag in ("footer", "header") and _dated_box(el) and any(
+            a.tag in ("article", "li", "section") for a in el.iterancestors()):
+        return False  # a post's own footer or header ("November 25, 2026 · 6 min"): its date
     if tag in CHROME_TAGS or el.get("role") in CHROME_ROLES:
+        if (tag == "dialog" or el.get("role") in ("dialog", "alertdialog")) and _dated_list(el):
+            return False  # a "Version History" pop-up: the page's changelog, shown on a click
         return True
     if el.get("aria-hidden") == "true":
         return True
@@ -86,11 +103,11 @@ def is_chrome(el: Element) -> bool:
     if tag in _HEADING_TAGS:
         return False  # a heading's class speaks of its styling ("anchorWithStickyNavbar"), not of furniture
     marker = _marker(el)
-    if not marker.strip() or not CHROME_MARKERS.search(marker):
+    if not marker.strip() or not (CHROME_MARKERS.search(marker) or CHROME_CAMEL.search(marker)):
         return False
     classes = (el.get("class") or "").replace("_", "-")
-    if classes.strip() and CHROME_MARKERS.search(classes):
-        return True
+    if classes.strip() and (CHROME_MARKERS.search(classes) or CHROME_CAMEL.search(classes)):
+        return not (_POP_UP.search(classes) and _dated_list(el))  # a pop-up changelog stays
     return not _content_id(el)
 
 
@@ -122,6 +139,44 @@ def _content_id(el: Element) -> bool:
 
 
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+
+
+_POP_UP = re.compile(r"modal|dialog|popup|overlay", re.I)
+
+
+def _dated_list(el: Element) -> bool:
+    """Three or more dated items: a changelog, whatever box holds it (cookie and newsletter pop-ups have none)."""
+    from .dates import parse_full_date
+
+    stamps = 0
+    for inner in el.iter("time"):
+        if parse_full_date((inner.get("datetime") or spaced_text(inner))[:10] or "x"):
+            stamps += 1
+            if stamps >= 3:
+                return True
+    return False
+
+
+MAX_DATED_BOX = 200
+
+
+def _dated_box(el: Element) -> bool:
+    """A short block (a release's info box, a post's footer) that prints a full date of its own."""
+    from .dates import parse_full_date
+
+    text = spaced_text(el)
+    if not text or len(text) > MAX_DATED_BOX or sum(1 for _ in el.iter("a")) > 2:
+        return False
+    for inner in el.iter():
+        if not is_tag(inner):
+            continue
+        if inner.tag == "time" and parse_full_date((inner.get("datetime") or spaced_text(inner))[:10] or "x"):
+            return True
+        if len(inner) == 0 and (inner.text or "").strip():
+            leaf = " ".join(inner.text.split())
+            if len(leaf) <= 40 and parse_full_date(leaf):
+                return True
+    return False
 
 
 def _dated_label(el: Element) -> bool:
@@ -398,7 +453,8 @@ def _is_day(text: str) -> bool:
 
 
 _LINE_HINTS = _WIDGET_HINTS + ("cop", "read", "learn", "contents", "on this page", "in this article", "last ", "://",
-                               "receiv", "subscri", "documentation", "docs", "browser", "preferences")
+                               "receiv", "subscri", "documentation", "docs", "browser", "preferences", " min",
+                               "comment", "share", "changes", "releases")
 # The link references closing a Keep a Changelog file: "[Unreleased]: https://.../compare/v4.2.0...HEAD".
 _LINK_REFERENCE = re.compile(r"^\[?(?:unreleased|v?\d+(?:\.\d+)+[\w.+-]*)\]?:\s+https?://\S+$", re.I)
 # A page foot's "Last updated 14 days ago" / "Last modified: 2026-11-18": when the page was edited.
@@ -414,7 +470,7 @@ def clean_lines(lines: Iterable[str]) -> list[str]:
     lines = list(lines)
     joined = "\n" + "\n".join(lines)
     lowered = joined.lower()
-    if "\n1" not in joined and not any(hint in lowered for hint in _LINE_HINTS):
+    if "\n1" not in joined and "|" not in joined and not any(hint in lowered for hint in _LINE_HINTS):
         return [line for line in lines if line.strip()]
     kept: list[str] = []
     for line in lines:
@@ -422,7 +478,8 @@ def clean_lines(lines: Iterable[str]) -> list[str]:
         if not stripped:
             continue
         lowered = stripped.lower()
-        if lowered in LINE_WIDGETS or (len(stripped) <= 24 and _READING_TIME.match(stripped)):
+        if lowered in LINE_WIDGETS or (len(stripped) <= 24 and _READING_TIME.match(stripped)) or \
+                (len(stripped) <= 80 and _BYLINE.match(stripped)) or (len(stripped) <= 40 and _COUNTS.match(stripped)):
             continue
         if len(stripped) <= MAX_WIDGET_TEXT and any(h in lowered for h in _WIDGET_HINTS) and WIDGET_TEXT.search(lowered):
             continue
