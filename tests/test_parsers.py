@@ -175,6 +175,9 @@ def test_link_lines_and_mail_footers_stay_out_of_bodies() -> None:
                         "You are receiving this because you subscribed to product updates.",
                         "Manage your subscription", "Read the documentation on SSO to learn how."]) == [
         "Adds X.", "Read the documentation on SSO to learn how."]
+    assert clean_lines(["3f2a9e1", "What's Changed", "- Fix cache eviction (#815)", "23 | 4.8k",
+                        "\u00b7 6 min \u00b7 Ana Pereira", "Deploy 3f2a9e1 to staging first."]) == [
+        "What's Changed", "- Fix cache eviction (#815)", "Deploy 3f2a9e1 to staging first."]
 
 
 def test_hostile_feed_item_becomes_inert_text() -> None:

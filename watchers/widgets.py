@@ -74,6 +74,9 @@ _BADGE_CLASS = re.compile(
 MAX_LABEL = 32
 _CAPTION = re.compile(r":(?:\s|$)")
 _NUMBER_RUN = re.compile(r"^\s*1(?:\s+\d+)+\s*$")
+# A release's commit, printed as its short hash beside the tag ("3f2a9e1"): no part of the change.
+_COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
+_COMMIT_LINE = re.compile(r"\n[0-9a-f]{7,40}(?:\n|$)")
 # A forum row's reply and view counts once its title and date are taken: "23 | 4.8k".
 _COUNTS = re.compile(r"^\s*\d[\d.,]*[kKmM]?(?:\s*\|\s*\d[\d.,]*[kKmM]?)+\s*$")
 # A post's byline once its date is taken: "· 6 min · Ana Pereira".
@@ -470,7 +473,8 @@ def clean_lines(lines: Iterable[str]) -> list[str]:
     lines = list(lines)
     joined = "\n" + "\n".join(lines)
     lowered = joined.lower()
-    if "\n1" not in joined and "|" not in joined and not any(hint in lowered for hint in _LINE_HINTS):
+    if "\n1" not in joined and "|" not in joined and not any(hint in lowered for hint in _LINE_HINTS) \
+            and not _COMMIT_LINE.search(joined):
         return [line for line in lines if line.strip()]
     kept: list[str] = []
     for line in lines:
@@ -485,7 +489,7 @@ def clean_lines(lines: Iterable[str]) -> list[str]:
             continue
         if stripped[0] == "1" and consecutive_numbers(stripped) and len(stripped.split()) >= 3:
             continue
-        if _LINK_REFERENCE.match(stripped) or _LAST_EDITED.match(stripped) or \
+        if _LINK_REFERENCE.match(stripped) or _LAST_EDITED.match(stripped) or _COMMIT.match(stripped) or \
                 (len(stripped) <= 300 and _MAIL_FOOTER.match(stripped)):
             continue
         kept.append(line)
