@@ -77,6 +77,10 @@ ON_CASES = [
      "If you don't want it, remove the action in the assistant settings."),
     ("Auto-apply for the coding assistant", "New installs now start in auto-apply mode, so the coding assistant "
      "writes changes to files without asking first."),
+    ("Preselected sharing", "For tenants that have not customized the policy, new files will preselect sharing "
+     "with the whole company."),
+    ("Longer index after disconnecting", "The search index of a connected drive is now kept for 60 days after the "
+     "drive is disconnected, up from 14 days."),
 ]
 NOT_HIGH_CASES = [
     ("Drive connector for workspaces", "The Drive connector can read all files a member can open. "
@@ -97,6 +101,8 @@ NOT_HIGH_CASES = [
      "This restriction is enabled automatically for every workspace."),
     ("Sharing policy control", "Admins can set the external sharing policy to Enabled for selected groups."),
     ("Guest uploads", "File uploads from guests are now turned off by default in new channels."),
+    ("Browser extension for teams", "The extension can fill in forms and click buttons for members. It cannot be "
+     "used until an owner turns it on; owners can block specific sites."),
 ]
 
 
@@ -236,12 +242,21 @@ def test_the_word_agent_in_a_log_or_network_notice_is_no_autonomy() -> None:
     assert "agent_autonomy" in _signals("Scheduled agents", "Agents can now run on a schedule.").cues
 
 
+def test_a_service_window_is_not_relevant_and_says_why() -> None:
+    window = classify("Scheduled maintenance for the phone service", "The phone service will undergo scheduled "
+                      "maintenance on 12 October between 04:00 and 06:00 UTC; provisioning changes may be delayed.")
+    assert window.severity == "info" and any("service window" in r for r in window.reasons), window.reasons
+
+
 def test_saying_settings_stay_as_before_reads_as_no_change() -> None:
     same = _signals("Connector picker redesign", "The picker has a new look. Permissions are unchanged and "
                     "existing connections work as before.")
     assert same.no_change and same.nothing_changes
     assert _signals("Sign-in page logo", "The sign-in page can show your logo. Authentication policies are not "
                     "affected.").no_change
+    badge = ("Clearer badges for guests", "Guests now show a more visible badge. This is a visual change only; "
+             "sharing permissions are unchanged.")
+    assert _signals(*badge).nothing_changes and classify(*badge).severity == "info"
     assert classify("Connector picker redesign", "The picker has a new look. Permissions are unchanged and "
                     "existing connections work as before.").severity == "info"
 

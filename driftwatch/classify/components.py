@@ -34,12 +34,13 @@ OPT_OUT_PATTERNS = [
     re.compile(r"\bif(?:\s+[\w-]+){0,2}\s+(?:wish|want|wants|need|needs|prefer)\s+to\s+"
                r"(?:restrict|block|disable|limit|prevent|opt|turn)\b"),
     # "admins can disable", "you can block" (but "admins can now disable" is a new control)
-    re.compile(r"\b" + _WHO + r"\s+(?:can|may)\s+(?:proactively\s+)?(?:disable|block|restrict|deactivate)\b"),
+    re.compile(r"\b" + _WHO + r"\s+(?:can|may)\s+(?:proactively\s+)?(?:disable|block|restrict|deactivate)\b"
+               r"(?!\s+(?:specific|certain|individual|particular|selected|some|which|who)\b)"),
     # "it can be turned off by admins", "owners who don't want this can ..."
     re.compile(r"\b(?:can|may)\s+be\s+(?:turned|switched|toggled)\s+off\b"),
     re.compile(r"\b(?:who|that)\s+(?:don't|do\s+not|doesn't|does\s+not)\s+want\b"),
     # a default that widens: "kept for 120 days, up from 30"; "links will default to anyone with the link"
-    re.compile(r"\b(?:kept|retained|stored|retention|saved|recoverable)\b[^.]{0,60}?\bup\s+from\s+\d+\s+"
+    re.compile(r"\b(?:kept|keeps?|retained|retains?|stored|stores|retention|saved|recoverable)\b[^.]{0,110}?\bup\s+from\s+\d+\s+"
                r"(?:days|weeks|months|years)\b"),
     re.compile(r"\bdefaults?\s+to\s+[\"'\u201c\u2018]?(?:anyone|public|everyone|all\s+(?:users|members|people)|"
                r"people\s+with\s+the\s+link)\b"),
@@ -48,6 +49,11 @@ OPT_OUT_PATTERNS = [
     # "if you don't want it, remove the action", "if your admins do not want this, set it to Off"
     re.compile(r"\bif\s+(?:you|your\s+[\w-]+|admins?|an\s+admin|owners?)\s+(?:don't|do\s+not|doesn't|does\s+not|"
                r"don\u2019t)\s+want\b"),
+    # "applies to every organization that has not changed it", "tenants that haven't customized the policy"
+    re.compile(r"\b(?:that|who|which)\s+(?:have|has)(?:\s+not|n't|n\u2019t)\s+(?:yet\s+)?(?:changed|customi[sz]ed|"
+               r"configured|modified|set|touched|opted\s+out)\b"),
+    # "to keep it off, deactivate the feature before the release"
+    re.compile(r"\bto\s+keep\s+(?:it|this|them|the\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:off|disabled|turned\s+off)\b"),
     # "new installations now start in accept-edits mode"
     re.compile(r"\bstart(?:s)?\s+in\s+(?:[\w'-]+\s+){0,3}?mode\b"),
     # a longer default retention: "increases from 7 days to 30 days", "extended from 30 days to indefinite"
@@ -56,7 +62,7 @@ OPT_OUT_PATTERNS = [
 ]
 # Words each pattern above cannot match without one of (checked before the pattern runs).
 OPT_OUT_NEEDS = (("off",), ("if",), ("can", "may"), ("off",), ("want",), ("from",), ("default",), ("start",),
-                 ("want",), ("start",), ("from",))
+                 ("want",), ("not", "n't", "n\u2019t"), ("keep",), ("start",), ("from",))
 # A setting a vendor sets for you: "is set to Enabled for every organization that has not changed it",
 # "sandboxes get network access set to On", "links will be set to Anyone with the link". Not when
 # someone "can" or "must" set it: that is a control.
@@ -81,8 +87,9 @@ NOT_MEMORY = frozenset({"leak", "leaks", "usage", "use", "footprint", "consumpti
                         "store", "stores", "allocation", "errors", "error", "overhead", "spike", "spikes"})
 # Agents and apps that change things: "can update Salesforce records", "fills out forms".
 WRITE_PATTERN = re.compile(
-    r"\b(?:create|creates|update|updates|edit|edits|delete|deletes|modify|modifies|send|sends|post|posts|submit|"
-    r"submits|fill|fills|complete|completes|assign|assigns|close|closes|merge|merges|publish|publishes|book|books)"
+    r"\b(?:create|creates|creating|update|updates|updating|edit|edits|editing|delete|deletes|deleting|modify|modifies|"
+    r"modifying|send|sends|sending|post|posts|posting|submit|submits|submitting|fill|fills|filling|complete|completes|"
+    r"assign|assigns|assigning|close|closes|closing|merge|merges|merging|publish|publishes|publishing|book|books|booking)"
     r"(?:\s+out)?\s+(?:[\w'-]+\s+){0,3}?(?:records?|forms?|pages?|databases?|fields?|tickets?|issues?|tasks?|"
     r"incidents?|opportunit(?:y|ies)|cases?|emails?|messages?|events?|files?|documents?|orders?|purchases?)\b")
 MODEL_NAME = re.compile(r"\b(?:gpt-?\d+(?:[.-]?[a-z0-9]+)*|o\d(?:-[a-z]+)?|claude-[\w-]+|dall-e(?:\s*\d)?|sora(?:-\d)?|"
@@ -121,6 +128,7 @@ class Signals:
     admin_facing: list[str] = field(default_factory=list)
     network: list[str] = field(default_factory=list)
     nothing_changes: list[str] = field(default_factory=list)
+    maintenance: list[str] = field(default_factory=list)
     title_model: bool = False
     strong: list[str] = field(default_factory=list)
     title_cues: list[str] = field(default_factory=list)
@@ -168,6 +176,8 @@ class Signals:
             return "a model release with no data, access or default change"
         if self.nothing_changes and self.polarity != "on" and not self.strong:
             return f'"{self.nothing_changes[0]}" (says nothing changes)'
+        if self.maintenance and not self.polarity and not set(self.strong) - {"audit_logging"}:
+            return f'"{self.maintenance[0]}" (a service window, no change to data, access or defaults)'
         if not self.security_cues and not self.polarity and not self.network:
             return "no data, access, action, default, network or logging cue"
         return None
@@ -230,7 +240,8 @@ class SignalMatcher:
                       off=lexicon.OFF_BY_DEFAULT, protective=lexicon.PROTECTIVE_DEFAULT,
                       product=lexicon.PRODUCTS, connector=lexicon.CONNECTORS, noise=lexicon.NOISE,
                       nochange=lexicon.NO_CHANGE, control=lexicon.CONTROL, developer=lexicon.DEVELOPER,
-                      admin=lexicon.ADMIN_FACING, network=lexicon.NETWORK, only=lexicon.NOTHING_CHANGES)
+                      admin=lexicon.ADMIN_FACING, network=lexicon.NETWORK, only=lexicon.NOTHING_CHANGES,
+                      maint=lexicon.MAINTENANCE)
         groups.update({f"strong:{c}": p for c, p in lexicon.STRONG_CUES.items()})
         self.keys: dict[int, str] = {}
         for key, phrases in groups.items():
@@ -302,7 +313,7 @@ class SignalMatcher:
         buckets = {"connector": signals.connectors, "product": signals.products, "noise": signals.noise,
                    "nochange": signals.no_change,
                    "control": signals.control, "developer": signals.developer, "admin": signals.admin_facing,
-                   "network": signals.network, "only": signals.nothing_changes}
+                   "network": signals.network, "only": signals.nothing_changes, "maint": signals.maintenance}
         strong: set[str] = set()
         title_cues: set[str] = set()
         title_tokens = doc.char_span(0, title_chars, alignment_mode="expand") if title_chars else None

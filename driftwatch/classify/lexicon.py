@@ -93,7 +93,8 @@ CUES: dict[str, tuple[str, ...]] = {
         "shared projects", "shared with", "share with", "anyone with the link", "external viewers",
         "outside your workspace", "outside the workspace", "guest sharing", "external sharing",
         "publicly accessible", "public spaces", "forward", "page context", "key management", "kms",
-        "synced data", "sync", "synced", "indexed", "automatically reference", "indexes", "pre-indexes", "stored", "zdr", "data loss prevention",
+        "synced data", "sync", "synced", "indexed", "automatically reference", "indexes", "pre-indexes",
+        "stored", "zdr", "data loss prevention",
         "sensitivity labels", "transcripts", "attachments", "local files", "past chats", "context from",
         "cookies", "passwords", "browser history", "inference_geo",
         "masks", "masking", "redact", "redacts", "redaction", "external models", "third-party models",
@@ -112,7 +113,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "access policy", "group manager", "delegate",
         "delegated", "admin apis", "admin api", "sign in with", "access tokens",
         "identity federation", "oidc", "access restrictions", "bypass actor",
-        "security manager role", "editors", "licenses", "logged in", "logged out", "sign-in",
+        "security manager role", "editors", "logged in", "logged out", "sign-in",
+        "authenticator", "authenticators", "phishing-resistant", "authentication policy",
+        "authentication policies", "conditional access", "session length", "session timeout",
     ),
     "connector": (
         "connector", "connectors", "integration", "integrations", "connected apps", "connected app",
@@ -141,6 +144,7 @@ CUES: dict[str, tuple[str, ...]] = {
         "ediscovery", "legal hold", "user analytics", "codex analytics", "activity feed", "audit",
         "health dashboards", "compliance", "session transcripts", "logs",
         "activity page", "activity report", "access logs", "admin activity",
+        "system log", "event monitoring", "audit trail", "audit trails",
     ),
     "model_lifecycle": (
         "retire", "retired", "retiring", "retirement", "deprecate", "deprecated",
@@ -182,6 +186,7 @@ ON_BY_DEFAULT = (
     "become available by default", "becomes available by default", "made available by default",
     "enabled by default for", "on by default for", "switched on for all", "turned on for all",
     "turned on automatically", "activated automatically", "switched on automatically",
+    "with no one approving", "without anyone approving", "without human approval",
     "enabled automatically for", "applies automatically", "apply automatically",
 )
 OPT_OUT = (
@@ -194,7 +199,7 @@ OPT_OUT = (
 WEAK_ON = (
     "enabled for all", "rolling out to all users", "rolling out to all", "available to all users",
     "on for all", "enabled for everyone", "will be enabled", "are now enabled", "is now enabled",
-    "available to every member", "rolls out to everyone", "available to everyone",
+    "available to every member", "rolls out to everyone", "available to everyone", "available to anyone",
 )
 OFF_BY_DEFAULT = (
     "off by default", "disabled by default", "not enabled by default", "remain disabled",
@@ -208,6 +213,7 @@ OFF_BY_DEFAULT = (
     "not installed by default", "defaulted off", "default off", "off until", "until an admin",
     "must be enabled", "by default disabled", "is default off", "admins can enable access",
     "need to set up", "disabled by default for", "admin policy", "remain off by default",
+    "until an owner turns it on", "until an admin turns it on", "until an owner", "until owners", "until admins",
 )
 # An "on" default that protects rather than widens ("SSO now enforced by default",
 # "push protection enabled by default") or keeps things as they were: never high.
@@ -235,6 +241,9 @@ NO_CHANGE = (
     "as before", "work as before", "works as before", "permissions are unchanged", "settings are unchanged",
     "controls are unchanged", "existing settings are respected", "no change to existing",
     "are not affected", "is not affected", "are not changed", "is not changed", "no admin control for this feature",
+    "policies are unchanged", "visual change only", "a visual change only",
+    "only the name changes", "only the name is changing", "keep their existing values", "keeps its existing value",
+    "carry over as they are", "carry over unchanged", "nothing else changes", "no other changes",
 )
 # The strictest of those: the entry says it is only a rename or leaves every control as it was.
 # A rule on their own (not relevant unless the model is very sure), as the labelling rules'
@@ -248,7 +257,13 @@ NOTHING_CHANGES = (
     "no workspace settings have changed", "no settings have changed", "no security impact",
     "no change to the data collected", "no change to permissions", "no changes to permissions",
     "labeling change only", "labelling change only", "permissions are unchanged", "settings are unchanged",
-    "controls are unchanged", "works as before", "work as before",
+    "controls are unchanged", "works as before", "work as before", "only the name changes", "only the name is changing",
+    "keep their existing values", "carry over as they are", "carry over unchanged", "visual change only",
+)
+# A service window: the product is down or slow for a while and nothing about it changes.
+MAINTENANCE = (
+    "planned maintenance", "scheduled maintenance", "maintenance window", "maintenance windows",
+    "will undergo maintenance", "will perform maintenance", "maintenance on", "service window",
 )
 # Wording that makes a change read as a new control for admins (low), not a new capability.
 CONTROL = (
