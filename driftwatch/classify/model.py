@@ -85,13 +85,17 @@ class Classifier:
         """Many at once: the same pipeline, steps batched (the rules get the raw text, sparing a re-join)."""
         signals = self.nlp.get_pipe("dw_signals")
         textcat = self.nlp.get_pipe("textcat_multilabel")
+        labels = textcat.labels
         items = iter(items)
         while True:
             texts = [text_of(title, body) for title, body in islice(items, batch_size)]
             if not texts:
                 return
             docs = [signals.featurise(doc, raw) for doc, raw in zip(self.nlp.tokenizer.pipe(texts), texts)]
-            for doc in textcat.pipe(docs, batch_size=batch_size):
+            # textcat.pipe's scores, read as one list instead of one array access per label and doc
+            # (the same floats: float32 to Python float either way)
+            for doc, row in zip(docs, textcat.predict(docs).tolist(), strict=True):
+                doc.cats.update(zip(labels, row))
                 yield self.decide(doc)
 
     def decide(self, doc) -> Classification:
