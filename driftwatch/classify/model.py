@@ -121,6 +121,9 @@ def cue_list(signals: Signals, category: str) -> list[str]:
     return cues
 
 
+_EXTRA_CUES = ("connector", "default_change")  # categories whose cues come from more than signals.cues
+
+
 def decide(signals: Signals, cats: dict[str, float], thresholds: dict[str, float], version: str) -> Classification:
     """Categories, relevance and severity from the rule signals and the model's scores, with reasons."""
     chosen: list[str] = []
@@ -129,7 +132,8 @@ def decide(signals: Signals, cats: dict[str, float], thresholds: dict[str, float
         if category == "other":
             continue
         score = cats.get(category, 0.0)
-        cues = cue_list(signals, category)
+        # cue_list gives [] for a category without cues, but for connector and default_change
+        cues = cue_list(signals, category) if category in signals.cues or category in _EXTRA_CUES else []
         strong = category in RULE_CATEGORIES and category in signals.strong
         taken = score >= thresholds.get(category, DEFAULT_THRESHOLD)
         if cues and score >= thresholds.get(f"{category}@cue", DEFAULT_CUE_THRESHOLD):
