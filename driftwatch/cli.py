@@ -104,7 +104,7 @@ class State:
     def app(self) -> Driftwatch:
         """The application; first the database folder must exist (only ``init`` creates it)."""
         if self._app is None:
-            from .app import Driftwatch
+            from .app.context import Driftwatch
 
             check_db_folder(self.settings.db_path, create=self.create_dirs or db_path_is_default(self.settings))
             self._app = Driftwatch(self.settings)
@@ -255,17 +255,18 @@ def init(state: State, write_config: bool, as_json: bool) -> None:
 @handle_errors
 def check(state: State, source_names: tuple[str, ...], as_json: bool) -> None:
     """Fetch every source, store new and edited entries as classified changes."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from .app.watch import check_sources
 
-    from .app import check_sources
+    if as_json or not err.is_terminal:  # no bar to draw: rich.progress is not even imported
+        result = check_sources(state.app, source_names)
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    total = len(source_names) if source_names else len(state.settings.sources)
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        console=err, transient=True, disable=as_json or not err.is_terminal,
-    ) as progress:
-        task = progress.add_task("checking sources", total=total)
-        result = check_sources(state.app, source_names, on_source_done=lambda _o: progress.advance(task))
+        total = len(source_names) if source_names else len(state.settings.sources)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err,
+                      transient=True) as progress:
+            task = progress.add_task("checking sources", total=total)
+            result = check_sources(state.app, source_names, on_source_done=lambda _o: progress.advance(task))
     with state.app.store() as store:  # with --json the warning goes to stderr; else it is part of the report
         waiting = warn_waiting(state, store, console=err if as_json else out)
     from driftwatch.watchers.check import FAILED_STATUSES

@@ -53,9 +53,12 @@ PUBLIC_CHANGE_FIELDS = (
 )
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def normalise_title(title: str) -> str:
     """The part of a title that survives cosmetic edits (case, punctuation, spacing)."""
-    return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
+    return _NOT_ALNUM.sub(" ", title.lower()).strip()
 
 
 @dataclass(frozen=True)

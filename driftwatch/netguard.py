@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import httpcore
-import httpx
+from ._httpx import httpx
 
 DEFAULT_MAX_BYTES = 20_000_000
 ACCEPT_ENCODING = "gzip, deflate"  # what read_body can decode, one layer of it

@@ -30,13 +30,26 @@ from .errors import StoreError  # noqa: E402  (re-exported)
 from ._process import pid_alive
 
 
+try:  # orjson reads JSON about four times as fast; what it refuses (NaN, huge integers) json reads
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover
+    _fast_loads = json.loads
+
+
+def _json_loads(value: str) -> Any:
+    try:
+        return _fast_loads(value)
+    except ValueError:
+        return json.loads(value)
+
+
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
     for key in JSON_COLUMNS & out.keys():
         value = out[key]
         if isinstance(value, str) and value[:1] in ("[", "{"):
             try:
-                out[key] = json.loads(value)
+                out[key] = _json_loads(value)
             except ValueError:
                 pass
     return out
@@ -437,12 +450,11 @@ class Store:
 
     def changes_by_ref(self, refs: list[str]) -> list[dict[str, Any]]:
         """Several changes at once, in the order asked."""
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(refs), 500):
-            chunk = refs[start : start + 500]
-            marks = ",".join("?" for _ in chunk)
-            for row in self.db.query(f"select * from changes where ref in ({marks})", chunk):
-                found[row["ref"]] = _decode(row)
+        if not refs:
+            return []
+        # one statement for any number of refs (the list goes in as one JSON array)
+        found = {row["ref"]: _decode(row) for row in self.db.query(
+            "select * from changes where ref in (select value from json_each(?))", [_json(list(refs))])}
         return self._with_ack_state([found[r] for r in refs if r in found])
 
     def change(self, ref: str) -> dict[str, Any] | None:
@@ -489,15 +501,14 @@ class Store:
             return rows
         ids = [r["id"] for r in rows]
         history: dict[int, list[dict[str, Any]]] = {}
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            marks = ",".join("?" for _ in chunk)
-            for ack in self.db.query(
-                f"select * from acks where change_id in ({marks}) order by id", chunk
-            ):
-                history.setdefault(ack["change_id"], []).append(ack)
+        for ack in self.db.query(  # one statement for any number of changes
+            "select * from acks where change_id in (select value from json_each(?)) order by id", [_json(ids)]
+        ):
+            history.setdefault(ack["change_id"], []).append(ack)
+        unacked = fold_acks([])
         for row in rows:
-            row.update(fold_acks(history.get(row["id"], [])))
+            found = history.get(row["id"])
+            row.update(fold_acks(found) if found else unacked)
         names = self.people_names({r["acked_by"] for r in rows if r.get("acked_by")})
         for row in rows:
             row["acked_by_name"] = names.get(row["acked_by"]) if row.get("acked_by") else None

@@ -207,3 +207,45 @@ def test_new_entries_are_in_the_full_text_index_and_it_is_sound(tmp_path) -> Non
     hits = [r[0] for r in store.db.execute("select rowid from entries_fts where entries_fts match 'quokka' order by rowid")]
     assert hits == [ids[3], more[0]]
     store.db.execute("insert into entries_fts (entries_fts) values ('integrity-check')")  # raises when unsound
+
+
+# --- a command imports what it runs ---------------------------------------------------------
+
+LAZY_CHECK = """
+import os, sys
+from click.testing import CliRunner
+from driftwatch.cli import cli
+done = CliRunner().invoke(cli, ["--config", os.environ["CONFIG"], "check", "--json"])
+assert done.exit_code in (0, 1), done.output
+assert '"sources"' in done.stdout, done.output
+loaded = set(sys.modules)
+unwanted = {"driftwatch.watchers.collect", "driftwatch.app.digest", "driftwatch.app.triage", "driftwatch.schedule",
+            "apscheduler", "rich.progress", "httpx._main", "pygments"}
+print(sorted(unwanted & loaded))
+"""
+
+
+def test_a_check_with_no_workspace_imports_no_collector_scheduler_or_progress_bar(tmp_path, web) -> None:
+    from .test_watchers import CURRENT
+
+    url = web.page("/notes", CURRENT)
+    config = tmp_path / "driftwatch.toml"
+    config.write_text(f'[storage]\npath = "{tmp_path / "dw.db"}"\n[[sources]]\nname = "notes"\n'
+                      f'kind = "release_notes"\nurl = "{url}"\n')
+    done = subprocess.run([sys.executable, "-c", LAZY_CHECK], capture_output=True, text=True, timeout=180,
+                          env={**__import__("os").environ, "CONFIG": str(config)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_httpx_without_its_command_line_client_is_whole() -> None:
+    code = ("import sys\nfrom driftwatch._httpx import httpx\nassert 'httpx._main' not in sys.modules\n"
+            "assert httpx.Client and httpx.get and httpx.HTTPError\n"
+            "import httpx._main\nassert httpx._main.main is not None and callable(httpx.main)\n"
+            "import httpx as again\nassert again is httpx\nprint('ok')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    from driftwatch import app
+
+    assert sorted(app.__all__) == sorted(n for n in dir(app) if n in app.__all__)
+    assert app.check_sources.__module__ == "driftwatch.app.watch" and callable(app.take_snapshots)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-import httpx
+from driftwatch._httpx import httpx
 
 from driftwatch import __version__, netguard
 

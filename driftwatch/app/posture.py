@@ -11,10 +11,12 @@ from .context import Driftwatch
 
 def take_snapshots(dw: Driftwatch, workspace: str | None = None, *, store: Store | None = None) -> list[Any]:
     """Run each workspace's collectors and record one snapshot each, with its drift changes."""
-    from driftwatch.watchers.collect import take_snapshot
-
     settings = dw.settings
     targets = [settings.workspace(workspace)] if workspace else list(settings.config.workspaces)
+    if not targets and store is not None:
+        return []  # no workspace configured: the collectors are not even imported
+    from driftwatch.watchers.collect import take_snapshot
+
     if store is not None:
         return [take_snapshot(store, settings, ws) for ws in targets]
     with dw.store() as opened:

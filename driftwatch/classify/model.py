@@ -85,13 +85,17 @@ class Classifier:
         """Many at once: the same pipeline, steps batched (the rules get the raw text, sparing a re-join)."""
         signals = self.nlp.get_pipe("dw_signals")
         textcat = self.nlp.get_pipe("textcat_multilabel")
+        labels = textcat.labels
         items = iter(items)
         while True:
             texts = [text_of(title, body) for title, body in islice(items, batch_size)]
             if not texts:
                 return
             docs = [signals.featurise(doc, raw) for doc, raw in zip(self.nlp.tokenizer.pipe(texts), texts)]
-            for doc in textcat.pipe(docs, batch_size=batch_size):
+            # textcat.pipe's scores, read as one list instead of one array access per label and doc
+            # (the same floats: float32 to Python float either way)
+            for doc, row in zip(docs, textcat.predict(docs).tolist(), strict=True):
+                doc.cats.update(zip(labels, row))
                 yield self.decide(doc)
 
     def decide(self, doc) -> Classification:
@@ -117,6 +121,9 @@ def cue_list(signals: Signals, category: str) -> list[str]:
     return cues
 
 
+_EXTRA_CUES = ("connector", "default_change")  # categories whose cues come from more than signals.cues
+
+
 def decide(signals: Signals, cats: dict[str, float], thresholds: dict[str, float], version: str) -> Classification:
     """Categories, relevance and severity from the rule signals and the model's scores, with reasons."""
     chosen: list[str] = []
@@ -125,7 +132,8 @@ def decide(signals: Signals, cats: dict[str, float], thresholds: dict[str, float
         if category == "other":
             continue
         score = cats.get(category, 0.0)
-        cues = cue_list(signals, category)
+        # cue_list gives [] for a category without cues, but for connector and default_change
+        cues = cue_list(signals, category) if category in signals.cues or category in _EXTRA_CUES else []
         strong = category in RULE_CATEGORIES and category in signals.strong
         if category == "agent_autonomy" and category in signals.strong and signals.admin_facing \
                 and not signals.developer:

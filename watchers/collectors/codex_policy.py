@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import httpx
+from driftwatch._httpx import httpx
 
 from driftwatch.posture.evidence import CollectorResult, Observation
 

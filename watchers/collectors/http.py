@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-import httpx
+from driftwatch._httpx import httpx
 
 from driftwatch import netguard
 from driftwatch.logs import redact
