@@ -58,6 +58,8 @@ def parse_full_date(text: str) -> dt.date | None:
     if len(text) > 40:
         return None
     if match := _ISO.match(text):
+        if match.group(2) == "." and (len(match.group(3)) < 2 or len(match.group(4)) < 2):
+            return None  # "2026.10.2": a calendar version; dotted dates are written "2026.10.02"
         return _make(int(match.group(1)), int(match.group(3)), int(match.group(4)))
     if match := _DATED_VERSION.match(text):
         return _make(int(match.group(1)), int(match.group(2)), int(match.group(3)))

@@ -95,6 +95,7 @@ class _Context:
     month: tuple[int, int] | None = None
     dates_found: int = 0
     intro: bool = False  # dated by the post's byline: text before its first heading is the post's introduction
+    posted: bool = False  # the whole walk is one post dated by its byline (its sections are categories)
     level: int = 99  # the heading level of the date in force (a date line or badge: below every heading)
 
     def set_day(self, date: Date, anchor: str | None) -> None:
@@ -238,7 +239,7 @@ def parse_release_notes(
 
 def _parse_root(root: Element, page_url: str, today: dt.date, posted: dt.date | None = None) -> ParseResult:
     """The entries below ``root``; ``posted`` dates those of a post that prints no dates of its own."""
-    ctx = _Context(date=posted, intro=posted is not None)
+    ctx = _Context(date=posted, intro=posted is not None, posted=posted is not None)
     items = _segment(root, ctx, root)
     return ParseResult(entries=_entries(items, page_url, today), dates_found=ctx.dates_found + (posted is not None))
 
@@ -409,14 +410,27 @@ _SECTION_OF_ONE = re.compile(
     r"new features?|features|resolved issues|known issues|enhancements|updates|what'?s new)\b", re.I)
 
 
-def _category_heading(item: _Item) -> bool:
-    """A heading that can be a category: a label heading, or a short title that is no release ("v2.1")."""
+def _category_heading(item: _Item, posted: bool = False) -> bool:
+    """A heading that can be a category: a label heading, or a short title that is no release ("v2.1").
+
+    In a post dated by its byline (a release post), the post is the release: its section headings
+    ("Key improvements released in 18.6") are categories of the features below them.
+    """
     if item.own_date or item.from_bold:
         return False
     if not item.title:
         return bool(item.labels)
+    if posted:
+        return len(item.title.split()) <= 10 and item.title[-1] not in _SENTENCE_END \
+            and not SUBSECTION_TITLES.match(item.title)
     return len(item.title.split()) <= 6 and not _VERSION.search(item.title) and item.title[-1] not in _SENTENCE_END \
         and not SUBSECTION_TITLES.match(item.title)
+
+
+def _bold_line(el: Element) -> bool:
+    """A paragraph that is one bold phrase and nothing else ("<p><strong>Features</strong></p>")."""
+    return el.tag in ("p", "div") and len(el) == 1 and not (el.text or "").strip() and el[0].tag in ("strong", "b") \
+        and not (el[0].tail or "").strip() and not len(el[0])
 
 
 def _bold_title(el: Element, text: str) -> str | None:
@@ -490,7 +504,7 @@ def _walk(
         """A heading right above a deeper one ("Device security" over its features) names a category."""
         nonlocal current
         if current is not None and current.date and not current.parts and level > current.level \
-                and _category_heading(current) and not _SECTION_OF_ONE.match(title) \
+                and _category_heading(current, ctx.posted) and not _SECTION_OF_ONE.match(title) \
                 and not SUBSECTION_TITLES.match(title):
             own = current.labels[len(category_labels()):] if current.labels[:len(category_labels())] \
                 == category_labels() else current.labels
@@ -637,6 +651,14 @@ def _walk(
                     current = start(bold, _anchor(el), 7)
                     current.from_bold = True
                 continue
+        if current is not None and current.title and not current.parts and current.date is not None \
+                and current.level <= 6 and _bold_line(el) and _category_heading(current, ctx.posted) \
+                and label_like(el, inside_title=False, standalone=True):
+            # "Support", then a bold "Features" line over its bullets: the heading names a category
+            own = current.labels[len(category_labels()):] if current.labels[:len(category_labels())] \
+                == category_labels() else current.labels
+            categories.append((current.level, own + [current.title]))
+            current = None
         if (current is None or current.title is None) and label_like(el, inside_title=False, standalone=True):
             close()
             if ctx.date is not None:
@@ -880,15 +902,22 @@ def _container_items(member: Element, ctx: _Context) -> list[_Item]:
     headings = [(h, spaced_text(h)) for h in member.iter(*HEADINGS)]
     titles = [h for h, text in headings if not _is_date_text(text)]
     dated_first = bool(headings) and _is_date_text(headings[0][1])
-    inner_ctx = _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month)
+    inner_ctx = _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month, posted=ctx.posted)
     found: list[_Item] = []
     inner = find_entry_group(member)
     if inner is not None:
         inner_set = set(inner)
-        # an entry's own title outside the inner containers means they are parts of that one entry
-        if not any(all(a not in inner_set for a in t.iterancestors()) for t in titles):
+        outside = [t for t in titles if all(a not in inner_set for a in t.iterancestors())]
+        # an entry's own title outside the inner containers means they are parts of that one entry,
+        # unless the page is one release post: then that title names a section of its features
+        section = ctx.posted and len(outside) == 1 and len(inner) >= 2
+        if not outside or section:
             holders = frozenset(a for m in inner for a in m.iterancestors())
             found = _walk(_blocks(member, frozenset(inner), holders), inner_ctx, in_containers=True)
+            if section:
+                name = _title_and_labels(outside[0])[0]
+                for item in found:
+                    item.labels = [name] + [label for label in item.labels if label != name]
     elif dated_first and titles:
         top = int(titles[0].tag[1])
         same = sum(1 for h in titles if int(h.tag[1]) == top)
@@ -899,9 +928,18 @@ def _container_items(member: Element, ctx: _Context) -> list[_Item]:
         labels = sum(1 for d in member.iter() if is_tag(d) and label_like(d, inside_title=False, standalone=True))
         if labels >= 2:
             found = _walk(_blocks(member, frozenset(), frozenset()), inner_ctx)
+    elif sum(1 for h in titles if _split_heading(spaced_text(h))) >= 2:
+        # a tab or section holding dated release headings ("5.4.2 – 2026-11-24"): a changelog of its own
+        found = _walk(_blocks(member, frozenset(), frozenset()), inner_ctx, root=member)
     if len(found) >= 2:
         ctx.dates_found += inner_ctx.dates_found
         return found
+    if ctx.posted and len(titles) >= 2 and all(int(t.tag[1]) > int(titles[0].tag[1]) for t in titles[1:]):
+        # a release post's section ("Deprecations") over its own features: the heading walk cuts it
+        walked = _walk(_blocks(member, frozenset(), frozenset()), _Context(ctx.date, ctx.precision, ctx.anchor,
+                                                                           ctx.month, posted=True))
+        if walked:
+            return walked
     item = _single_entry(member, titles, ctx)
     if item is not None and item.blocks:
         pieces = _split_section(item)  # an untitled dated card over a list of separate changes
