@@ -29,6 +29,8 @@ URL = "https://help.fixture.test/articles/1-notes"
         ("20 November 2025", dt.date(2025, 11, 20)),
         ("2025-11-20", dt.date(2025, 11, 20)),
         ("2025.11.20", dt.date(2025, 11, 20)),
+        ("2026.10.2", None),  # a calendar version: dotted dates come zero-padded
+        ("2026.9.15", None),
         ("2025/11/02", dt.date(2025, 11, 2)),
         ("2025-11/20", None),
         ("Thursday, November 20, 2025", dt.date(2025, 11, 20)),
@@ -1184,6 +1186,29 @@ VENDOR_LAYOUTS = {
         ("2026-11-20", "Automatic deletion of old responses"),
         ("2026-11-12", "SAML sign-in for every plan"),
     ],
+    "shape-calendar-versions.html": [  # "2026.10.2" is a version; its "Release date:" line dates it
+        ("2026-11-18", "2026.11.0"),
+        ("2026-10-30", "2026.10.2"),
+        ("2026-10-14", "2026.10.0"),
+    ],
+    "shape-plugin-changelog-tab.html": [  # a plugin page: dated version headings in a "Changelog" tab
+        ("2026-11-24", "6.2.2"),
+        ("2026-11-12", "6.2.1"),
+        ("2026-11-03", "6.2.0"),
+    ],
+    "shape-release-post-sections.html": [  # a release post dated by its byline: sections over features
+        ("2026-11-19", "Protected container image tags"),
+        ("2026-11-19", "Fine-grained permissions for job tokens"),
+        ("2026-11-19", "Expiry dates for SSH certificates"),
+        ("2026-11-19", "Turning off the job token allowlist is deprecated"),
+    ],
+    "shape-weekly-bold-groups.html": [  # product headings, bold "Features" lines, bold-led bullets
+        ("2026-11-27", "Redaction of card numbers in attachments"),
+        ("2026-11-27", "Side conversations respect channel privacy"),
+        ("2026-11-27", "Fixed a problem where ticket views sorted by requester showed suspended users first."),
+        ("2026-11-27", "Session timeout per role"),
+        ("2026-11-27", "API token last-used date"),
+    ],
     "shape-table-rows.html": [  # a date heading over a "Feature | Description" table: one entry a row
         ("2026-11-20", "Admin API keys"),
         ("2026-11-20", "Export to CSV"),
@@ -1475,7 +1500,9 @@ NEW_VENDOR_PAGES = ("vendor-aws-whats-new.html", "vendor-azure-updates.html", "v
                     "shape-bold-date-lines.html", "shape-definition-list.html", "shape-release-date-label.html",
                     "shape-release-date-label-month.html", "shape-table-rows.html", "shape-release-info-aside.html",
                     "shape-topic-table.html", "shape-version-history-modal.html", "shape-forum-topic-list.html",
-                    "shape-post-footer-dates.html", "shape-title-link-cards.html")
+                    "shape-post-footer-dates.html", "shape-title-link-cards.html", "shape-calendar-versions.html",
+                    "shape-plugin-changelog-tab.html", "shape-release-post-sections.html",
+                    "shape-weekly-bold-groups.html")
 
 
 def test_shapes_keep_bodies_apart_and_free_of_furniture() -> None:
@@ -1543,6 +1570,16 @@ def test_code_lines_table_cells_term_lists_and_date_rows_render_apart() -> None:
         "2026-11-20", ["Mark properties as sensitive.", "Available in: Enterprise"])
     sticky = found["Summaries of sticky notes"]
     assert (sticky.labels, sticky.body) == (["Boards", "Dev Mode"], "Select stickies and ask for a summary.")
+
+
+def test_release_post_sections_and_bold_groups_become_labels() -> None:
+    post = parse_release_notes(fixture_bytes("shape-release-post-sections.html"), URL, today=dt.date(2026, 12, 2))
+    assert [e.labels for e in post.entries] == [["Key improvements released in Forge 18.6"]] * 3 + [["Deprecations"]]
+    assert not any("min read" in e.body or "Maya" in e.body for e in post.entries)
+    weekly = parse_release_notes(fixture_bytes("shape-weekly-bold-groups.html"), URL, today=dt.date(2026, 12, 2))
+    assert [e.labels for e in weekly.entries] == [["Support", "Features"]] * 2 + [["Support", "Fixes"]] + [
+        ["Admin Center", "Features"]] * 2
+    assert weekly.entries[0].body == "Card numbers in image attachments are now masked."
 
 
 def test_a_summary_table_of_the_changes_below_is_no_entry() -> None:
