@@ -1582,6 +1582,24 @@ def test_release_post_sections_and_bold_groups_become_labels() -> None:
     assert weekly.entries[0].body == "Card numbers in image attachments are now masked."
 
 
+def test_card_captions_download_rows_tag_rows_and_link_lines_leave_bodies() -> None:
+    html = b"""<main><h1>Releases</h1><section class="list">
+    <article class="card"><h3 class="card__title"><a href="#">Vault CLI 2.32.0</a></h3>
+    <div class="card__meta"><span class="card__date">Released on <time datetime="2026-11-18T09:00:00Z">Nov 18, 2026</time>
+    </span></div><div class="flex gap-1"><span class="rounded px-2">Security</span><span class="rounded px-2">CLI</span>
+    </div><div class="card__body"><p>Service tokens can be limited to read-only access.</p>
+    <p><a href="#">Learn more in the Help Center</a></p></div><a class="card__link" href="#">View release</a></article>
+    <article class="card"><h3 class="card__title"><a href="#">Vault CLI 2.31.0</a></h3>
+    <div class="card__meta"><span class="card__date">Released on <time datetime="2026-11-04T09:00:00Z">Nov 4, 2026</time>
+    </span></div><div class="download-buttons"><p>Download the CLI</p><a href="#">Windows</a> | <a href="#">Linux</a></div>
+    <div class="card__body"><p>Adds an audit subcommand.</p></div></article></section></main>"""
+    found = {e.title: e for e in parse_release_notes(html, URL, today=dt.date(2026, 12, 2)).entries}
+    first = found["Vault CLI 2.32.0"]
+    assert (first.date, first.labels, first.body) == (
+        "2026-11-18", ["Security", "CLI"], "Service tokens can be limited to read-only access.")
+    assert found["Vault CLI 2.31.0"].body == "Adds an audit subcommand."
+
+
 def test_a_summary_table_of_the_changes_below_is_no_entry() -> None:
     """A table whose rows link to (or name) the headings under it lists changes; it is not one per row."""
     html = b"""<main><h1>Notes</h1><h2>November 20, 2026</h2>

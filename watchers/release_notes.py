@@ -246,6 +246,8 @@ def _parse_root(root: Element, page_url: str, today: dt.date, posted: dt.date | 
 
 # "Posted on Feb 16, 2026", "Published: 2026-02-16": the byline of a post.
 _POSTED = re.compile(r"^\s*(?:posted|published|released|written|dated?)\b\s*(?:on\b|:)?\s*", re.I)
+_DATE_CAPTION = re.compile(r"^\s*(?:posted|published|released|written|dated?|updated|last\s+updated)\b\s*(?:on\b|:)?\s*$",
+                           re.I)
 _DATE_HINT = re.compile(r"date|publish|posted|byline|timestamp", re.I)
 
 
@@ -975,6 +977,10 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
             if found:
                 date, date_anchor = found, _anchor(el)
                 skip.add(el)
+                holder = el.getparent()
+                if holder is not None and holder is not member and _DATE_CAPTION.match(holder.text or "") \
+                        and len(spaced_text(holder)) <= 60 and not (el.tail or "").strip():
+                    skip.add(holder)  # "Released on <time>": the caption goes with its date
                 break
         if (tip := el.get("title")) and ":" in tip and (found := _tooltip_date(tip)):
             date = found  # a forum's "First post: Nov 26, 2026 2:05 pm" tooltip over a relative "4d"
@@ -1025,9 +1031,10 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
             if date is None:
                 date = titled[1]
                 ctx.dates_found += 1
-    if not title:
+    if True:  # a row of tags beside an entry, titled or not ("Security", "Organization"): its labels
         for row in member.iter():
-            if is_tag(row) and row not in skip and _pill_row(row) and _standalone(row, spaced_text(row), member):
+            if is_tag(row) and row not in skip and not (title_el is not None and _within(row, title_el)) \
+                    and _pill_row(row) and _standalone(row, spaced_text(row), member):
                 labels.extend(spaced_text(pill) for pill in row)
                 skip.add(row)
     for el in member.iter():

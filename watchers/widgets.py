@@ -20,7 +20,7 @@ CHROME_TAGS = frozenset(("nav", "footer", "aside", "form", "dialog"))
 # Matched anywhere in an id or class (as they always were) ...
 CHROME_WORDS = ("cookie", "consent", "gdpr", "banner", "breadcrumb", "sidebar", "side-nav", "sidenav", "navbar",
                 "newsletter", "skip-link", "site-header", "site-footer", "related-articles", "feedback",
-                "table-of-contents")
+                "table-of-contents", "download-button", "download-links", "download-bar")
 # ... and these only as a whole word of one (so "copy" is not "copyright", "share" not "sharepoint").
 CHROME_TOKENS = ("toc", "rating", "ratings", "rate-this", "helpful", "was-this-helpful", "reactions", "reaction",
                  "vote", "votes", "voting", "thumbs", "share", "sharing", "share-bar", "sharebar", "social",
@@ -53,7 +53,8 @@ LINE_WIDGETS = frozenset(("copy", "copied", "copied!", "copy code", "copy link",
                           "leave a comment", "add a comment", "write a comment", "share:", "share on linkedin",
                           "share on x", "share on twitter", "share on facebook",
                           "complete list of changes", "complete list of changes for this release", "see all changes",
-                          "all releases", "view all releases"))
+                          "all releases", "view all releases", "view release", "view release notes", "see release",
+                          "view on github", "read the release notes"))
 _WIDGET_HINTS = ("helpful", "useful", "feedback", "share this", "rate this", "did this", "how do you feel")
 MAX_WIDGET_TEXT = 120
 MAX_WIDGET_EXTRA = 24  # a widget's container holds little besides the widget's own words ("Yes No")
@@ -65,7 +66,7 @@ KNOWN_LABELS = frozenset((
     "feature", "new feature", "features", "update", "updated", "changed", "change", "removed", "removal", "security",
     "retired", "retirement", "sunset", "launch", "launched", "release", "released", "notice", "action required",
     "coming soon", "rolling out", "limited availability", "early access", "issue", "known issue", "resolved",
-    "added", "enhancement", "library", "libraries", "api", "policy", "legal", "pricing", "compliance",
+    "added", "enhancement", "library", "libraries", "api", "policy", "legal", "pricing", "compliance", "featured",
 ))
 _BADGE_CLASS = re.compile(
     r"badge|label|pill|chip|lozenge|ribbon|(?:^|[\s_-])(?:tags?|status|category|type|kind|flag|marker|callout-tag)(?:$|[\s_-])"
@@ -77,6 +78,8 @@ _NUMBER_RUN = re.compile(r"^\s*1(?:\s+\d+)+\s*$")
 # A release's commit, printed as its short hash beside the tag ("3f2a9e1"): no part of the change.
 _COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 _COMMIT_LINE = re.compile(r"\n[0-9a-f]{7,40}(?:\n|$)")
+# A link line pointing elsewhere: "Learn more in the Help Center", "Read more about passkeys".
+_ELSEWHERE = re.compile(r"^(?:learn more|read more|see more|find out more|more details)\b[^.!?]{0,50}[\s\u2192>]*$", re.I)
 # A forum row's reply and view counts once its title and date are taken: "23 | 4.8k".
 _COUNTS = re.compile(r"^\s*\d[\d.,]*[kKmM]?(?:\s*\|\s*\d[\d.,]*[kKmM]?)+\s*$")
 # A post's byline once its date is taken: "· 6 min · Ana Pereira".
@@ -490,6 +493,7 @@ def clean_lines(lines: Iterable[str]) -> list[str]:
         if stripped[0] == "1" and consecutive_numbers(stripped) and len(stripped.split()) >= 3:
             continue
         if _LINK_REFERENCE.match(stripped) or _LAST_EDITED.match(stripped) or _COMMIT.match(stripped) or \
+                (len(stripped) <= 70 and _ELSEWHERE.match(stripped)) or \
                 (len(stripped) <= 300 and _MAIL_FOOTER.match(stripped)):
             continue
         kept.append(line)
