@@ -81,6 +81,15 @@ ON_CASES = [
      "with the whole company."),
     ("Longer index after disconnecting", "The search index of a connected drive is now kept for 60 days after the "
      "drive is disconnected, up from 14 days."),
+    ("Meeting summaries shared with guests", "Summaries of recorded meetings will be emailed to every invitee, guests "
+     "included. Owners who would rather keep them internal should change the setting before the 28th."),
+    ("Chat history retention", "Chat history retention moves from 30 days to kept until you delete them."),
+    ("Assistant in shared channels", "The assistant can read and summarise messages in shared channels. To limit it, "
+     "choose the channels in the admin console."),
+    ("Coding agent policy default", "On 10 December the coding agent policy will change to Enabled for organizations "
+     "whose owners have not chosen a setting; the agent can then open pull requests in any repository."),
+    ("Uploads kept longer", "Uploaded files used to expire after 30 days. From today they are stored until you delete "
+     "them."),
 ]
 NOT_HIGH_CASES = [
     ("Drive connector for workspaces", "The Drive connector can read all files a member can open. "
@@ -103,6 +112,9 @@ NOT_HIGH_CASES = [
     ("Guest uploads", "File uploads from guests are now turned off by default in new channels."),
     ("Browser extension for teams", "The extension can fill in forms and click buttons for members. It cannot be "
      "used until an owner turns it on; owners can block specific sites."),
+    ("Page templates", "Authors will find six new page templates for news and events. No admin action is required."),
+    ("Assistant retention setting", "Admins can now set how long the assistant keeps meeting summaries, from 7 days to "
+     "indefinitely."),
 ]
 
 

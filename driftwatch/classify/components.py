@@ -50,8 +50,16 @@ OPT_OUT_PATTERNS = [
     re.compile(r"\bif\s+(?:you|your\s+[\w-]+|admins?|an\s+admin|owners?)\s+(?:don't|do\s+not|doesn't|does\s+not|"
                r"don\u2019t)\s+want\b"),
     # "applies to every organization that has not changed it", "tenants that haven't customized the policy"
-    re.compile(r"\b(?:that|who|which)\s+(?:have|has)(?:\s+not|n't|n\u2019t)\s+(?:yet\s+)?(?:changed|customi[sz]ed|"
-               r"configured|modified|set|touched|opted\s+out)\b"),
+    re.compile(r"\b(?:that|who|which|whose\s+[\w-]+|where\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:have|has)(?:\s+not|\s+never|n't|"
+               r"n\u2019t)\s+(?:yet\s+)?"
+               r"(?:changed|customi[sz]ed|configured|modified|set|touched|chosen|picked|selected|opted\s+out)\b"),
+    # "owners who would rather not share it should change the setting before the 28th"
+    re.compile(r"\b(?:who|that)\s+(?:would\s+rather|prefer(?:s)?\s+(?:not\s+)?to|want\s+to\s+opt\s+out)\b"),
+    # "to limit it, set the policy ...", "to turn this off, go to ..."
+    re.compile(r"(?:^|[.;:]\s+|\n)to\s+(?:limit|restrict|block|disable|turn\s+off|switch\s+off|opt\s+out\s+of)\s+"
+               r"(?:it|this|them|access|the\s+[\w-]+)\s*,"),
+    # retention that grows to no end: "used to expire after 30 days; now stored until you delete them"
+    re.compile(r"\b(?:used\s+to|no\s+longer)\s+expire\b"),
     # "to keep it off, deactivate the feature before the release"
     re.compile(r"\bto\s+keep\s+(?:it|this|them|the\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:off|disabled|turned\s+off)\b"),
     # "new installations now start in accept-edits mode"
@@ -62,13 +70,19 @@ OPT_OUT_PATTERNS = [
 ]
 # Words each pattern above cannot match without one of (checked before the pattern runs).
 OPT_OUT_NEEDS = (("off",), ("if",), ("can", "may"), ("off",), ("want",), ("from",), ("default",), ("start",),
-                 ("want",), ("not", "n't", "n\u2019t"), ("keep",), ("start",), ("from",))
+                 ("want",), ("not", "n't", "n\u2019t"), ("rather", "prefer", "opt out"), ("to ",), ("expire",), ("keep",),
+                 ("start",), ("from",))
 # A setting a vendor sets for you: "is set to Enabled for every organization that has not changed it",
 # "sandboxes get network access set to On", "links will be set to Anyone with the link". Not when
 # someone "can" or "must" set it: that is a control.
-SET_TO_ON = re.compile(r"\bset\s+to\s+[\"'\u201c\u2018]?(?:on|enabled|allowed|allow|anyone|public|everyone)\b")
+SET_TO_ON = re.compile(r"\b(?:set|change|changes|switch|switches|move|moves)\s+to\s+[\"'\u201c\u2018]?(?:on|enabled|allowed|"
+                       r"allow|anyone|public|everyone)\b"
+                       # retention that grows to no end: "from 30 days to kept until you delete them"
+                       r"|\bfrom\s+\d+\s+(?:days?|weeks?|months?)\s+to\s+[\"'\u201c\u2018]?(?:indefinite|indefinitely|forever|"
+                       r"unlimited|no\s+limit|kept\s+until|until\s+(?:you|the\s+user|users|someone)\s+delete)")
 _SETTER = re.compile(r"\b(?:can|may|must|should|need\s+to|needs\s+to|able\s+to|to|you|admins?|owners?)\s+"
-                     r"(?:[\w'-]+\s+){0,3}$")
+                     r"(?:[\w'-]+\s+){0,3}$"
+                     r"|\bcan\s+(?:now\s+)?(?:set|choose|pick|configure|decide)\b[^.]{0,80}$")
 # "Fixed an issue where shared links could expose ...": a fix for a hole, whatever the vendor calls it.
 SECURITY_FIX_PATTERN = re.compile(
     r"\bfix(?:ed|es)?\s+(?:an?\s+|the\s+)?(?:issue|bug|problem)\s+(?:where|that|in\s+which|causing)\b[^.]{0,140}?"
@@ -93,7 +107,7 @@ WRITE_PATTERN = re.compile(
     r"(?:\s+out)?\s+(?:[\w'-]+\s+){0,3}?(?:records?|forms?|pages?|databases?|fields?|tickets?|issues?|tasks?|"
     r"incidents?|opportunit(?:y|ies)|cases?|emails?|messages?|events?|files?|documents?|orders?|purchases?)\b")
 MODEL_NAME = re.compile(r"\b(?:gpt-?\d+(?:[.-]?[a-z0-9]+)*|o\d(?:-[a-z]+)?|claude-[\w-]+|dall-e(?:\s*\d)?|sora(?:-\d)?|"
-                        r"gemini(?:[\s-]\d[\w.]*)?|llama(?:[\s-]?\d[\w.]*)?|"
+                        r"gemini[\s-]\d[\w.]*|llama(?:[\s-]?\d[\w.]*)?|"
                         # "Claude Opus 5", "Sonnet 4.5", and names not yet known: "Claude Fable 5.1"
                         r"(?:claude\s+)?(?:opus|sonnet|haiku)\s+\d+(?:\.\d+)*|"
                         r"claude\s+(?!code\b|api\b|apps?\b|desktop\b)[a-z]+\s+\d+(?:\.\d+)*)(?![\w-])")
@@ -291,9 +305,9 @@ class SignalMatcher:
                 span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
                 if span is not None:
                     spans["on"].append((span.start, span.end))
-        if "set to" in lowered_text:
+        if " to " in lowered_text:
             for found in SET_TO_ON.finditer(lowered_text):
-                if _SETTER.search(lowered_text[max(0, found.start() - 40) : found.start()]):
+                if _SETTER.search(lowered_text[max(0, found.start() - 100) : found.start()]):
                     continue
                 span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
                 if span is not None:

@@ -102,6 +102,7 @@ CUES: dict[str, tuple[str, ...]] = {
         "files and messages", "take notes", "takes notes", "meeting notes", "what was said", "draw on",
         "draws on", "grounded in", "grounding", "reference files", "references files",
         "ingest", "ingests", "reads your inbox", "read your inbox", "sensitivity label",
+        "outside your account", "outside your organization", "people outside", "external invitees", "external participants",
     ),
     "identity_access": (
         "sso", "saml", "scim", "role-based access", "custom roles", "roles", "user groups",
@@ -213,6 +214,7 @@ OFF_BY_DEFAULT = (
     "not installed by default", "defaulted off", "default off", "off until", "until an admin",
     "must be enabled", "by default disabled", "is default off", "admins can enable access",
     "need to set up", "disabled by default for", "admin policy", "remain off by default",
+    "starts switched off", "start switched off", "starts turned off",
     "until an owner turns it on", "until an admin turns it on", "until an owner", "until owners", "until admins",
 )
 # An "on" default that protects rather than widens ("SSO now enforced by default",
@@ -242,7 +244,9 @@ NO_CHANGE = (
     "controls are unchanged", "existing settings are respected", "no change to existing",
     "are not affected", "is not affected", "are not changed", "is not changed", "no admin control for this feature",
     "policies are unchanged", "visual change only", "a visual change only",
-    "only the name changes", "only the name is changing", "keep their existing values", "keeps its existing value",
+    "stay exactly as they were", "stays exactly as it was", "stay as they were", "was never affected",
+    "were never affected", "only the name changes", "only the name is changing", "keep their existing values",
+    "keeps its existing value",
     "carry over as they are", "carry over unchanged", "nothing else changes", "no other changes",
 )
 # The strictest of those: the entry says it is only a rename or leaves every control as it was.

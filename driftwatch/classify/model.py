@@ -23,7 +23,7 @@ from . import architecture  # noqa: F401  (registers driftwatch.TextCatBOWSignal
 from .components import Signals, signals_of  # importing registers the dw_signals factory
 from .lexicon import CATEGORIES
 from .loading import load_pipeline
-from .severity import severity
+from .severity import WIDENING, severity
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 TEXTCAT_LABELS = tuple(c for c in CATEGORIES if c != "other") + ("relevant", "control")
@@ -163,6 +163,10 @@ def decide(signals: Signals, cats: dict[str, float], thresholds: dict[str, float
         chosen = ["model_lifecycle"] if "model_lifecycle" in chosen else []
         reasons = [r for r in reasons if r.startswith("model_lifecycle")]
     level, why = severity(set(chosen), polarity, relevant=relevant, control=control)
+    if level == "high" and not set(chosen) & WIDENING and not signals.on_default[1:] \
+            and (signals.on_phrase or "").lower().startswith("no admin action"):
+        # "No admin action is required" alone is a rollout's boilerplate: on, but widening nothing named
+        level, why = "medium", "a change that arrives without admin action, widening no data or action"
     if polarity == "on":
         kind = "on" if signals.on_default else "on, wide rollout"
         reasons.append(f'default: "{signals.on_phrase}" ({kind})')
