@@ -22,6 +22,8 @@ _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
 _MDY = re.compile(rf"^{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+{_YEAR}$", re.I)
 _DMY = re.compile(rf"^{_WEEKDAY}{_DAY}\s+{_MONTH},?\s+{_YEAR}$", re.I)
 _ISO = re.compile(r"^(\d{4})([-./])(\d{1,2})\2(\d{1,2})$")  # 2025-11-20, 2025.11.20, 2025/11/20
+# 11-24-2026, 11/24/2026: month first as US sites print it, unless the first number cannot be a month.
+_NUMERIC_US = re.compile(r"^(\d{1,2})([-/])(\d{1,2})\2(\d{4})$")
 # An API version named after its release day ("2026-11-17.clover"): that day is the only date such pages print.
 _DATED_VERSION = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\.[a-z][a-z0-9_-]{0,30}$", re.I)
 _MD = re.compile(rf"^{_MONTH}\s*{_DAY}$", re.I)  # "Mar 14", "Dec.08"
@@ -61,6 +63,9 @@ def parse_full_date(text: str) -> dt.date | None:
         if match.group(2) == "." and (len(match.group(3)) < 2 or len(match.group(4)) < 2):
             return None  # "2026.10.2": a calendar version; dotted dates are written "2026.10.02"
         return _make(int(match.group(1)), int(match.group(3)), int(match.group(4)))
+    if match := _NUMERIC_US.match(text):
+        first, second, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
+        return _make(year, second, first) if first > 12 else _make(year, first, second)
     if match := _DATED_VERSION.match(text):
         return _make(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     if match := _MDY.match(text):
@@ -107,7 +112,7 @@ def split_title_date(text: str) -> tuple[str, dt.date | tuple[int, int]] | None:
     match = _TRAILING_PAREN.match(cleaned)
     if match and match.group("title"):
         inside = match.group("date")
-        full = parse_full_date(inside)
+        full = parse_full_date(inside) or parse_labelled_date(inside)  # "Chrome 143 (Stable release: Nov 18, 2026)"
         if full:
             return match.group("title"), full
         partial = parse_month_day(inside)

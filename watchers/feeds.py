@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from driftwatch.models import ParsedEntry, normalise_title
 
-from .release_notes import MAX_TITLE, ParseResult, title_from_body
+from .dates import parse_full_date
+from .release_notes import MAX_TITLE, SUBSECTION_TITLES, ParseResult, title_from_body
 from .text import Element, element_lines, html_to_text, is_tag, load_html, spaced_text, squash
 from .widgets import clean_lines, is_label_text, label_like
 
@@ -50,6 +51,10 @@ def _date(item: dict) -> str | None:
             local = _local_day(raw.strip())
             if local is not None:
                 return local.isoformat()
+    for key in ("published", "updated", "created"):
+        raw = item.get(key)
+        if isinstance(raw, str) and (day := parse_full_date(raw.strip())) is not None:
+            return day.isoformat()  # "Thursday, November 26, 2026", "11/26/2026": no RFC stamp at all
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = item.get(key)
         if isinstance(value, time.struct_time):
@@ -113,6 +118,8 @@ def _html_notes(html: str) -> tuple[list[str], list[_Note]]:
     headings = [h for h in body.iter(*HEADINGS) if spaced_text(h)]
     levels = sorted({int(h.tag[1]) for h in headings})
     level = next((lv for lv in levels if sum(1 for h in headings if int(h.tag[1]) == lv) >= 2), None)
+    if level is None and len(headings) == 1:
+        level = int(headings[0].tag[1])  # a day with one note: still that note, titled by its heading
     if level is None:
         return [], []
     type_level = _type_level(headings, levels)
@@ -196,6 +203,8 @@ def _markdown_notes(text: str) -> tuple[list[str], list[_Note]]:
 
 def _split(item_html: str, body_text: str) -> tuple[list[str], list[_Note]]:
     intro, notes = _html_notes(item_html)
+    if len(notes) == 1 and len(" ".join(intro)) < MIN_INTRO and not SUBSECTION_TITLES.match(notes[0].title):
+        return intro, notes  # one note under a short "Today's notes cover 1 change" line
     if len(notes) < 2:
         intro, notes = _markdown_notes(body_text)
     return (intro, notes) if len(notes) >= 2 else ([], [])

@@ -83,6 +83,8 @@ class _Item:
     own_date: bool = False  # dated by its own heading or the line right below it, not by the section
     from_bold: bool = False  # started by a bold paragraph standing in for a heading
     blocks: list[Element] | None = None  # an untitled section's own blocks, while they may still be split
+    sub_level: int = 0  # a dated release's first sub-heading, while it may still be a category of features
+    sub_title: str = ""
 
 
 @dataclass
@@ -245,7 +247,7 @@ def _parse_root(root: Element, page_url: str, today: dt.date, posted: dt.date | 
 
 
 # "Posted on Feb 16, 2026", "Published: 2026-02-16": the byline of a post.
-_POSTED = re.compile(r"^\s*(?:posted|published|released|written|dated?)\b\s*(?:on\b|:)?\s*", re.I)
+_POSTED = re.compile(r"^\s*(?:posted|published|released|written|dated?|release\s+date)\b\s*(?:on\b|:)?\s*", re.I)
 _DATE_CAPTION = re.compile(r"^\s*(?:posted|published|released|written|dated?|updated|last\s+updated)\b\s*(?:on\b|:)?\s*$",
                            re.I)
 _DATE_HINT = re.compile(r"date|publish|posted|byline|timestamp", re.I)
@@ -577,9 +579,23 @@ def _walk(
             titled = _split_heading(title)
             if not titled:
                 open_category(level, title)
+            if not titled and current is not None and current.own_date and current.sub_level \
+                    and current.parts == [current.sub_title] and level > current.sub_level:
+                # "Chrome 143 (Nov 18)" > "Browser changes" > features: the release dates its features,
+                # the release and the category name them
+                assert isinstance(current.date, (dt.date, tuple))
+                ctx.set_day(current.date, current.anchor)
+                ctx.level = current.level
+                categories.append((current.level, [current.title] if current.title else []))
+                categories.append((current.sub_level, [current.sub_title]))
+                current = start(title or None, _anchor(el), level, labels)
+                continue
             if not titled and current is not None and current.date and current.title and (
                 level > current.level or SUBSECTION_TITLES.match(title)
             ):
+                if current.own_date and not current.parts and not SUBSECTION_TITLES.match(title) \
+                        and not _SECTION_OF_ONE.match(title) and len(title.split()) <= 6:
+                    current.sub_level, current.sub_title = level, text
                 current.parts.append(text)  # a sub-heading inside one change
                 continue
             close()
@@ -874,6 +890,9 @@ def _split_section(section: _Item) -> list[_Item] | None:
     return found or None
 
 
+_FIX_LIST = re.compile(r"^(?:resolved|fixed|addressed)\s+issues$|^bug\s+fixes$|^fixes$", re.I)
+
+
 def _note_wrappers(blocks: list[Element]) -> list[list[Element]] | None:
     """Blocks that sit in a run of sibling wrappers of one class (``div.release-note``): one note each.
 
@@ -943,6 +962,14 @@ def _container_items(member: Element, ctx: _Context) -> list[_Item]:
         if walked:
             return walked
     item = _single_entry(member, titles, ctx)
+    if item is not None and item.title and _FIX_LIST.match(item.title):
+        lists = [b for b in member.iter("ul", "ol") if not any(a.tag in ("ul", "ol", "li") for a in b.iterancestors()
+                                                                  if _within(a, member))]
+        section = _Item(None, item.date, item.anchor, item.level, precision=item.precision,
+                        labels=item.labels + [item.title], blocks=lists)
+        pieces = _split_section(section) if lists else None
+        if pieces and len(pieces) >= 2:
+            return pieces  # "Resolved Issues": one entry per fixed issue, each self-contained
     if item is not None and item.blocks:
         pieces = _split_section(item)  # an untitled dated card over a list of separate changes
         if pieces:
@@ -1101,6 +1128,9 @@ def _before_own_title(member: Element, titles: list[Element]) -> list[Element]:
     return titles
 
 
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?$", re.I)  # "09:14 AM"
+
+
 def _pills_beside_date(member: Element, skip: set[Element]) -> list[str]:
     """Products named in the date's own row ("November 20, 2026 · Design · Dev Mode"): labels, not body."""
     for dated in [el for el in skip if el.getparent() is not None]:
@@ -1110,9 +1140,9 @@ def _pills_beside_date(member: Element, skip: set[Element]) -> list[str]:
         others = [c for c in row if is_tag(c) and c is not dated]
         if not others or any(len(c) or (c.tail or "").strip(" \u00b7\u2022|") for c in others):
             continue
-        names = [n for n in (spaced_text(c) for c in others) if any(ch.isalnum() for ch in n)]
-        if names and all(_pill(n) for n in names):
-            skip.update(others)
+        names = [n for n in (spaced_text(c) for c in others) if any(ch.isalnum() for ch in n) and not _CLOCK.match(n)]
+        if all(_pill(n) for n in names):
+            skip.update(others)  # with the date go its clock time and the separators between pills
             return names
     return []
 
@@ -1205,12 +1235,19 @@ def _standalone(el: Element, text: str, stop: Element) -> bool:
 # --- entries ------------------------------------------------------------------------------
 
 
+# "Released October 29, 2026. Fixes ...": an entry that opens by saying its own day.
+_OPENING_DAY = re.compile(r"^(?:released|published|posted|shipped)\s+(?:on\s+)?(?P<date>[^.:]{6,30}?)[.:]\s*", re.I)
+
+
 def _entries(items: list[_Item], page_url: str, today: dt.date) -> list[ParsedEntry]:
     base_url = urldefrag(page_url)[0]
     entries: list[ParsedEntry] = []
     seen: dict[str, int] = {}
     for item, day in _resolve_years(items, today):
         body = "\n".join(clean_lines("\n".join(p for p in item.parts if p).split("\n"))).strip()
+        if body[:1] in "RrPpSs" and (opening := _OPENING_DAY.match(body)) \
+                and (own := parse_full_date(opening.group("date"))) is not None:
+            day, body = own, body[opening.end():]
         title = item.title or title_from_body(body)
         if not title:
             continue

@@ -180,6 +180,10 @@ def find_entry_group(node: Element) -> list[Element] | None:
         for sig, members in groups.items():
             if len(members) < 2:
                 continue
+            if any(True for m in members for _ in m.iter("h1")):
+                members = [m for m in members if next(m.iter("h1"), None) is None]  # the page's title block
+                if len(members) < 2:
+                    continue
             if sig[0] == "prefix" and len(members) < 3 and \
                     len({(m.get("class") or "").split()[0] for m in members}) == len(members):
                 continue  # "release-hero" beside "release-content": parts of one page, not entries

@@ -54,7 +54,8 @@ LINE_WIDGETS = frozenset(("copy", "copied", "copied!", "copy code", "copy link",
                           "share on x", "share on twitter", "share on facebook",
                           "complete list of changes", "complete list of changes for this release", "see all changes",
                           "all releases", "view all releases", "view release", "view release notes", "see release",
-                          "view on github", "read the release notes"))
+                          "view on github", "read the release notes", "view all release notes", "all release notes",
+                          "see all release notes"))
 _WIDGET_HINTS = ("helpful", "useful", "feedback", "share this", "rate this", "did this", "how do you feel")
 MAX_WIDGET_TEXT = 120
 MAX_WIDGET_EXTRA = 24  # a widget's container holds little besides the widget's own words ("Yes No")
