@@ -170,6 +170,23 @@ def test_feed_items_keep_the_publishers_day_and_their_categories() -> None:
     assert (entry.date, entry.labels) == ("2026-11-21", ["api"])
 
 
+def test_feed_dates_without_a_stamp_and_a_digest_day_with_one_note() -> None:
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Notes</title><link>https://n.test/</link>
+    <description>d</description>
+    <item><title>App 46.10</title><link>https://n.test/1</link><guid>n-1</guid>
+    <pubDate>Thursday, November 26, 2026</pubDate><description>Text</description></item>
+    <item><title>App 46.9</title><link>https://n.test/2</link><guid>n-2</guid>
+    <pubDate>11/12/2026</pubDate><description>Text</description></item>
+    <item><title>Release notes: November 18, 2026</title><link>https://n.test/3</link><guid>n-3</guid>
+    <pubDate>Wed, 18 Nov 2026 17:00:00 +0000</pubDate><description><![CDATA[<p>Today's notes cover 1 change.</p>
+    <h3>Hunting: natural-language queries</h3><p>Analysts can ask questions in plain words.</p>
+    <p><a href="https://n.test/all">View all release notes</a></p>]]></description></item></channel></rss>"""
+    entries = parse_feed(feed, "https://n.test/feed", split_items=True).entries
+    assert [(e.date, e.title) for e in entries] == [
+        ("2026-11-26", "App 46.10"), ("2026-11-12", "App 46.9"), ("2026-11-18", "Hunting: natural-language queries")]
+    assert entries[-1].body == "Analysts can ask questions in plain words."
+
+
 def test_link_lines_and_mail_footers_stay_out_of_bodies() -> None:
     from driftwatch.watchers.widgets import clean_lines
 
@@ -1209,6 +1226,31 @@ VENDOR_LAYOUTS = {
         ("2026-11-27", "Session timeout per role"),
         ("2026-11-27", "API token last-used date"),
     ],
+    "shape-version-page-byline.html": [  # one version's page dated by a "Release date:" line; resolved issues
+        ("2026-11-18", "Minimum OS enforcement"),
+        ("2026-11-18", "Single sign-on during enrollment"),
+        ("2026-11-18", "Basic authentication for the classic API"),
+        ("2026-11-18", "[FD-1502] Fixed an issue where smart groups returned stale members after a maintenance task."),
+        ("2026-11-18", "[FD-1877] Fixed an issue where the branding image failed to upload when it was larger than 1 MB."),
+    ],
+    "shape-hero-section-release.html": [  # the title and date in a hero <section>; updates say their own day
+        ("2026-11-25", "Multi-file edits in the assistant"),
+        ("2026-11-25", "Local models for completion"),
+        ("2026-11-25", "New language level support"),
+        ("2026-10-29", "Codepad 2026.2.4"),
+        ("2026-10-08", "Codepad 2026.2.3"),
+    ],
+    "shape-release-category-features.html": [  # "Browser 143 (Stable release: ...)" > category > features
+        ("2026-11-18", "PDF annotations saved to cloud storage"),
+        ("2026-11-18", "Post-quantum key exchange on by default"),
+        ("2026-10-21", "Local network access prompts"),
+        ("2026-10-21", "Extension allowlist by publisher"),
+    ],
+    "shape-forum-numeric-dates.html": [  # 11-24-2026 and 11/19/2026, a clock time beside each
+        ("2026-11-24", "Stable Build 213.4.5518"),
+        ("2026-11-19", "Beta Build 214.3.1020"),
+        ("2026-11-05", "Stable Build 212.4.6101"),
+    ],
     "shape-table-rows.html": [  # a date heading over a "Feature | Description" table: one entry a row
         ("2026-11-20", "Admin API keys"),
         ("2026-11-20", "Export to CSV"),
@@ -1502,7 +1544,9 @@ NEW_VENDOR_PAGES = ("vendor-aws-whats-new.html", "vendor-azure-updates.html", "v
                     "shape-topic-table.html", "shape-version-history-modal.html", "shape-forum-topic-list.html",
                     "shape-post-footer-dates.html", "shape-title-link-cards.html", "shape-calendar-versions.html",
                     "shape-plugin-changelog-tab.html", "shape-release-post-sections.html",
-                    "shape-weekly-bold-groups.html")
+                    "shape-weekly-bold-groups.html", "shape-version-page-byline.html",
+                    "shape-hero-section-release.html", "shape-release-category-features.html",
+                    "shape-forum-numeric-dates.html")
 
 
 def test_shapes_keep_bodies_apart_and_free_of_furniture() -> None:

@@ -46,13 +46,13 @@ def _date(item: dict) -> str | None:
     to the next day: the raw stamp is read first, and its own offset kept.
     """
     for key in ("published", "updated", "created"):
-        raw = item.get(key)
+        raw = dict.get(item, key)  # plain lookup: feedparser's own maps "updated" to "published" with a warning
         if isinstance(raw, str) and raw.strip():
             local = _local_day(raw.strip())
             if local is not None:
                 return local.isoformat()
     for key in ("published", "updated", "created"):
-        raw = item.get(key)
+        raw = dict.get(item, key)
         if isinstance(raw, str) and (day := parse_full_date(raw.strip())) is not None:
             return day.isoformat()  # "Thursday, November 26, 2026", "11/26/2026": no RFC stamp at all
     for key in ("published_parsed", "updated_parsed", "created_parsed"):

@@ -461,7 +461,7 @@ def _is_day(text: str) -> bool:
 
 _LINE_HINTS = _WIDGET_HINTS + ("cop", "read", "learn", "contents", "on this page", "in this article", "last ", "://",
                                "receiv", "subscri", "documentation", "docs", "browser", "preferences", " min",
-                               "comment", "share", "changes", "releases")
+                               "comment", "share", "changes", "release")
 # The link references closing a Keep a Changelog file: "[Unreleased]: https://.../compare/v4.2.0...HEAD".
 _LINK_REFERENCE = re.compile(r"^\[?(?:unreleased|v?\d+(?:\.\d+)+[\w.+-]*)\]?:\s+https?://\S+$", re.I)
 # A page foot's "Last updated 14 days ago" / "Last modified: 2026-11-18": when the page was edited.
