@@ -1644,6 +1644,21 @@ def test_card_captions_download_rows_tag_rows_and_link_lines_leave_bodies() -> N
     assert found["Vault CLI 2.31.0"].body == "Adds an audit subcommand."
 
 
+def test_eyebrows_are_labels_counters_are_not_and_calls_to_action_leave_bodies() -> None:
+    html = """<main><h1>What's new</h1><div class="grid">
+    <div class="tile"><div class="tile-date">November 20, 2026</div><div class="tile-eyebrow">AI Studio</div>
+    <h3>Rules can call agents</h3><div class="meta"><span>\U0001f4ac 14 comments</span><span>\U0001f44d 52</span></div>
+    <p>Add an agent step to any rule.</p><p><a href="#">Request access</a></p></div>
+    <div class="tile"><div class="tile-date">November 12, 2026</div><div class="tile-eyebrow">Goals</div>
+    <h3>Goal check-ins on a schedule</h3><p>Goal owners get a weekly reminder.</p><p><a href="#">Get started</a></p>
+    </div></div></main>""".encode()
+    found = {e.title: e for e in parse_release_notes(html, URL, today=dt.date(2026, 12, 2)).entries}
+    assert (found["Rules can call agents"].labels, found["Rules can call agents"].body) == (
+        ["AI Studio"], "Add an agent step to any rule.")
+    assert (found["Goal check-ins on a schedule"].labels, found["Goal check-ins on a schedule"].body) == (
+        ["Goals"], "Goal owners get a weekly reminder.")
+
+
 def test_a_summary_table_of_the_changes_below_is_no_entry() -> None:
     """A table whose rows link to (or name) the headings under it lists changes; it is not one per row."""
     html = b"""<main><h1>Notes</h1><h2>November 20, 2026</h2>

@@ -1058,6 +1058,17 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
             if date is None:
                 date = titled[1]
                 ctx.dates_found += 1
+    if title_el is not None:  # a short "eyebrow" above the title ("AI Studio"): the product it belongs to
+        for el in member.iter():
+            if el is title_el or _within(title_el, el):
+                if el is title_el:
+                    break
+                continue
+            if is_tag(el) and el not in skip and el.tag in ("div", "p", "span") and not len(el) \
+                    and _pill(spaced_text(el)) and not _is_date_text(spaced_text(el)) \
+                    and _standalone(el, spaced_text(el), member):
+                labels.append(spaced_text(el))
+                skip.add(el)
     if True:  # a row of tags beside an entry, titled or not ("Security", "Organization"): its labels
         for row in member.iter():
             if is_tag(row) and row not in skip and not (title_el is not None and _within(row, title_el)) \
@@ -1235,6 +1246,9 @@ def _standalone(el: Element, text: str, stop: Element) -> bool:
 # --- entries ------------------------------------------------------------------------------
 
 
+# A discussion's counters beside its title ("💬 14 comments", "👍 52", "1.2k views"): no label.
+_COUNT_LABEL = re.compile(r"^[^\w\s]*\s*\d[\d.,]*[kKmM]?\s*(?:comments?|replies|reply|views?|likes?|votes?|upvotes?|"
+                          r"reactions?)?$", re.I)
 # "Released October 29, 2026. Fixes ...": an entry that opens by saying its own day.
 _OPENING_DAY = re.compile(r"^(?:released|published|posted|shipped)\s+(?:on\s+)?(?P<date>[^.:]{6,30}?)[.:]\s*", re.I)
 
@@ -1261,7 +1275,7 @@ def _entries(items: list[_Item], page_url: str, today: dt.date) -> list[ParsedEn
                 link = base_url
         else:
             link = f"{base_url}#{item.anchor}" if item.anchor else base_url
-        labels = list(dict.fromkeys(label for label in item.labels if label))
+        labels = list(dict.fromkeys(label for label in item.labels if label and not _COUNT_LABEL.match(label)))
         entry = ParsedEntry(date=day.isoformat(), title=title[:MAX_TITLE], body=body, link=link,
                             date_precision=item.precision, labels=labels)
         key = entry.key

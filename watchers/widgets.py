@@ -80,7 +80,9 @@ _NUMBER_RUN = re.compile(r"^\s*1(?:\s+\d+)+\s*$")
 _COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 _COMMIT_LINE = re.compile(r"\n[0-9a-f]{7,40}(?:\n|$)")
 # A link line pointing elsewhere: "Learn more in the Help Center", "Read more about passkeys".
-_ELSEWHERE = re.compile(r"^(?:learn more|read more|see more|find out more|more details)\b[^.!?]{0,50}[\s\u2192>]*$", re.I)
+_ELSEWHERE = re.compile(r"^(?:learn more|read more|see more|find out more|more details|download|request access|get started"
+                        r"|view downloads|try it (?:now|free)|sign up)\b[^.!?]{0,50}[\s\u2192>]*$"
+                        r"|^(?:full\s+)?change\s?log(?:\s+for\s+\S{1,30})?$", re.I)
 # A forum row's reply and view counts once its title and date are taken: "23 | 4.8k".
 _COUNTS = re.compile(r"^\s*\d[\d.,]*[kKmM]?(?:\s*\|\s*\d[\d.,]*[kKmM]?)+\s*$")
 # A post's byline once its date is taken: "· 6 min · Ana Pereira".
@@ -461,7 +463,8 @@ def _is_day(text: str) -> bool:
 
 _LINE_HINTS = _WIDGET_HINTS + ("cop", "read", "learn", "contents", "on this page", "in this article", "last ", "://",
                                "receiv", "subscri", "documentation", "docs", "browser", "preferences", " min",
-                               "comment", "share", "changes", "release")
+                               "comment", "share", "changes", "release", "download", "request", "started",
+                               "sign up", "try it", "changelog", "change log")
 # The link references closing a Keep a Changelog file: "[Unreleased]: https://.../compare/v4.2.0...HEAD".
 _LINK_REFERENCE = re.compile(r"^\[?(?:unreleased|v?\d+(?:\.\d+)+[\w.+-]*)\]?:\s+https?://\S+$", re.I)
 # A page foot's "Last updated 14 days ago" / "Last modified: 2026-11-18": when the page was edited.
