@@ -70,7 +70,9 @@ OPT_OUT_PATTERNS = [
 ]
 # Words each pattern above cannot match without one of (checked before the pattern runs).
 OPT_OUT_NEEDS = (("off",), ("if",), ("can", "may"), ("off",), ("want",), ("from",), ("default",), ("start",),
-                 ("want",), ("not", "n't", "n\u2019t"), ("rather", "prefer", "opt out"), ("to ",), ("expire",), ("keep",),
+                 ("want",), ("have not", "has not", "haven't", "hasn't", "have never", "has never", "n\u2019t"),
+                 ("rather", "prefer", "opt out"), ("to limit", "to restrict", "to block", "to disable", "to turn off",
+                                                   "to switch off", "to opt out"), ("expire",), ("keep",),
                  ("start",), ("from",))
 # A setting a vendor sets for you: "is set to Enabled for every organization that has not changed it",
 # "sandboxes get network access set to On", "links will be set to Anyone with the link". Not when
@@ -80,6 +82,8 @@ SET_TO_ON = re.compile(r"\b(?:set|change|changes|switch|switches|move|moves)\s+t
                        # retention that grows to no end: "from 30 days to kept until you delete them"
                        r"|\bfrom\s+\d+\s+(?:days?|weeks?|months?)\s+to\s+[\"'\u201c\u2018]?(?:indefinite|indefinitely|forever|"
                        r"unlimited|no\s+limit|kept\s+until|until\s+(?:you|the\s+user|users|someone)\s+delete)")
+_SET_TO_NEEDS = ("set to", "change to", "changes to", "switch to", "switches to", "move to", "moves to", "days to",
+                 "weeks to", "months to", "day to", "week to", "month to")
 _SETTER = re.compile(r"\b(?:can|may|must|should|need\s+to|needs\s+to|able\s+to|to|you|admins?|owners?)\s+"
                      r"(?:[\w'-]+\s+){0,3}$"
                      r"|\bcan\s+(?:now\s+)?(?:set|choose|pick|configure|decide)\b[^.]{0,80}$")
@@ -305,7 +309,7 @@ class SignalMatcher:
                 span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
                 if span is not None:
                     spans["on"].append((span.start, span.end))
-        if " to " in lowered_text:
+        if any(word in lowered_text for word in _SET_TO_NEEDS):
             for found in SET_TO_ON.finditer(lowered_text):
                 if _SETTER.search(lowered_text[max(0, found.start() - 100) : found.start()]):
                     continue
