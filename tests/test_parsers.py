@@ -29,6 +29,8 @@ URL = "https://help.fixture.test/articles/1-notes"
         ("20 November 2025", dt.date(2025, 11, 20)),
         ("2025-11-20", dt.date(2025, 11, 20)),
         ("2025.11.20", dt.date(2025, 11, 20)),
+        ("11-24-2026", dt.date(2026, 11, 24)),  # US order
+        ("24/11/2026", dt.date(2026, 11, 24)),  # the first number cannot be a month
         ("2026.10.2", None),  # a calendar version: dotted dates come zero-padded
         ("2026.9.15", None),
         ("2025/11/02", dt.date(2025, 11, 2)),
@@ -1251,6 +1253,34 @@ VENDOR_LAYOUTS = {
         ("2026-11-19", "Beta Build 214.3.1020"),
         ("2026-11-05", "Stable Build 212.4.6101"),
     ],
+    "shape-date-release-sections.html": [  # "26 November 2026 Release" headings, one section each
+        ("2026-11-26", "Adds support for engine version 8.3 on dedicated clusters."),
+        ("2026-11-26", "Improves the query insights page with a latency breakdown."),
+        ("2026-11-18", "Adds vector quantization options to the index editor."),
+        ("2026-11-09", "Private endpoints can now be shared across projects in one organization."),
+    ],
+    "shape-year-timeline.html": [  # one section per year, items dated "Nov 26"
+        ("2026-11-26", "Field scripts can call external APIs"),
+        ("2026-11-17", "Record review layout"),
+        ("2025-10-16", "Keyboard shortcuts for grid view"),
+    ],
+    "shape-year-day-month.html": [  # a year heading over "30 November" headings
+        ("2026-11-30", "GPU machines are now available in the second New York region."),
+        ("2026-11-30", "Managed database clusters now support version 8.4."),
+        ("2026-11-23", "The app platform now detects projects built with a new runtime."),
+        ("2025-12-15", "Spaces buckets can require signed requests for every object."),
+    ],
+    "shape-details-releases.html": [  # one <details> per release, the version and date in its <summary>
+        ("2026-11-25", "Taskpad 4.12"),
+        ("2026-11-18", "Taskpad 4.11"),
+        ("2026-11-04", "Taskpad 4.10"),
+    ],
+    "shape-dated-terms-categories.html": [  # category headings over dated terms with bold-led definitions
+        ("2026-11-23", "Bulk send with per-recipient languages"),
+        ("2026-11-16", "Envelope custom fields in webhooks"),
+        ("2026-11-16", "Date fields showed the sender's time zone"),
+        ("2026-11-09", "Large templates failed to open"),
+    ],
     "shape-table-rows.html": [  # a date heading over a "Feature | Description" table: one entry a row
         ("2026-11-20", "Admin API keys"),
         ("2026-11-20", "Export to CSV"),
@@ -1546,7 +1576,8 @@ NEW_VENDOR_PAGES = ("vendor-aws-whats-new.html", "vendor-azure-updates.html", "v
                     "shape-plugin-changelog-tab.html", "shape-release-post-sections.html",
                     "shape-weekly-bold-groups.html", "shape-version-page-byline.html",
                     "shape-hero-section-release.html", "shape-release-category-features.html",
-                    "shape-forum-numeric-dates.html")
+                    "shape-forum-numeric-dates.html", "shape-date-release-sections.html", "shape-year-timeline.html",
+                    "shape-year-day-month.html", "shape-details-releases.html", "shape-dated-terms-categories.html")
 
 
 def test_shapes_keep_bodies_apart_and_free_of_furniture() -> None:

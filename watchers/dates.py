@@ -27,6 +27,10 @@ _NUMERIC_US = re.compile(r"^(\d{1,2})([-/])(\d{1,2})\2(\d{4})$")
 # An API version named after its release day ("2026-11-17.clover"): that day is the only date such pages print.
 _DATED_VERSION = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\.[a-z][a-z0-9_-]{0,30}$", re.I)
 _MD = re.compile(rf"^{_MONTH}\s*{_DAY}$", re.I)  # "Mar 14", "Dec.08"
+_DM = re.compile(rf"^{_DAY}\s+{_MONTH}$", re.I)  # "30 November", under a year heading
+_YEAR_ONLY = re.compile(r"^(?:19|20)\d{2}$")
+# "26 November 2026 Release", "November 18, 2026 update": a date heading with the word for what it dates.
+_RELEASE_TAIL = re.compile(r"\s+(?:service\s+)?(?:release|releases|update|updates|release\s+notes|patch)$", re.I)
 _MONTH_YEAR = re.compile(rf"^{_MONTH},?\s+{_YEAR}$", re.I)
 _TRAILING_PAREN = re.compile(r"^(?P<title>.*?)\s*\((?P<date>[^()]{3,40})\)\s*$")
 _SEPARATED = (
@@ -80,10 +84,14 @@ def parse_month_day(text: str) -> tuple[int, int] | None:
     """A year-less date such as "Mar 14" or "March 14th"."""
     if not _HAS_DIGIT(text):
         return None
-    match = _MD.match(_clean(text))
-    if not match:
+    cleaned = _clean(text)
+    match = _MD.match(cleaned)
+    if match:
+        month, day = MONTHS[match.group(1).lower()], int(match.group(2))
+    elif match := _DM.match(cleaned):
+        month, day = MONTHS[match.group(2).lower()], int(match.group(1))
+    else:
         return None
-    month, day = MONTHS[match.group(1).lower()], int(match.group(2))
     return (month, day) if _make(2024, month, day) else None
 
 
@@ -167,8 +175,16 @@ def parse_date_heading(text: str) -> tuple[str, DateValue] | None:
     return None
 
 
+def parse_year_heading(text: str) -> int | None:
+    """The year of a heading that is nothing but one ("2026"): the days below it are of that year."""
+    text = text.strip()
+    return int(text) if len(text) == 4 and _YEAR_ONLY.match(text) else None
+
+
 def _heading_forms(text: str) -> list[str]:
     forms = [text]
+    if (tail := _RELEASE_TAIL.search(text)) is not None and tail.start():
+        forms.append(text[: tail.start()])
     if "(" not in text and "[" not in text and "eek" not in text:
         return forms  # the common case: no remark, no "Week of"
     bare = _WEEK_OF.sub("", text, count=1)

@@ -32,7 +32,8 @@ from lxml import etree
 from driftwatch.models import ParsedEntry
 
 from .dates import (infer_year, parse_date_heading, parse_full_date, parse_labelled_date, parse_month_day,
-                    parse_month_year, parse_release_sentence, split_heading_date, split_title_date)
+                    parse_month_year, parse_release_sentence, parse_year_heading, split_heading_date,
+                    split_title_date)
 from .segments import find_entry_group
 from .text import (DROP_TAGS, NO_SKIP, Element, element_lines, is_tag, load_html, reveal_fallback_bodies, spaced_text,
                    squash, text_content)
@@ -98,13 +99,19 @@ class _Context:
     dates_found: int = 0
     intro: bool = False  # dated by the post's byline: text before its first heading is the post's introduction
     posted: bool = False  # the whole walk is one post dated by its byline (its sections are categories)
+    year: int | None = None  # a bare year heading ("2026") in force: the year of the days below it
     level: int = 99  # the heading level of the date in force (a date line or badge: below every heading)
 
     def set_day(self, date: Date, anchor: str | None) -> None:
         if isinstance(date, tuple) and self.month:
             date = infer_year(date[0], date[1], dt.date(self.month[0], self.month[1], 15))
+        elif isinstance(date, tuple) and self.year:
+            date = _in_year(self.year, date)
         self.date, self.precision, self.anchor = date, "day", anchor
         self.dates_found += 1
+
+    def set_year(self, year: int) -> None:
+        self.year, self.month, self.date, self.precision, self.anchor = year, None, None, "day", None
 
     def set_month(self, month_year: tuple[int, int], anchor: str | None) -> None:
         self.month = month_year
@@ -113,6 +120,13 @@ class _Context:
 
 
 # --- reading dates and anchors ------------------------------------------------------------
+
+
+def _in_year(year: int, month_day: tuple[int, int]) -> Date:
+    try:
+        return dt.date(year, month_day[0], month_day[1])
+    except ValueError:
+        return month_day
 
 
 def _anchor(el: Element) -> str | None:
@@ -132,7 +146,7 @@ def _time_date(el: Element) -> dt.date | None:
 
 
 def _is_date_text(text: str) -> bool:
-    return len(text) <= 100 and parse_date_heading(text) is not None
+    return len(text) <= 100 and (parse_date_heading(text) is not None or parse_year_heading(text) is not None)
 
 
 def _split_heading(title: str) -> tuple[str, Date] | None:
@@ -369,6 +383,10 @@ def _heading_date(text: str, el: Element, ctx: _Context) -> bool:
 
     "Week of February 16, 2026" and "February 9, 2026 (Service release 2602)" are date headings too.
     """
+    if el.tag in _HEADINGS and (year := parse_year_heading(text)) is not None:
+        ctx.set_year(year)  # "2026" over "30 November", "Nov 26": the days below take this year
+        ctx.level = int(el.tag[1])
+        return True
     found = parse_date_heading(text)
     if found is None and el.tag in _HEADINGS and (released := parse_release_sentence(text)) is not None:
         found = ("day", released)  # "2026.11.0: Monthly Production release began deployment on November 10"
@@ -386,8 +404,9 @@ def _heading_date(text: str, el: Element, ctx: _Context) -> bool:
 
 def _date_of_title(current: _Item | None, text: str, el: Element, ctx: _Context, level: int) -> bool:
     """A date printed right below a title ("Release 4.2", then "November 20, 2025") is that title's date."""
-    if current is None or not current.title or current.parts or current.own_date or level <= current.level:
-        return False
+    if current is None or not current.title or current.parts or current.own_date or level <= current.level \
+            or el.tag == "dt":
+        return False  # a dated definition term opens an entry of its own, under whatever heading
     if level <= 6 and not _VERSION.search(current.title):
         return False  # a date heading under "Release notes" or "Older releases" starts a section; it dates no title
     if level > 6:
@@ -649,6 +668,9 @@ def _walk(
                 current.parts.append("\n".join(rest))
             continue
         if len(text) <= 60 and _heading_date(text, el, ctx):
+            if el.tag == "dt" and current is not None and current.title and not current.parts:
+                categories.append((current.level, [current.title]))  # "Resolved issues" over dated terms
+                current = None
             close()
             continue
         if in_containers:
@@ -875,13 +897,13 @@ def _split_section(section: _Item) -> list[_Item] | None:
         long_ones = sum(1 for first in firsts if first and _sentence_like(first[0]))
         if long_ones * 2 < len(groups):  # mostly fragments: one release
             return None
-    elif blocks[0].tag == "p" and _lead_in(blocks[0]) is not None:
+    elif blocks[0].tag in ("p", "dd") and _lead_in(blocks[0]) is not None:
         for block in blocks:
-            if block.tag == "p" and _lead_in(block) is not None:
+            if block.tag in ("p", "dd") and _lead_in(block) is not None:
                 groups.append((block, []))
             else:
                 groups[-1][1].append(block)
-        if len(groups) < 2:
+        if len(groups) < 2 and blocks[0].tag != "dd":  # a dated term's definition, titled by its bold lead
             return None
     else:
         return None
@@ -923,7 +945,7 @@ def _container_items(member: Element, ctx: _Context) -> list[_Item]:
     headings = [(h, spaced_text(h)) for h in member.iter(*HEADINGS)]
     titles = [h for h, text in headings if not _is_date_text(text)]
     dated_first = bool(headings) and _is_date_text(headings[0][1])
-    inner_ctx = _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month, posted=ctx.posted)
+    inner_ctx = _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month, posted=ctx.posted, year=ctx.year)
     found: list[_Item] = []
     inner = find_entry_group(member)
     if inner is not None:
@@ -1045,6 +1067,12 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
                             labels.extend(spaced_text(pill) for pill in row)
                             skip.add(row)
                     break
+    if title_el is None and member.tag == "details":
+        summary = next((c for c in member if is_tag(c) and c.tag == "summary"), None)
+        text = spaced_text(summary, frozenset(skip)) if summary is not None else ""
+        if text and len(text) <= MAX_TITLE and not _is_date_text(text):
+            title, title_el = text, summary  # "<summary>App 4.12 <span>Nov 25, 2026</span></summary>"
+            skip.add(summary)
     if title_el is None and member.tag == "tr":
         cells = [c for c in member if is_tag(c) and c.tag in ("td", "th") and c not in skip and spaced_text(c)]
         first = spaced_text(cells[0]) if cells else ""
@@ -1189,15 +1217,23 @@ def _container_date(member: Element, ctx: _Context, skip: set[Element]) -> tuple
     """The most exact date a container prints: a full date, else a day within its (or the page's) month."""
     month_day: tuple[tuple[int, int], Element] | None = None
     month_year: tuple[tuple[int, int], Element] | None = None
+    own_year: tuple[int, Element] | None = None
     for el in member.iter():
         if not is_tag(el) or el.tag in DROP_TAGS or el in skip:
+            continue
+        if own_year is None and el.tag in _HEADINGS and (year := parse_year_heading(spaced_text(el))) is not None:
+            own_year = (year, el)  # a year section holding one note: "2025", then "Oct 16"
             continue
         if not (el.tag in _HEADINGS or len(el) == 0 or el.tag in ("p", "div", "span", "strong", "b", "dt", "td", "li")):
             continue
         text = spaced_text(el)
-        if not text or len(text) > MAX_DATE_LINE or not _standalone(el, text, member):
+        if not text or len(text) > MAX_DATE_LINE or not (
+                _standalone(el, text, member) or (el.tag == "div" and not len(el))):  # a leaf div is a block
             continue
         full = parse_full_date(text) or parse_labelled_date(text)  # "Posted On: Nov 19, 2026"
+        if full is None and el.tag in _HEADINGS and (heading := parse_date_heading(text)) is not None \
+                and isinstance(heading[1], dt.date):
+            full = heading[1]  # "26 November 2026 Release", "February 9, 2026 (Service release 2602)"
         if full:
             skip.add(el)
             return full, "day", _anchor(el)
@@ -1211,8 +1247,13 @@ def _container_date(member: Element, ctx: _Context, skip: set[Element]) -> tuple
         (mon, day), anchor = month_day[0], _anchor(month_day[1])
         if month_year:
             skip.add(month_year[1])  # the month heading of a one-note month section
+        if own_year and not month_year:
+            skip.add(own_year[1])
+            return _in_year(own_year[0], (mon, day)), "day", anchor
         if month:
             return infer_year(mon, day, dt.date(month[0], month[1], 15)), "day", anchor
+        if ctx.year:
+            return _in_year(ctx.year, (mon, day)), "day", anchor
         if isinstance(ctx.date, dt.date):
             return infer_year(mon, day, ctx.date), "day", anchor
         return (mon, day), "day", anchor
@@ -1248,7 +1289,7 @@ def _standalone(el: Element, text: str, stop: Element) -> bool:
 
 # A discussion's counters beside its title ("💬 14 comments", "👍 52", "1.2k views"): no label.
 _COUNT_LABEL = re.compile(r"^[^\w\s]*\s*\d[\d.,]*[kKmM]?\s*(?:comments?|replies|reply|views?|likes?|votes?|upvotes?|"
-                          r"reactions?)?$", re.I)
+                          r"reactions?|(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\s+ago)?$", re.I)
 # "Released October 29, 2026. Fixes ...": an entry that opens by saying its own day.
 _OPENING_DAY = re.compile(r"^(?:released|published|posted|shipped)\s+(?:on\s+)?(?P<date>[^.:]{6,30}?)[.:]\s*", re.I)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .dates import parse_full_date, parse_labelled_date, parse_month_day, parse_month_year
+from .dates import parse_full_date, parse_labelled_date, parse_month_day, parse_month_year, parse_year_heading
 from .text import Element, is_tag, text_content
 from .widgets import is_label_text
 
@@ -43,7 +43,8 @@ def _text(el: Element) -> str:
 
 
 def _is_date(text: str) -> bool:
-    return len(text) <= 40 and bool(parse_full_date(text) or parse_month_day(text) or parse_month_year(text))
+    return len(text) <= 40 and bool(parse_full_date(text) or parse_month_day(text) or parse_month_year(text)
+                                    or parse_year_heading(text))
 
 
 def _signatures(el: Element) -> list[tuple]:

@@ -55,7 +55,8 @@ LINE_WIDGETS = frozenset(("copy", "copied", "copied!", "copy code", "copy link",
                           "complete list of changes", "complete list of changes for this release", "see all changes",
                           "all releases", "view all releases", "view release", "view release notes", "see release",
                           "view on github", "read the release notes", "view all release notes", "all release notes",
-                          "see all release notes"))
+                          "see all release notes", "edit this page", "edit on github", "suggest an edit",
+                          "see how it works", "improve this page"))
 _WIDGET_HINTS = ("helpful", "useful", "feedback", "share this", "rate this", "did this", "how do you feel")
 MAX_WIDGET_TEXT = 120
 MAX_WIDGET_EXTRA = 24  # a widget's container holds little besides the widget's own words ("Yes No")
@@ -464,7 +465,7 @@ def _is_day(text: str) -> bool:
 _LINE_HINTS = _WIDGET_HINTS + ("cop", "read", "learn", "contents", "on this page", "in this article", "last ", "://",
                                "receiv", "subscri", "documentation", "docs", "browser", "preferences", " min",
                                "comment", "share", "changes", "release", "download", "request", "started",
-                               "sign up", "try it", "changelog", "change log")
+                               "sign up", "try it", "changelog", "change log", "edit", "how it works", "improve")
 # The link references closing a Keep a Changelog file: "[Unreleased]: https://.../compare/v4.2.0...HEAD".
 _LINK_REFERENCE = re.compile(r"^\[?(?:unreleased|v?\d+(?:\.\d+)+[\w.+-]*)\]?:\s+https?://\S+$", re.I)
 # A page foot's "Last updated 14 days ago" / "Last modified: 2026-11-18": when the page was edited.
