@@ -1281,6 +1281,16 @@ VENDOR_LAYOUTS = {
         ("2026-11-16", "Date fields showed the sender's time zone"),
         ("2026-11-09", "Large templates failed to open"),
     ],
+    "shape-accordion-dated-summaries.html": [  # "<summary>Title — November 21, 2026</summary>", spans or not
+        ("2026-11-21", "Absence: partial-day leave requests"),
+        ("2026-11-14", "Security: step-up sign-in for bank changes"),
+        ("2026-11-07", "Reporting: scheduled report retention"),
+    ],
+    "shape-table-area-column.html": [  # Date | Area | What changed: the area is a label, the change untitled
+        ("2026-11-25", "Selective sync honours folder exclusions."),
+        ("2026-11-18", "File previews open in a side panel."),
+        ("2026-11-11", "Bulk move shows progress for each file."),
+    ],
     "shape-table-rows.html": [  # a date heading over a "Feature | Description" table: one entry a row
         ("2026-11-20", "Admin API keys"),
         ("2026-11-20", "Export to CSV"),
@@ -1577,7 +1587,8 @@ NEW_VENDOR_PAGES = ("vendor-aws-whats-new.html", "vendor-azure-updates.html", "v
                     "shape-weekly-bold-groups.html", "shape-version-page-byline.html",
                     "shape-hero-section-release.html", "shape-release-category-features.html",
                     "shape-forum-numeric-dates.html", "shape-date-release-sections.html", "shape-year-timeline.html",
-                    "shape-year-day-month.html", "shape-details-releases.html", "shape-dated-terms-categories.html")
+                    "shape-year-day-month.html", "shape-details-releases.html", "shape-dated-terms-categories.html",
+                    "shape-accordion-dated-summaries.html", "shape-table-area-column.html")
 
 
 def test_shapes_keep_bodies_apart_and_free_of_furniture() -> None:

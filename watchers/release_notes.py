@@ -1076,6 +1076,10 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
     if title_el is None and member.tag == "tr":
         cells = [c for c in member if is_tag(c) and c.tag in ("td", "th") and c not in skip and spaced_text(c)]
         first = spaced_text(cells[0]) if cells else ""
+        if cells and _GROUP_COLUMN.match(_column_header(member, cells[0])):
+            labels.append(first)  # "Date | Area | What changed": the area is a label, the change untitled
+            skip.add(cells[0])
+            cells, first = cells[1:], ""
         if len(cells) >= 2 and len(first) <= MAX_TITLE and first[-1:] not in ".!?" and not _is_date_text(first):
             title, title_el = first, cells[0]  # "Date | Topic | Description": the topic names the row
             skip.add(cells[0])
@@ -1170,6 +1174,24 @@ def _before_own_title(member: Element, titles: list[Element]) -> list[Element]:
 _CLOCK = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?$", re.I)  # "09:14 AM"
 
 
+# Columns that group rows rather than name them: "Area", "Product", "Category".
+_GROUP_COLUMN = re.compile(r"^(?:area|areas|category|categories|product|products|component|components|type|module|"
+                           r"service|services|platform|platforms|feature area|product area|section)$", re.I)
+
+
+def _column_header(row: Element, cell: Element) -> str:
+    """The header text over ``cell``'s column, from the table's first row of ``th`` cells."""
+    table = next((a for a in row.iterancestors() if a.tag == "table"), None)
+    if table is None:
+        return ""
+    header = next((r for r in table.iter("tr") if any(is_tag(c) and c.tag == "th" for c in r)), None)
+    if header is None or header is row:
+        return ""
+    index = [c for c in row if is_tag(c) and c.tag in ("td", "th")].index(cell)
+    heads = [c for c in header if is_tag(c) and c.tag in ("td", "th")]
+    return spaced_text(heads[index]) if index < len(heads) else ""
+
+
 def _pills_beside_date(member: Element, skip: set[Element]) -> list[str]:
     """Products named in the date's own row ("November 20, 2026 · Design · Dev Mode"): labels, not body."""
     for dated in [el for el in skip if el.getparent() is not None]:
@@ -1230,6 +1252,7 @@ def _container_date(member: Element, ctx: _Context, skip: set[Element]) -> tuple
         if not text or len(text) > MAX_DATE_LINE or not (
                 _standalone(el, text, member) or (el.tag == "div" and not len(el))):  # a leaf div is a block
             continue
+        text = text.lstrip("\u2014\u2013-\u00b7|\u2022 ") or text  # "— November 21, 2026" beside a title
         full = parse_full_date(text) or parse_labelled_date(text)  # "Posted On: Nov 19, 2026"
         if full is None and el.tag in _HEADINGS and (heading := parse_date_heading(text)) is not None \
                 and isinstance(heading[1], dt.date):

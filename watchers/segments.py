@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .dates import parse_full_date, parse_labelled_date, parse_month_day, parse_month_year, parse_year_heading
+from .dates import (parse_full_date, parse_labelled_date, parse_month_day, parse_month_year, parse_year_heading,
+                    split_title_date)
 from .text import Element, is_tag, text_content
 from .widgets import is_label_text
 
@@ -101,6 +102,12 @@ class _Finder:
                     titled = True
             elif tag == "time" or inner.get("datetime"):
                 dated = True
+            elif tag == "summary":
+                text = _text(inner)  # a collapsible release: "Absence: partial-day leave — November 21, 2026"
+                if text and len(text) <= MAX_TITLE_TEXT:
+                    titled = True
+                    dated = dated or split_title_date(text) is not None
+                    used += len(text)
             elif len(inner) == 0:
                 text = (inner.text or "").strip()
                 if text and len(text) <= 70 and (_is_date(squashed := " ".join(text.split()))
