@@ -90,6 +90,8 @@ ON_CASES = [
      "whose owners have not chosen a setting; the agent can then open pull requests in any repository."),
     ("Uploads kept longer", "Uploaded files used to expire after 30 days. From today they are stored until you delete "
      "them."),
+    ("Answers from linked folders", "Answers will draw on linked Drive folders for every member unless an owner "
+     "disables the link."),
 ]
 NOT_HIGH_CASES = [
     ("Drive connector for workspaces", "The Drive connector can read all files a member can open. "
@@ -113,6 +115,7 @@ NOT_HIGH_CASES = [
     ("Browser extension for teams", "The extension can fill in forms and click buttons for members. It cannot be "
      "used until an owner turns it on; owners can block specific sites."),
     ("Page templates", "Authors will find six new page templates for news and events. No admin action is required."),
+    ("Admins can disable clipboard paste", "A new setting blocks pasting from the clipboard into chats."),
     ("Assistant retention setting", "Admins can now set how long the assistant keeps meeting summaries, from 7 days to "
      "indefinitely."),
 ]
@@ -254,6 +257,23 @@ def test_the_word_agent_in_a_log_or_network_notice_is_no_autonomy() -> None:
     assert "agent_autonomy" in _signals("Scheduled agents", "Agents can now run on a schedule.").cues
 
 
+def test_each_opt_out_pattern_runs_on_the_texts_it_matches() -> None:
+    """A pattern runs only when the text holds one of its words: the words must be the ones it needs."""
+    from driftwatch.classify.components import OPT_OUT_NEEDS, OPT_OUT_PATTERNS
+
+    probes = ["admins can flip the toggle off", "if you wish to restrict it", "admins can disable it",
+              "it can be turned off", "owners who don't want it", "kept for 90 days, up from 30 days",
+              "links default to anyone", "new installs start with web access enabled", "if you don't want it",
+              "tenants that have not customized", "unless an owner disables the link", "owners who would rather keep",
+              "it is on. to limit it, choose", "files used to expire", "to keep it off, deactivate",
+              "start in auto-apply mode", "retention increases from 7 days to 30"]
+    assert len(OPT_OUT_PATTERNS) == len(OPT_OUT_NEEDS)
+    for pattern, needs in zip(OPT_OUT_PATTERNS, OPT_OUT_NEEDS, strict=True):
+        matched = [text for text in probes if pattern.search(text)]
+        assert matched, pattern.pattern  # every pattern has a probe
+        assert all(any(word in text for word in needs) for text in matched), (pattern.pattern, needs)
+
+
 def test_a_service_window_is_not_relevant_and_says_why() -> None:
     window = classify("Scheduled maintenance for the phone service", "The phone service will undergo scheduled "
                       "maintenance on 12 October between 04:00 and 06:00 UTC; provisioning changes may be delayed.")
@@ -266,6 +286,9 @@ def test_saying_settings_stay_as_before_reads_as_no_change() -> None:
     assert same.no_change and same.nothing_changes
     assert _signals("Sign-in page logo", "The sign-in page can show your logo. Authentication policies are not "
                     "affected.").no_change
+    display = ("Members page fix", "Fixed a bug where the members page drew its table off-screen; this was a display "
+               "issue only.")
+    assert _signals(*display).nothing_changes and classify(*display).severity == "info"
     badge = ("Clearer badges for guests", "Guests now show a more visible badge. This is a visual change only; "
              "sharing permissions are unchanged.")
     assert _signals(*badge).nothing_changes and classify(*badge).severity == "info"

@@ -53,6 +53,9 @@ OPT_OUT_PATTERNS = [
     re.compile(r"\b(?:that|who|which|whose\s+[\w-]+|where\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:have|has)(?:\s+not|\s+never|n't|"
                r"n\u2019t)\s+(?:yet\s+)?"
                r"(?:changed|customi[sz]ed|configured|modified|set|touched|chosen|picked|selected|opted\s+out)\b"),
+    # "for every member unless a workspace owner disables the integration"
+    re.compile(r"\bunless\s+(?:an?\s+|the\s+|your\s+)?(?:workspace\s+|org(?:anization)?\s+|tenant\s+)?(?:admins?|"
+               r"administrators?|owners?)\s+(?:disables?|turns?|switches?|opts?|blocks?|removes?|changes?)\b"),
     # "owners who would rather not share it should change the setting before the 28th"
     re.compile(r"\b(?:who|that)\s+(?:would\s+rather|prefer(?:s)?\s+(?:not\s+)?to|want\s+to\s+opt\s+out)\b"),
     # "to limit it, set the policy ...", "to turn this off, go to ..."
@@ -70,7 +73,7 @@ OPT_OUT_PATTERNS = [
 ]
 # Words each pattern above cannot match without one of (checked before the pattern runs).
 OPT_OUT_NEEDS = (("off",), ("if",), ("can", "may"), ("off",), ("want",), ("from",), ("default",), ("start",),
-                 ("want",), ("have not", "has not", "haven't", "hasn't", "have never", "has never", "n\u2019t"),
+                 ("want",), ("have not", "has not", "haven't", "hasn't", "have never", "has never", "n\u2019t"), ("unless",),
                  ("rather", "prefer", "opt out"), ("to limit", "to restrict", "to block", "to disable", "to turn off",
                                                    "to switch off", "to opt out"), ("expire",), ("keep",),
                  ("start",), ("from",))
@@ -91,7 +94,7 @@ _SETTER = re.compile(r"\b(?:can|may|must|should|need\s+to|needs\s+to|able\s+to|t
 SECURITY_FIX_PATTERN = re.compile(
     r"\bfix(?:ed|es)?\s+(?:an?\s+|the\s+)?(?:issue|bug|problem)\s+(?:where|that|in\s+which|causing)\b[^.]{0,140}?"
     r"\b(?:could|might|would|allowed|let)\s+(?:\w+\s+){0,3}?(?:read|access|see|view|include|expose|leak|bypass|"
-    r"run|execute|reveal|obtain|escalate|exfiltrate)\b"
+    r"run|execute|reveal|obtain|escalate|exfiltrate|open|download|reach)\b"
     r"|\bfix(?:ed|es)?\s+(?:an?\s+|the\s+)?(?:issue|bug|problem)\s+(?:where|that|in\s+which)\b[^.]{0,100}?"
     r"\b(?:revoked|expired|deleted|removed|disabled)\b[^.]{0,60}?\b(?:kept|still|continued\s+to)\b")
 # "Users can now create personal tokens / custom roles": setting up access, not an action taken on data.
@@ -306,6 +309,8 @@ class SignalMatcher:
             if not any(word in lowered_text for word in needs):
                 continue  # a substring test is a hundred times cheaper than the regex's scan
             for found in pattern.finditer(lowered_text):
+                if found.start() < title_chars:
+                    continue  # "Admins can disable file uploads" as a title announces a control
                 span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
                 if span is not None:
                     spans["on"].append((span.start, span.end))

@@ -116,7 +116,7 @@ CUES: dict[str, tuple[str, ...]] = {
         "identity federation", "oidc", "access restrictions", "bypass actor",
         "security manager role", "editors", "logged in", "logged out", "sign-in",
         "authenticator", "authenticators", "phishing-resistant", "authentication policy",
-        "authentication policies", "conditional access", "session length", "session timeout",
+        "authentication policies", "conditional access", "session length", "session timeout", "idle timeout",
     ),
     "connector": (
         "connector", "connectors", "integration", "integrations", "connected apps", "connected app",
@@ -245,6 +245,8 @@ NO_CHANGE = (
     "are not affected", "is not affected", "are not changed", "is not changed", "no admin control for this feature",
     "policies are unchanged", "visual change only", "a visual change only",
     "stay exactly as they were", "stays exactly as it was", "stay as they were", "was never affected",
+    "a display issue only", "display issue only", "themselves are unchanged", "no new data is collected",
+    "no changes to audit log events",
     "were never affected", "only the name changes", "only the name is changing", "keep their existing values",
     "keeps its existing value",
     "carry over as they are", "carry over unchanged", "nothing else changes", "no other changes",
@@ -263,6 +265,7 @@ NOTHING_CHANGES = (
     "labeling change only", "labelling change only", "permissions are unchanged", "settings are unchanged",
     "controls are unchanged", "works as before", "work as before", "only the name changes", "only the name is changing",
     "keep their existing values", "carry over as they are", "carry over unchanged", "visual change only",
+    "display issue only", "themselves are unchanged",
 )
 # A service window: the product is down or slow for a while and nothing about it changes.
 MAINTENANCE = (
