@@ -1701,6 +1701,27 @@ def test_eyebrows_are_labels_counters_are_not_and_calls_to_action_leave_bodies()
         ["Goals"], "Goal owners get a weekly reminder.")
 
 
+def test_type_words_leading_bullets_are_labels_and_release_availability_dates() -> None:
+    bullets = b"""<main><h1>Release notes</h1><h2>November 2026</h2><ul>
+    <li><strong>New</strong>: The server now supports the query tool in all regions.</li>
+    <li><strong>Fix</strong>: Resolved an issue where the editor lost unsaved changes.</li>
+    <li><strong>New</strong>: Canvas supports Python models in preview.</li></ul></main>"""
+    found = parse_release_notes(bullets, URL, today=dt.date(2026, 12, 2)).entries
+    assert [(e.title, e.labels) for e in found] == [
+        ("The server now supports the query tool in all regions.", ["New"]),
+        ("Resolved an issue where the editor lost unsaved changes.", ["Fix"]),
+        ("Canvas supports Python models in preview.", ["New"])]
+    months = b"""<main><h1>What's New</h1><h2>November 2026</h2>
+    <div class="feature"><h3>Tenant restrictions for uploads</h3><p>Release availability: November 20, 2026</p>
+    <p>Uploads can be limited to sanctioned tenants.</p></div>
+    <div class="feature"><h3>Browser isolation for AI apps</h3><p>Release availability: November 12, 2026</p>
+    <p>AI apps can open in an isolated browser.</p></div></main>"""
+    dated = parse_release_notes(months, URL, today=dt.date(2026, 12, 2)).entries
+    assert [(e.date, e.date_precision, e.body) for e in dated] == [
+        ("2026-11-20", "day", "Uploads can be limited to sanctioned tenants."),
+        ("2026-11-12", "day", "AI apps can open in an isolated browser.")]
+
+
 def test_a_summary_table_of_the_changes_below_is_no_entry() -> None:
     """A table whose rows link to (or name) the headings under it lists changes; it is not one per row."""
     html = b"""<main><h1>Notes</h1><h2>November 20, 2026</h2>

@@ -233,6 +233,7 @@ _OTHER_DAY = re.compile(
     r"retir|deprecat|remov|end|expir|sunset|deadline|due|effective|until|start|begin|enforc|avail|updat|modif|"
     r"review|edit|revis|chang|schedul|plan|migrat|event|webinar|deliver|ship", re.I)
 MAX_LABEL_WORDS = 3
+_RELEASE_AVAILABILITY = re.compile(r"^(?:general\s+)?release\s+availab(?:ility|le)$", re.I)  # when it shipped
 
 
 @functools.lru_cache(maxsize=8192)
@@ -244,7 +245,7 @@ def parse_labelled_date(text: str) -> dt.date | None:
     if not match:
         return None
     label = match.group("label")
-    if len(label.split()) > MAX_LABEL_WORDS or _OTHER_DAY.search(label):
+    if len(label.split()) > MAX_LABEL_WORDS or (_OTHER_DAY.search(label) and not _RELEASE_AVAILABILITY.match(label)):
         return None
     return parse_full_date(match.group("date"))
 

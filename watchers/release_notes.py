@@ -853,19 +853,22 @@ def _piece(section: _Item, head: Element, extra: list[Element]) -> _Item | None:
     lead = _lead_in(head)
     lines = element_lines(head, frozenset((lead,)) if lead is not None else NO_SKIP, as_block=True)
     title = None
-    if lead is not None:
+    labels = list(section.labels)
+    if lead is not None and is_label_text(spaced_text(lead).strip(_LEAD_IN_TRIM)):
+        labels.append(spaced_text(lead).strip(_LEAD_IN_TRIM))  # "**New**: The server now ...": a type, no title
+    elif lead is not None:
         title = spaced_text(lead).strip(_LEAD_IN_TRIM) or None
-        if lines:
-            lines[0] = lines[0].lstrip(_LEAD_IN_TRIM)
-            if not lines[0]:
-                lines.pop(0)
+    if lead is not None and lines:
+        lines[0] = lines[0].lstrip(_LEAD_IN_TRIM)
+        if not lines[0]:
+            lines.pop(0)
     for block in extra:
         lines.extend(element_lines(block))
     if not title and not lines:
         return None
     anchor = head.get("id") or section.anchor
     return _Item(title, section.date, anchor, section.level, ["\n".join(lines)], precision=section.precision,
-                 labels=list(section.labels))
+                 labels=labels)
 
 
 def _split_section(section: _Item) -> list[_Item] | None:
