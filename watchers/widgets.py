@@ -69,6 +69,7 @@ KNOWN_LABELS = frozenset((
     "retired", "retirement", "sunset", "launch", "launched", "release", "released", "notice", "action required",
     "coming soon", "rolling out", "limited availability", "early access", "issue", "known issue", "resolved",
     "added", "enhancement", "library", "libraries", "api", "policy", "legal", "pricing", "compliance", "featured",
+    "behavior change", "behaviour change",
 ))
 _BADGE_CLASS = re.compile(
     r"badge|label|pill|chip|lozenge|ribbon|(?:^|[\s_-])(?:tags?|status|category|type|kind|flag|marker|callout-tag)(?:$|[\s_-])"
