@@ -523,15 +523,19 @@ def _walk(
     def category_labels() -> list[str]:
         return [name for _level, names in categories for name in names]
 
+    def push_category(item: _Item) -> None:
+        """``item``'s heading names a category of what follows: its own labels and title label the entries."""
+        inherited = category_labels()
+        own = item.labels[len(inherited):] if item.labels[:len(inherited)] == inherited else item.labels
+        categories.append((item.level, own + ([item.title] if item.title else [])))
+
     def open_category(level: int, title: str) -> None:
         """A heading right above a deeper one ("Device security" over its features) names a category."""
         nonlocal current
         if current is not None and current.date and not current.parts and level > current.level \
                 and _category_heading(current, ctx.posted) and not _SECTION_OF_ONE.match(title) \
                 and not SUBSECTION_TITLES.match(title):
-            own = current.labels[len(category_labels()):] if current.labels[:len(category_labels())] \
-                == category_labels() else current.labels
-            categories.append((current.level, own + ([current.title] if current.title else [])))
+            push_category(current)
             current = None
 
     for kind, el in blocks:
@@ -694,10 +698,7 @@ def _walk(
         if current is not None and current.title and not current.parts and current.date is not None \
                 and current.level <= 6 and _bold_line(el) and _category_heading(current, ctx.posted) \
                 and label_like(el, inside_title=False, standalone=True):
-            # "Support", then a bold "Features" line over its bullets: the heading names a category
-            own = current.labels[len(category_labels()):] if current.labels[:len(category_labels())] \
-                == category_labels() else current.labels
-            categories.append((current.level, own + [current.title]))
+            push_category(current)  # "Support", then a bold "Features" line over its bullets
             current = None
         if (current is None or current.title is None) and label_like(el, inside_title=False, standalone=True):
             close()
@@ -742,7 +743,6 @@ def _lead_in(block: Element) -> Element | None:
     return first if after else None
 
 
-_HEADER_CELLS = frozenset(("th",))
 MIN_ROW_WORDS = 4  # a row whose cells hold fewer words is a summary's tick or a price, not a change
 
 
@@ -760,7 +760,7 @@ def _table_rows(section: _Item) -> list[_Item]:
         rows = [r for r in table.iter("tr") if not any(a.tag == "table" and a is not table for a in r.iterancestors())]
         for row in rows:
             cells = [c for c in row if is_tag(c) and c.tag in ("td", "th")]
-            if len(cells) < 2 or all(c.tag in _HEADER_CELLS for c in cells) or row.getparent().tag == "thead":
+            if len(cells) < 2 or all(c.tag == "th" for c in cells) or row.getparent().tag == "thead":
                 continue
             texts = [element_lines(c, as_block=True) for c in cells]
             if not texts[0] or sum(len(" ".join(t).split()) for t in texts) < MIN_ROW_WORDS:
@@ -982,8 +982,8 @@ def _container_items(member: Element, ctx: _Context) -> list[_Item]:
         return found
     if ctx.posted and len(titles) >= 2 and all(int(t.tag[1]) > int(titles[0].tag[1]) for t in titles[1:]):
         # a release post's section ("Deprecations") over its own features: the heading walk cuts it
-        walked = _walk(_blocks(member, frozenset(), frozenset()), _Context(ctx.date, ctx.precision, ctx.anchor,
-                                                                           ctx.month, posted=True))
+        walked = _walk(_blocks(member, frozenset(), frozenset()),
+                       _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month, posted=True, year=ctx.year))
         if walked:
             return walked
     item = _single_entry(member, titles, ctx)
@@ -1104,12 +1104,11 @@ def _single_entry(member: Element, titles: list[Element], ctx: _Context) -> _Ite
                     and _standalone(el, spaced_text(el), member):
                 labels.append(spaced_text(el))
                 skip.add(el)
-    if True:  # a row of tags beside an entry, titled or not ("Security", "Organization"): its labels
-        for row in member.iter():
-            if is_tag(row) and row not in skip and not (title_el is not None and _within(row, title_el)) \
-                    and _pill_row(row) and _standalone(row, spaced_text(row), member):
-                labels.extend(spaced_text(pill) for pill in row)
-                skip.add(row)
+    for row in member.iter():  # a row of tags beside an entry, titled or not ("Security", "Organization")
+        if is_tag(row) and row not in skip and not (title_el is not None and _within(row, title_el)) \
+                and _pill_row(row) and _standalone(row, spaced_text(row), member):
+            labels.extend(spaced_text(pill) for pill in row)
+            skip.add(row)
     for el in member.iter():
         if not is_tag(el) or el in skip or (title_el is not None and _within(el, title_el)):
             continue

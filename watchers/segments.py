@@ -188,8 +188,9 @@ def find_entry_group(node: Element) -> list[Element] | None:
         for sig, members in groups.items():
             if len(members) < 2:
                 continue
-            if any(True for m in members for _ in m.iter("h1")):
-                members = [m for m in members if next(m.iter("h1"), None) is None]  # the page's title block
+            untitled = [m for m in members if next(m.iter("h1"), None) is None]
+            if len(untitled) < len(members):  # a member holding the page's h1 is its title block, no entry
+                members = untitled
                 if len(members) < 2:
                     continue
             if sig[0] == "prefix" and len(members) < 3 and \

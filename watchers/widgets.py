@@ -157,15 +157,20 @@ _POP_UP = re.compile(r"modal|dialog|popup|overlay", re.I)
 
 def _dated_list(el: Element) -> bool:
     """Three or more dated items: a changelog, whatever box holds it (cookie and newsletter pop-ups have none)."""
-    from .dates import parse_full_date
-
     stamps = 0
     for inner in el.iter("time"):
-        if parse_full_date((inner.get("datetime") or spaced_text(inner))[:10] or "x"):
+        if _time_day(inner):
             stamps += 1
             if stamps >= 3:
                 return True
     return False
+
+
+def _time_day(el: Element) -> bool:
+    """True when a ``<time>`` names a whole day (its ``datetime`` or, without one, its text)."""
+    from .dates import parse_full_date
+
+    return parse_full_date((el.get("datetime") or spaced_text(el))[:10] or "x") is not None
 
 
 MAX_DATED_BOX = 200
@@ -181,7 +186,7 @@ def _dated_box(el: Element) -> bool:
     for inner in el.iter():
         if not is_tag(inner):
             continue
-        if inner.tag == "time" and parse_full_date((inner.get("datetime") or spaced_text(inner))[:10] or "x"):
+        if inner.tag == "time" and _time_day(inner):
             return True
         if len(inner) == 0 and (inner.text or "").strip():
             leaf = " ".join(inner.text.split())

@@ -305,22 +305,21 @@ class SignalMatcher:
         lowered_text = raw.lower()
         title_chars = lowered_text.find("\n")
         title_chars = len(lowered_text) if title_chars < 0 else title_chars
+        def on_at(found: re.Match) -> None:
+            span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
+            if span is not None:
+                spans["on"].append((span.start, span.end))
+
         for pattern, needs in zip(OPT_OUT_PATTERNS, OPT_OUT_NEEDS, strict=True):
             if not any(word in lowered_text for word in needs):
                 continue  # a substring test is a hundred times cheaper than the regex's scan
             for found in pattern.finditer(lowered_text):
-                if found.start() < title_chars:
-                    continue  # "Admins can disable file uploads" as a title announces a control
-                span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
-                if span is not None:
-                    spans["on"].append((span.start, span.end))
+                if found.start() >= title_chars:  # "Admins can disable file uploads" as a title: a control
+                    on_at(found)
         if any(word in lowered_text for word in _SET_TO_NEEDS):
             for found in SET_TO_ON.finditer(lowered_text):
-                if _SETTER.search(lowered_text[max(0, found.start() - 100) : found.start()]):
-                    continue
-                span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
-                if span is not None:
-                    spans["on"].append((span.start, span.end))
+                if not _SETTER.search(lowered_text[max(0, found.start() - 100) : found.start()]):
+                    on_at(found)
         title_model = False
         for found in MODEL_NAME.finditer(lowered_text):
             name = raw[found.start() : found.end()]
