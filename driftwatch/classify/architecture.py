@@ -33,13 +33,15 @@ def feature_keys(doc: Any) -> numpy.ndarray:
     lexeme (by ``ORTH``) and cached for the vocabulary instead of read as five columns per doc.
     """
     hashes = _HASHES
-    keys = [hashes.get(token) or _hash(doc, token) for token in signals_of(doc).tokens()]
+    signals = signals_of(doc)
+    keys = [hashes.get(token) or _hash(doc, token) for token in signals.tokens()]
     vocab = doc.vocab
     cached = _CONTENT.get(id(vocab))
     if cached is None or cached[0] is not vocab:
         cached = _CONTENT[id(vocab)] = (vocab, {})
     content = cached[1]
-    for orth in doc.to_array(ORTH).tolist():
+    orths = signals.orths if signals.orths is not None and len(signals.orths) == len(doc) else doc.to_array(ORTH).tolist()
+    for orth in orths:
         lower = content.get(orth)
         if lower is None:
             lower = content[orth] = _content_key(vocab, orth)
