@@ -1769,3 +1769,30 @@ def test_card_footers_captions_comment_links_and_learn_more_stay_out_of_bodies()
         ("2026-11-12", "Draft firewall policies", ["Compute", "Containers"])]
     assert [e.body for e in result.entries] == [
         "Serverless GPUs in more regions, described in a sentence.", "Draft firewall policies, described in a sentence."]
+
+
+def test_a_date_sections_introduction_is_no_entry_but_untitled_notes_stay() -> None:
+    """Short untitled text between a month heading and its titled changes introduces them."""
+    introduced = b"""<main><h1>Product updates</h1><h2>November 2026</h2>
+    <p>Here is what we shipped this month. Thanks for the feedback!</p>
+    <h3>Workspace export to object storage</h3><p>Admins can export workspace data on a schedule.</p>
+    <h3>Guests on single boards</h3><p>Invite a guest to one board without a seat.</p>
+    <h2>October 2026</h2><p>A quieter month.</p>
+    <h3>Audit log streaming</h3><p>Stream audit events to a SIEM.</p></main>"""
+    found = parse_release_notes(introduced, URL, today=dt.date(2026, 12, 2)).entries
+    assert [(e.date, e.title) for e in found] == [
+        ("2026-11-01", "Workspace export to object storage"), ("2026-11-01", "Guests on single boards"),
+        ("2026-10-01", "Audit log streaming")]
+    # Untitled notes with nothing titled after them are the changes themselves,
+    untitled = b"""<main><h1>Changelog</h1><h2>November 2026</h2>
+    <p>Exports can now run on a schedule.</p><p>Guests can join a single board.</p></main>"""
+    assert [(e.title, e.body) for e in parse_release_notes(untitled, URL, today=dt.date(2026, 12, 2)).entries] == [
+        ("Exports can now run on a schedule.", "Exports can now run on a schedule.\nGuests can join a single board.")]
+    # and so is a note over a category heading of the same date ("Fixes"), or a long or listed one.
+    categorised = b"""<main><h1>Changelog</h1><h2>November 20, 2026</h2>
+    <p>Exports can now run on a schedule.</p><h3>Fixes</h3><ul><li>The editor keeps unsaved text.</li></ul>
+    <h2>November 12, 2026</h2><ul><li>Guests can join a single board.</li><li>Boards load faster.</li></ul>
+    <h3>Dark theme</h3><p>The editor has a dark theme.</p></main>"""
+    titles = [e.title for e in parse_release_notes(categorised, URL, today=dt.date(2026, 12, 2)).entries]
+    assert "Exports can now run on a schedule." in titles and "Dark theme" in titles
+    assert any("Guests can join a single board" in t for t in titles)

@@ -86,6 +86,7 @@ class _Item:
     blocks: list[Element] | None = None  # an untitled section's own blocks, while they may still be split
     sub_level: int = 0  # a dated release's first sub-heading, while it may still be a category of features
     sub_title: str = ""
+    lead: bool = False  # untitled text right below a date heading, before anything else of that date
 
 
 @dataclass
@@ -621,6 +622,9 @@ def _walk(
                     current.sub_level, current.sub_title = level, text
                 current.parts.append(text)  # a sub-heading inside one change
                 continue
+            if current is not None and _date_intro(current, level, ctx) and not titled and title \
+                    and not is_label_text(title):
+                current = None  # "Here is what we shipped this month." over the month's titled changes
             close()
             if titled:
                 ctx.dates_found += 1
@@ -711,11 +715,23 @@ def _walk(
                 continue  # introduction before the first date
             current = start(None, None, 7)
             current.blocks = []
+            current.lead = not items or items[-1].date != ctx.date
         if current.blocks is not None:
             current.blocks.append(el)
         current.parts.append("\n".join(lines))
     close()
     return items
+
+
+def _date_intro(item: _Item, level: int, ctx: _Context) -> bool:
+    """Short untitled text between a date heading and the first titled change below it: its introduction.
+
+    A vendor that titles its changes does not leave the first one untitled; a page that titles none
+    keeps every untitled block (each is a change).
+    """
+    return (item.lead and item.title is None and not item.labels and ctx.level <= 6 and level > ctx.level
+            and item.date == ctx.date and len(item.parts) <= 2 and sum(len(p) for p in item.parts) <= 300
+            and not any(b.tag in ("ul", "ol", "table", "pre", "dl") for b in item.blocks or []))
 
 
 # --- an untitled date section holding several changes --------------------------------------
