@@ -1796,3 +1796,19 @@ def test_a_date_sections_introduction_is_no_entry_but_untitled_notes_stay() -> N
     titles = [e.title for e in parse_release_notes(categorised, URL, today=dt.date(2026, 12, 2)).entries]
     assert "Exports can now run on a schedule." in titles and "Dark theme" in titles
     assert any("Guests can join a single board" in t for t in titles)
+
+
+@pytest.mark.parametrize("heading", ["Ready to get started?", "Start your free trial", "Try Acme for free",
+                                     "Subscribe to updates", "Talk to sales", "3 comments", "Leave a reply"])
+def test_calls_to_action_after_the_last_change_are_no_entry(heading: str) -> None:
+    html = f"""<main><h1>Changelog</h1><h2>November 20, 2026</h2><h3>Audit log streaming</h3>
+    <p>Stream audit events to a SIEM.</p><h2>{heading}</h2><p>Plans start at $10 per seat. Cancel any time.</p>
+    </main>""".encode()
+    found = parse_release_notes(html, URL, today=dt.date(2026, 12, 2)).entries
+    assert [(e.title, e.body) for e in found] == [("Audit log streaming", "Stream audit events to a SIEM.")]
+
+
+def test_a_feature_called_comments_is_still_an_entry() -> None:
+    html = b"""<main><h1>Changelog</h1><h2>November 20, 2026</h2><h3>Comments</h3>
+    <p>Reviewers can comment on any paragraph.</p></main>"""
+    assert [e.title for e in parse_release_notes(html, URL, today=dt.date(2026, 12, 2)).entries] == ["Comments"]

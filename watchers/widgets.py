@@ -397,7 +397,13 @@ CHROME_HEADINGS = re.compile(
     r"^(related (articles|posts|pages|resources|content|topics)|recommended (articles|reading)|more (articles|posts) "
     r"(like this|in this section)|on this page|in this (article|page|section)|table of contents|contents|feedback|"
     r"was this (page|article) helpful\??|share( this( (article|page|post))?)?|(recent|popular) (posts|articles)|"
-    r"subscribe|stay (up to date|in the loop|informed)|get (help|support)|still need help\??|need more help\??)$",
+    r"subscribe|stay (up to date|in the loop|informed)|get (help|support)|still need help\??|need more help\??|"
+    # calls to action and post furniture after the last change
+    r"subscribe to (updates|our newsletter|the newsletter|the changelog|release notes)|sign up for (our|the) newsletter|"
+    r"(ready|want) to (get started|try it|give it a try|see it in action)\??|get started( (today|for free|now))?|"
+    r"start (a|your) free trial|try (it|\w+) (for )?free( today)?|contact (sales|us)|talk to (sales|an expert|us)|"
+    r"book a demo|request a demo|follow us( on \w+)?|join (the|our) (community|conversation|newsletter)|"
+    r"leave a (comment|reply)|\d+ comments?|have (feedback|questions)\??|questions\?)$",
     re.I,
 )
 
