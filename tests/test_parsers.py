@@ -1812,3 +1812,18 @@ def test_a_feature_called_comments_is_still_an_entry() -> None:
     html = b"""<main><h1>Changelog</h1><h2>November 20, 2026</h2><h3>Comments</h3>
     <p>Reviewers can comment on any paragraph.</p></main>"""
     assert [e.title for e in parse_release_notes(html, URL, today=dt.date(2026, 12, 2)).entries] == ["Comments"]
+
+
+def test_a_feed_item_takes_the_day_its_title_names_when_published_after_it() -> None:
+    def item(guid: str, title: str) -> str:
+        return (f"<item><title>{title}</title><guid>{guid}</guid>"
+                "<pubDate>Fri, 20 Nov 2026 10:00:00 GMT</pubDate><description>Notes.</description></item>")
+    titles = ["November 18, 2026", "Weekly updates \u2014 November 13, 2026", "Version 3.2 (2026-11-16)",
+              "Deprecation: November 1, 2026", "Retiring the v1 API on November 1, 2026",
+              "Webinar on December 10, 2026", "Changelog for 2026-06-01", "Faster exports"]
+    feed = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Notes</title><link>https://example.com</link>'
+            + "".join(item(f"g{i}", t) for i, t in enumerate(titles)) + "</channel></rss>").encode()
+    days = [e.date for e in parse_feed(feed, "https://example.com/feed").entries]
+    # the release's own day; never a deadline, a day after publication, or one long before it
+    assert days == ["2026-11-18", "2026-11-13", "2026-11-16", "2026-11-20", "2026-11-20", "2026-11-20",
+                    "2026-11-20", "2026-11-20"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from driftwatch.models import ParsedEntry, normalise_title
 
-from .dates import parse_full_date
+from .dates import parse_date_heading, parse_full_date, split_heading_date, split_title_date
 from .release_notes import MAX_TITLE, SUBSECTION_TITLES, ParseResult, title_from_body
 from .text import Element, element_lines, html_to_text, is_tag, load_html, spaced_text, squash
 from .widgets import clean_lines, is_label_text, label_like
@@ -60,6 +60,37 @@ def _date(item: dict) -> str | None:
         if isinstance(value, time.struct_time):
             return dt.date(value.tm_year, value.tm_mon, value.tm_mday).isoformat()
     return None
+
+
+# "Deprecation: November 1, 2026", "Maintenance window - 2026-11-18": the day something ends or happens
+_DEADLINE = re.compile(r"retir|deprecat|remov|end of|ends|expir|sunset|deadline|due|effective|until|enforc|"
+                       r"schedul|maintenance|webinar|event|outage|incident", re.I)
+TITLE_DAY_LAG = 45  # days a release's notes may be published after the day their title names
+
+
+def _title_day(title: str, published: str | None) -> str | None:
+    """The day an item's title names ("Release notes for November 24, 2026") over its publication day.
+
+    Digests and release posts go out a day or weeks after the day they describe. Only a day at or
+    before the publication (and not long before) counts: "Retiring on March 1" names another day,
+    and so does a date after the item was published.
+    """
+    if not title or not any(ch.isdigit() for ch in title):
+        return published
+    named = None
+    heading = parse_date_heading(title)
+    if heading is not None and heading[0] == "day" and isinstance(heading[1], dt.date):
+        named = heading[1]
+    else:
+        split = split_heading_date(title) or split_title_date(title)
+        if split is not None and isinstance(split[1], dt.date) and not _DEADLINE.search(split[0]):
+            named = split[1]
+    if named is None:
+        return published
+    if published is None:
+        return named.isoformat()
+    lag = (dt.date.fromisoformat(published) - named).days
+    return named.isoformat() if 0 <= lag <= TITLE_DAY_LAG else published
 
 
 def _local_day(raw: str) -> dt.date | None:
@@ -256,7 +287,7 @@ def parse_feed(body: bytes, feed_url: str, *, split_items: bool = False) -> Pars
             body_text = _WORDPRESS_FOOTER.sub("", body_text).rstrip()
         if not title and not body_text:
             continue
-        day = _date(item)
+        day = _title_day(title, _date(item))
         if day:
             dates_found += 1
         link = item.get("link") or feed_url
