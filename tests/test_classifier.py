@@ -598,3 +598,15 @@ def test_shared_dir_can_be_pointed_elsewhere(tmp_path: Path, monkeypatch: pytest
     _write_jsonl(tmp_path / "classifier" / "real-labelled.jsonl", SMALL)
     assert real_labelled_path() == tmp_path / "classifier" / "real-labelled.jsonl"
     assert os.environ["DRIFTWATCH_SHARED_DIR"] == str(tmp_path)
+
+
+def test_developer_tooling_for_agents_is_not_relevant_but_agents_for_people_are() -> None:
+    tooling = _signals("Webhooks for hosted agents", "The hosted agents API now sends webhooks for session "
+                       "lifecycle events, so your SDK code can react without polling.")
+    assert tooling.looks_irrelevant and "developer wording about agents" in tooling.looks_irrelevant
+    sdk = classify("Agents SDK for Go", "The Agents SDK is now available in Go, with a new parameter for streaming.")
+    assert sdk.severity == "info" and any(r.startswith("info:") for r in sdk.reasons), sdk.reasons
+    # with an admin audience or a default, an agent is the company's concern
+    people = classify("Agents for every workspace", "Workspace admins can now let agents run scheduled tasks "
+                      "that send email on behalf of members.")
+    assert people.security_relevant and "agent_autonomy" in people.categories, people.reasons

@@ -209,6 +209,9 @@ class Signals:
             return f'"{self.maintenance[0]}" (a service window, no change to data, access or defaults)'
         if not self.security_cues and not self.polarity and not self.network:
             return "no data, access, action, default, network or logging cue"
+        if self.developer_context and self.security_cues == ["agent_autonomy"] and not self.network:
+            # "Webhooks for Managed Agents", "the Agents SDK in TypeScript": what a developer builds with
+            return "developer wording about agents, no data, access, default or admin change"
         return None
 
     def tokens(self) -> list[str]:
