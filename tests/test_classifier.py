@@ -610,3 +610,14 @@ def test_developer_tooling_for_agents_is_not_relevant_but_agents_for_people_are(
     people = classify("Agents for every workspace", "Workspace admins can now let agents run scheduled tasks "
                       "that send email on behalf of members.")
     assert people.security_relevant and "agent_autonomy" in people.categories, people.reasons
+
+
+@pytest.mark.parametrize("title, body", [
+    ("Stay signed in on shared devices", "Members can now choose to stay signed in for up to 30 days."),
+    ("Credentials in sandboxes", "Jobs can read credentials from the vault when they call outside services."),
+    ("App-only authentication for the notes API", "Apps must move to app-only authentication by March."),
+    ("Dedicated IP ranges for webhooks", "Webhook calls now come from dedicated IP ranges."),
+    ("Guest access for boards", "Owners can turn on guest access for a single board."),
+])
+def test_sessions_credentials_and_guest_access_are_identity(title: str, body: str) -> None:
+    assert "identity_access" in _signals(title, body).cues

@@ -117,6 +117,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "security manager role", "editors", "logged in", "logged out", "sign-in",
         "authenticator", "authenticators", "phishing-resistant", "authentication policy",
         "authentication policies", "conditional access", "session length", "session timeout", "idle timeout",
+        "stay logged in", "stay signed in", "credentials", "secrets", "app-only authentication",
+        "access management", "guest access", "guest accounts",
+        "ip ranges", "ssh",
     ),
     "connector": (
         "connector", "connectors", "integration", "integrations", "connected apps", "connected app",
