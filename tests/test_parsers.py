@@ -1291,6 +1291,22 @@ VENDOR_LAYOUTS = {
         ("2026-11-18", "File previews open in a side panel."),
         ("2026-11-11", "Bulk move shows progress for each file."),
     ],
+    "shape-month-name-timeline.html": [  # "November" alone over cards, on a page of one year
+        ("2026-11-01", "Masking rules for form fields"),
+        ("2026-11-01", "Two-person approval for flag changes"),
+        ("2026-10-01", "Warehouse hosting in the EU"),
+    ],
+    "shape-release-bold-versions.html": [  # "Release 7.4" over bold "v7.4.2, released 2026-11-24" items
+        ("2026-11-24", "v7.4.2"),
+        ("2026-11-12", "v7.4.0"),
+        ("2026-10-28", "v7.3.5"),
+    ],
+    "shape-tracker-ids-and-notes.html": [  # fixes led by tracker ids; "Coming soon" over an introduction
+        ("2026-11-18", "Users who enrolled a security key were asked for a second factor again."),
+        ("2026-11-18", "The event log left out the actor when an admin ended a user's sessions."),
+        ("2026-11-09", "Device-bound sessions"),
+        ("2026-11-09", "Guest sign-in needs two factors"),
+    ],
     "shape-table-rows.html": [  # a date heading over a "Feature | Description" table: one entry a row
         ("2026-11-20", "Admin API keys"),
         ("2026-11-20", "Export to CSV"),
@@ -1588,7 +1604,9 @@ NEW_VENDOR_PAGES = ("vendor-aws-whats-new.html", "vendor-azure-updates.html", "v
                     "shape-hero-section-release.html", "shape-release-category-features.html",
                     "shape-forum-numeric-dates.html", "shape-date-release-sections.html", "shape-year-timeline.html",
                     "shape-year-day-month.html", "shape-details-releases.html", "shape-dated-terms-categories.html",
-                    "shape-accordion-dated-summaries.html", "shape-table-area-column.html")
+                    "shape-accordion-dated-summaries.html", "shape-table-area-column.html",
+                    "shape-month-name-timeline.html", "shape-release-bold-versions.html",
+                    "shape-tracker-ids-and-notes.html")
 
 
 def test_shapes_keep_bodies_apart_and_free_of_furniture() -> None:
@@ -1827,3 +1845,44 @@ def test_a_feed_item_takes_the_day_its_title_names_when_published_after_it() -> 
     # the release's own day; never a deadline, a day after publication, or one long before it
     assert days == ["2026-11-18", "2026-11-13", "2026-11-16", "2026-11-20", "2026-11-20", "2026-11-20",
                     "2026-11-20", "2026-11-20"]
+
+
+def test_month_names_tracker_ids_release_lines_and_table_notes() -> None:
+    """What the evening's shapes put in labels, precision and bodies."""
+    def parsed(name: str) -> dict[str, object]:
+        return {e.title: e for e in parse_release_notes(fixture_bytes(name), URL, today=dt.date(2026, 12, 2)).entries}
+    months = parsed("shape-month-name-timeline.html")
+    assert {e.date_precision for e in months.values()} == {"month"}
+    assert months["Masking rules for form fields"].labels == ["Replays", "New feature"]
+    fixes = parsed("shape-tracker-ids-and-notes.html")
+    assert fixes["Users who enrolled a security key were asked for a second factor again."].labels == [
+        "Fixes", "IDP-204411"]
+    releases = parsed("shape-release-bold-versions.html")
+    assert releases["v7.4.2"].body.startswith("Contains a security fix of high severity")
+    # the sections after a release list go with its last release, not into entries of their own
+    assert "Admins can require two-factor sign-in for bot owners." in releases["v7.4.0"].body
+    assert "The legacy search index is gone." in releases["v7.3.5"].body
+    # a release's note over its table of one change: the change, not the note
+    row = '<tr><td><a href="/c/{n}">{title}</a></td><td><span class="pill">{area}</span></td></tr>'
+    head = "<thead><tr><th>Change</th><th>Products</th></tr></thead>"
+    table = f"""<main><h1>API changelog</h1><section class="rel" id="a"><h2>2026-11-17</h2><table>{head}<tbody>
+    {row.format(n=1, title="Adds an expiry date to restricted keys", area="Platform")}
+    {row.format(n=2, title="Adds custom templates to invoices", area="Billing")}</tbody></table></section>
+    <section class="rel" id="b"><h2>2026-09-30</h2><p>A major release: read the upgrade guide first.</p>
+    <table>{head}<tbody>{row.format(n=3, title="Requires sessions for embedded components", area="Connect")}
+    </tbody></table></section></main>""".encode()
+    found = parse_release_notes(table, URL, today=dt.date(2026, 12, 2)).entries
+    assert [(e.date, e.title) for e in found] == [
+        ("2026-11-17", "Adds an expiry date to restricted keys"), ("2026-11-17", "Adds custom templates to invoices"),
+        ("2026-09-30", "Requires sessions for embedded components")]
+
+
+def test_a_bare_month_takes_the_year_heading_over_it_or_the_nearest_past_one() -> None:
+    under_year = b"""<main><h1>Updates</h1><h2>2025</h2><h3>March</h3><h4>Exports on a schedule</h4>
+    <p>Exports can run on a schedule.</p></main>"""
+    assert [(e.date, e.date_precision) for e in parse_release_notes(
+        under_year, URL, today=dt.date(2026, 12, 2)).entries] == [("2025-03-01", "month")]
+    alone = b"""<main><h1>Updates</h1><h2>January</h2><h3>Exports on a schedule</h3>
+    <p>Exports can run on a schedule.</p></main>"""
+    # never a month in the future: January read on 2 December 2026 is January 2026
+    assert [e.date for e in parse_release_notes(alone, URL, today=dt.date(2026, 12, 2)).entries] == ["2026-01-01"]

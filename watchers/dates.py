@@ -144,6 +144,7 @@ _DATE_THEN_TITLE = re.compile(rf"^(?P<date>{_FULL})\s+(?P<title>\S.*)$", re.I)
 _DATE_OBJECT = re.compile(
     r"(?:^|\s)(?:on|by|until|till|from|after|before|since|through|thru|starting|beginning|effective|of|as of|in|at|"
     r"to|due|ending|ends|end|scheduled|planned|for|between|and|retiring|retires|retired|deprecated|removed)$", re.I)
+_RELEASED_TAIL = re.compile(r"[\s,;:(\[\u2013\u2014-]+(?:released|published|shipped)(?:\s+on)?$", re.I)
 _RELEASE = re.compile(r"\bv?\d+(?:\.\d+)+\b|\bversion\b|\brelease\b\s*\d", re.I)
 DateValue = dt.date | tuple[int, int]
 
@@ -173,6 +174,16 @@ def parse_date_heading(text: str) -> tuple[str, DateValue] | None:
         if month_day:
             return "day", month_day
     return None
+
+
+_FULL_MONTHS = {name: number for number, name in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"), start=1)}
+
+
+def parse_bare_month(text: str) -> int | None:
+    """A heading that is a month's name alone ("November"), under a year the page shows elsewhere."""
+    return _FULL_MONTHS.get(text.strip().rstrip(":").lower()) if len(text) <= 12 else None
 
 
 def parse_year_heading(text: str) -> int | None:
@@ -212,7 +223,8 @@ def split_heading_date(text: str) -> tuple[str, dt.date] | None:
     cleaned = _clean(text)
     match = _TITLE_THEN_DATE.match(cleaned)
     if match:
-        title = match.group("title").rstrip(" ,:|-\u2013\u2014")
+        # "v11.1.1, released 2026-11-25", "Version 4.2, released on November 20, 2026": the title's own day
+        title = _RELEASED_TAIL.sub("", match.group("title")).rstrip(" ,:|-\u2013\u2014")
         day = parse_full_date(match.group("date"))
         if day and title and not _DATE_OBJECT.search(title) and not parse_date_heading(title):
             return title, day

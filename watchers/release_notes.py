@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from lxml import etree
 
 from driftwatch.models import ParsedEntry
 
-from .dates import (infer_year, parse_date_heading, parse_full_date, parse_labelled_date, parse_month_day,
+from .dates import (infer_year, parse_bare_month, parse_date_heading, parse_full_date, parse_labelled_date, parse_month_day,
                     parse_month_year, parse_release_sentence, parse_year_heading, split_heading_date,
                     split_title_date)
 from .segments import find_entry_group
@@ -87,6 +88,7 @@ class _Item:
     sub_level: int = 0  # a dated release's first sub-heading, while it may still be a category of features
     sub_title: str = ""
     lead: bool = False  # untitled text right below a date heading, before anything else of that date
+    row: bool = False  # one row of a table of changes
 
 
 @dataclass
@@ -113,6 +115,14 @@ class _Context:
 
     def set_year(self, year: int) -> None:
         self.year, self.month, self.date, self.precision, self.anchor = year, None, None, "day", None
+
+    def set_bare_month(self, month: int, anchor: str | None) -> None:
+        """"November" alone: of the year heading in force, else of the year nearest the page's other dates."""
+        if self.year:
+            self.set_month((self.year, month), anchor)
+            return
+        self.month, self.date, self.precision, self.anchor = None, (month, 1), "month", anchor
+        self.dates_found += 1
 
     def set_month(self, month_year: tuple[int, int], anchor: str | None) -> None:
         self.month = month_year
@@ -147,7 +157,8 @@ def _time_date(el: Element) -> dt.date | None:
 
 
 def _is_date_text(text: str) -> bool:
-    return len(text) <= 100 and (parse_date_heading(text) is not None or parse_year_heading(text) is not None)
+    return len(text) <= 100 and (parse_date_heading(text) is not None or parse_year_heading(text) is not None
+                                 or parse_bare_month(text) is not None)
 
 
 def _split_heading(title: str) -> tuple[str, Date] | None:
@@ -388,6 +399,10 @@ def _heading_date(text: str, el: Element, ctx: _Context) -> bool:
         ctx.set_year(year)  # "2026" over "30 November", "Nov 26": the days below take this year
         ctx.level = int(el.tag[1])
         return True
+    if el.tag in _HEADINGS and (month := parse_bare_month(text)) is not None:
+        ctx.set_bare_month(month, _anchor(el))  # "November" over cards, on a page of one year
+        ctx.level = int(el.tag[1])
+        return True
     found = parse_date_heading(text)
     if found is None and el.tag in _HEADINGS and (released := parse_release_sentence(text)) is not None:
         found = ("day", released)  # "2026.11.0: Monthly Production release began deployment on November 10"
@@ -494,7 +509,13 @@ def _sole_heading(root: Element, heading: Element) -> bool:
 
 def _table_only(item: _Item) -> bool:
     """An untitled section holding nothing but a table: a summary of the changes below it, never one itself."""
-    return not item.title and bool(item.blocks) and all(block.tag == "table" for block in item.blocks or ())
+    if item.title or not item.blocks:
+        return False
+    notes = list(itertools.takewhile(lambda block: block.tag == "p", item.blocks))
+    tables = item.blocks[len(notes):]
+    # "This is a major release; read the upgrade guide." over the release's table: the table's introduction
+    return bool(tables) and all(block.tag == "table" for block in tables) and len(notes) <= 2 \
+        and sum(len(spaced_text(note)) for note in notes) <= 300
 
 
 def _walk(
@@ -654,7 +675,25 @@ def _walk(
                 text = stamp.isoformat()  # "<relative-time datetime=...>14 Feb 17:22</relative-time>"
         if len(text) <= 40 and not in_containers and _date_of_title(current, text, el, ctx, 8):
             continue
+        if not in_containers and el.tag in ("ul", "ol") and (releases := _dated_list(el)) is not None:
+            # "<li><b>v11.1.1, released 2026-11-25</b><ul>...</ul></li>" under "Release v11.1": one entry
+            # per release; the sections after the list ("Improvements") go with the last one
+            level = current.level if current is not None and current.title and current.date is None \
+                and not current.parts and current.level <= 6 else 7
+            close()
+            categories.clear()
+            for title, day, anchor, lines in releases:
+                ctx.set_day(day, anchor)
+                ctx.level = 99
+                close()
+                current = _Item(title, day, anchor or ctx.anchor, level, ["\n".join(lines)] if lines else [],
+                                own_date=True)
+            continue
         if not in_containers and (dated := _dated_title_line(el, text)) is not None:
+            # "Release v11.1" over bold "v11.1.1, released 2026-11-25" lines: the heading holds releases, and
+            # the sections below them ("Improvements") go with the last one
+            section = current.level if current is not None and current.title and current.date is None \
+                and not current.parts and current.level <= 6 and _sole_bold(el) is not None else 7
             close()  # "<p><b>2026-11-21</b> — Version 3.9.2 released</p>", "<dt>19 November 2026 — 4.8.0</dt>"
             title, day = dated
             ctx.set_day(day, _anchor(el))
@@ -664,8 +703,9 @@ def _walk(
                 current = start(None, _anchor(el), 7)
                 current.parts.append(title)
             else:
-                current = start(title, _anchor(el), 7)
+                current = start(title, _anchor(el), section)
                 current.from_bold = True
+                current.own_date = True
             continue
         if not in_containers and current is not None and current.title and not current.own_date \
                 and not current.parts and (labelled := _labelled_date_block(el)) is not None:
@@ -729,9 +769,12 @@ def _date_intro(item: _Item, level: int, ctx: _Context) -> bool:
     A vendor that titles its changes does not leave the first one untitled; a page that titles none
     keeps every untitled block (each is a change).
     """
-    return (item.lead and item.title is None and not item.labels and ctx.level <= 6 and level > ctx.level
-            and item.date == ctx.date and len(item.parts) <= 2 and sum(len(p) for p in item.parts) <= 300
-            and not any(b.tag in ("ul", "ol", "table", "pre", "dl") for b in item.blocks or []))
+    if item.title is not None or len(item.parts) > 2 or sum(len(p) for p in item.parts) > 300 \
+            or any(b.tag in ("ul", "ol", "table", "pre", "dl") for b in item.blocks or []):
+        return False
+    if item.labels and item.level <= 6:
+        return level > item.level  # "Coming soon" over "These changes are on the way." and its products
+    return item.lead and not item.labels and ctx.level <= 6 and level > ctx.level and item.date == ctx.date
 
 
 # --- an untitled date section holding several changes --------------------------------------
@@ -793,7 +836,7 @@ def _table_rows(section: _Item) -> list[_Item]:
                 continue
             found.append(_Item(title, date, row.get("id") or section.anchor, section.level, ["\n".join(lines)],
                                precision="day" if date is not section.date else section.precision,
-                               labels=list(section.labels)))
+                               labels=list(section.labels), row=True))
     return found
 
 
@@ -818,6 +861,12 @@ def _dated_title_line(el: Element, text: str) -> tuple[str, Date] | None:
             return None
     elif el.tag in ("p", "div"):
         lead = _lead_in(el)
+        if lead is None and _sole_bold(el) is not None and len(text) <= MAX_TITLE:
+            # "<p><strong>v11.1.1, released 2026-11-25</strong></p>": a release's bold title line
+            split = split_heading_date(text)
+            if split is None or not split[0].strip(_LEAD_IN_TRIM):
+                return None
+            return split[0].strip(_LEAD_IN_TRIM), split[1]
         if lead is None or (day := parse_full_date(spaced_text(lead))) is None:
             return None
         rest = text[len(spaced_text(lead)):].lstrip(_LEAD_IN_TRIM + " ").rstrip()
@@ -829,6 +878,59 @@ def _dated_title_line(el: Element, text: str) -> tuple[str, Date] | None:
     if split is None or not isinstance(split[1], dt.date) or not split[0].strip(_LEAD_IN_TRIM):
         return None
     return split[0].strip(_LEAD_IN_TRIM), split[1]
+
+
+def _dated_list(el: Element) -> list[tuple[str, dt.date, str | None, list[str]]] | None:
+    """A list whose every item opens with a bold title and its date: (title, day, anchor, body lines)."""
+    releases = []
+    for li in el:
+        if not is_tag(li):
+            continue
+        if li.tag != "li":
+            return None
+        head = li[0] if len(li) and is_tag(li[0]) and li[0].tag == "p" and not (li.text or "").strip() else li
+        lead = _sole_bold(head) if head is not li else _lead_in(li)
+        if lead is None:
+            return None
+        lead_text = spaced_text(lead)
+        split = split_heading_date(lead_text) if len(lead_text) <= MAX_TITLE else None
+        if split is None or not split[0].strip(_LEAD_IN_TRIM):
+            return None
+        lines = [line.strip() for line in element_lines(li, frozenset((head if head is not li else lead,)),
+                                                         as_block=True)]
+        releases.append((split[0].strip(_LEAD_IN_TRIM), split[1], _anchor(li),
+                         [line.lstrip(_LEAD_IN_TRIM) for line in lines if line.lstrip(_LEAD_IN_TRIM)]))
+    return releases or None
+
+
+def _dated_bold_lines(member: Element) -> int:
+    """How many paragraphs of a container are nothing but a bold title with its date."""
+    count = 0
+    for p in member.iter("p"):
+        if _sole_bold(p) is not None and (text := spaced_text(p)) and len(text) <= MAX_TITLE \
+                and (split := split_heading_date(text)) is not None and split[0].strip(_LEAD_IN_TRIM):
+            count += 1
+    return count
+
+
+def _releases_with_sections(found: list[_Item]) -> list[_Item]:
+    """Undated sections after a release's bold title line ("Improvements") are parts of that release."""
+    out: list[_Item] = []
+    for item in found:
+        if out and out[-1].own_date and not item.own_date:
+            heading = item.title or (item.labels[-1] if item.labels else None)  # "Improvements" is a label
+            out[-1].parts.extend(([heading] if heading else []) + item.parts)
+            continue
+        out.append(item)
+    return out
+
+
+def _sole_bold(el: Element) -> Element | None:
+    """The one bold element that is all of a paragraph's text, if it is."""
+    if len(el) != 1 or (el.text or "").strip() or not is_tag(el[0]) or el[0].tag not in ("strong", "b") \
+            or (el[0].tail or "").strip():
+        return None
+    return el[0]
 
 
 def _dated_terms(dl: Element) -> bool:
@@ -864,14 +966,20 @@ def _sentence_like(line: str) -> bool:
     return len(line.split()) >= MIN_ITEM_WORDS
 
 
+# An issue tracker's id leading a fixed issue: "OKTA-1012345", "PROJ-88", "#4521", "GH-120"
+_ISSUE_ID = re.compile(r"^(?:[A-Z][A-Z0-9]{1,14}-\d{2,9}|#\d{2,7}|\(#\d{2,7}\))$")
+
+
 def _piece(section: _Item, head: Element, extra: list[Element]) -> _Item | None:
     """One change of a split section: its lead-in (else its first sentence) titles it."""
     lead = _lead_in(head)
     lines = element_lines(head, frozenset((lead,)) if lead is not None else NO_SKIP, as_block=True)
     title = None
     labels = list(section.labels)
-    if lead is not None and is_label_text(spaced_text(lead).strip(_LEAD_IN_TRIM)):
-        labels.append(spaced_text(lead).strip(_LEAD_IN_TRIM))  # "**New**: The server now ...": a type, no title
+    if lead is not None and (is_label_text(spaced_text(lead).strip(_LEAD_IN_TRIM))
+                             or _ISSUE_ID.match(spaced_text(lead).strip(_LEAD_IN_TRIM))):
+        # "**New**: The server now ...": a type, no title; "**OKTA-1012345** Users who ...": a tracker's id
+        labels.append(spaced_text(lead).strip(_LEAD_IN_TRIM))
     elif lead is not None:
         title = spaced_text(lead).strip(_LEAD_IN_TRIM) or None
     if lead is not None and lines:
@@ -993,7 +1101,15 @@ def _container_items(member: Element, ctx: _Context) -> list[_Item]:
     elif sum(1 for h in titles if _split_heading(spaced_text(h))) >= 2:
         # a tab or section holding dated release headings ("5.4.2 – 2026-11-24"): a changelog of its own
         found = _walk(_blocks(member, frozenset(), frozenset()), inner_ctx, root=member)
-    if len(found) >= 2:
+    if not found and _dated_bold_lines(member) >= 1:
+        # "Release v11.1" over bold "v11.1.1, released 2026-11-25" lines, then "Improvements", "Bug fixes":
+        # one entry per release; the sections below the releases belong to the last of them
+        inner_ctx = _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month, posted=ctx.posted, year=ctx.year)
+        found = _releases_with_sections(_walk(_blocks(member, frozenset(), frozenset()), inner_ctx, root=member))
+        if len(found) == 1:
+            ctx.dates_found += inner_ctx.dates_found
+            return found
+    if len(found) >= 2 or (len(found) == 1 and found[0].row):  # a release's table of one change is that change
         ctx.dates_found += inner_ctx.dates_found
         return found
     if ctx.posted and len(titles) >= 2 and all(int(t.tag[1]) > int(titles[0].tag[1]) for t in titles[1:]):
@@ -1258,11 +1374,15 @@ def _container_date(member: Element, ctx: _Context, skip: set[Element]) -> tuple
     month_day: tuple[tuple[int, int], Element] | None = None
     month_year: tuple[tuple[int, int], Element] | None = None
     own_year: tuple[int, Element] | None = None
+    bare_month: tuple[int, Element] | None = None
     for el in member.iter():
         if not is_tag(el) or el.tag in DROP_TAGS or el in skip:
             continue
         if own_year is None and el.tag in _HEADINGS and (year := parse_year_heading(spaced_text(el))) is not None:
             own_year = (year, el)  # a year section holding one note: "2025", then "Oct 16"
+            continue
+        if bare_month is None and el.tag in _HEADINGS and (mon := parse_bare_month(spaced_text(el))) is not None:
+            bare_month = (mon, el)  # a month section holding one card: "October", then the card
             continue
         if not (el.tag in _HEADINGS or len(el) == 0 or el.tag in ("p", "div", "span", "strong", "b", "dt", "td", "li")):
             continue
@@ -1301,6 +1421,10 @@ def _container_date(member: Element, ctx: _Context, skip: set[Element]) -> tuple
     if month_year:
         skip.add(month_year[1])
         return dt.date(month_year[0][0], month_year[0][1], 1), "month", _anchor(month_year[1])
+    if bare_month:
+        skip.add(bare_month[1])
+        year = own_year[0] if own_year else ctx.year
+        return (dt.date(year, bare_month[0], 1) if year else (bare_month[0], 1)), "month", _anchor(bare_month[1])
     return None, "day", None
 
 
