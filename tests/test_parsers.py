@@ -1886,3 +1886,21 @@ def test_a_bare_month_takes_the_year_heading_over_it_or_the_nearest_past_one() -
     <p>Exports can run on a schedule.</p></main>"""
     # never a month in the future: January read on 2 December 2026 is January 2026
     assert [e.date for e in parse_release_notes(alone, URL, today=dt.date(2026, 12, 2)).entries] == ["2026-01-01"]
+
+
+@pytest.mark.parametrize("first, second", [
+    ('<ul><li><p><strong>v7.4.2, released 2026-11-24</strong></p><ul><li><p>Security fix.</p></li></ul></li>'
+     '<li><p><strong>v7.4.0, released 2026-11-12</strong></p><ul><li><p>First release.</p></li></ul></li></ul>',
+     '<ul><li><strong>v7.3.5 - released 2026-10-28</strong> Fixes two issues.</li></ul>'),
+    ('<p><strong>v7.4.2, released 2026-11-24</strong></p><ul><li>Security fix.</li></ul>'
+     '<p><strong>v7.4.0, released 2026-11-12</strong></p><ul><li>First release.</li></ul>',
+     '<p><strong>v7.3.5, released 2026-10-28</strong></p><p>Fixes two issues.</p>'),
+])
+def test_release_headings_over_bold_dated_release_lines(first: str, second: str) -> None:
+    html = (f"<main><h1>Changelog</h1><h2>Release 7.4</h2>{first}<h3>Improvements</h3>"
+            f"<ul><li>Admins can require MFA.</li></ul><h2>Release 7.3</h2>{second}"
+            "<h3>Removed</h3><p>Legacy search is gone.</p></main>").encode()
+    found = parse_release_notes(html, URL, today=dt.date(2026, 12, 2)).entries
+    assert [(e.date, e.title) for e in found] == [("2026-11-24", "v7.4.2"), ("2026-11-12", "v7.4.0"),
+                                                   ("2026-10-28", "v7.3.5")]
+    assert "Admins can require MFA." in found[1].body and "Legacy search is gone." in found[2].body

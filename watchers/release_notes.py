@@ -678,8 +678,11 @@ def _walk(
         if not in_containers and el.tag in ("ul", "ol") and (releases := _dated_list(el)) is not None:
             # "<li><b>v11.1.1, released 2026-11-25</b><ul>...</ul></li>" under "Release v11.1": one entry
             # per release; the sections after the list ("Improvements") go with the last one
-            level = current.level if current is not None and current.title and current.date is None \
-                and not current.parts and current.level <= 6 else 7
+            heading = current is not None and current.title and not current.own_date and not current.parts \
+                and current.level <= 6
+            level = current.level if heading and current is not None else 7
+            if heading:
+                current = None  # "Release 7.4" names the releases below it; it is none of them
             close()
             categories.clear()
             for title, day, anchor, lines in releases:
@@ -692,8 +695,13 @@ def _walk(
         if not in_containers and (dated := _dated_title_line(el, text)) is not None:
             # "Release v11.1" over bold "v11.1.1, released 2026-11-25" lines: the heading holds releases, and
             # the sections below them ("Improvements") go with the last one
-            section = current.level if current is not None and current.title and current.date is None \
-                and not current.parts and current.level <= 6 and _sole_bold(el) is not None else 7
+            heading = current is not None and current.title and not current.own_date and not current.parts \
+                and current.level <= 6 and _sole_bold(el) is not None
+            sibling = current is not None and current.from_bold and current.own_date and current.level <= 6 \
+                and _sole_bold(el) is not None  # the next release under the same heading
+            section = current.level if (heading or sibling) and current is not None else 7
+            if heading:
+                current = None  # "Release 7.4" names the releases below it; it is none of them
             close()  # "<p><b>2026-11-21</b> — Version 3.9.2 released</p>", "<dt>19 November 2026 — 4.8.0</dt>"
             title, day = dated
             ctx.set_day(day, _anchor(el))
