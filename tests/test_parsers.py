@@ -1904,3 +1904,13 @@ def test_release_headings_over_bold_dated_release_lines(first: str, second: str)
     assert [(e.date, e.title) for e in found] == [("2026-11-24", "v7.4.2"), ("2026-11-12", "v7.4.0"),
                                                    ("2026-10-28", "v7.3.5")]
     assert "Admins can require MFA." in found[1].body and "Legacy search is gone." in found[2].body
+
+
+def test_tags_side_by_side_in_a_cell_stay_apart() -> None:
+    html = b"""<main><h1>Changelog</h1><section class="rel" id="a"><h2>2026-11-17</h2><table>
+    <thead><tr><th>Change</th><th>Products</th></tr></thead><tbody>
+    <tr><td><a href="/c/1">Adds fraud signals to payments</a></td><td><span class="pill">Payments</span><span
+    class="pill">Radar</span></td></tr><tr><td><a href="/c/2">Adds expiry dates to keys</a></td>
+    <td><span class="pill">Platform</span></td></tr></tbody></table></section></main>"""
+    found = parse_release_notes(html, URL, today=dt.date(2026, 12, 2)).entries
+    assert found[0].body == "Payments Radar"

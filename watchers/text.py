@@ -153,14 +153,24 @@ def _inline(node: Element, skip: Collection[Element]) -> str:
     if node.tag == "br":
         return "\n"
     out = [node.text or ""]
+    previous_pill = False
     for child in node:
         if is_tag(child):
             if child.tag in _LINE_TAGS:
                 out.append("\n" + _inline(child, skip) + "\n")  # highlighted code: one div per line
+                previous_pill = False
             else:
+                pill = bool(_PILL_CLASS.search(child.get("class") or ""))
+                if pill and previous_pill:
+                    out.append(" ")  # "<span class=pill>Payments</span><span class=pill>Radar</span>": two tags
                 out.append(_inline(child, skip))
+                previous_pill = pill and not (child.tail or "").strip()
         out.append(child.tail or "")
     return "".join(out)
+
+
+# Styled boxes printed side by side with no space in the markup (tags, pills, chips, badges)
+_PILL_CLASS = re.compile(r"(?:^|[\s_-])(?:pill|tag|chip|badge|lozenge|label)s?(?:$|[\s_-])", re.I)
 
 
 def _render_children(node: Element, depth: int, skip: Collection[Element], lines: list[str]) -> None:
@@ -184,9 +194,12 @@ def _render_children(node: Element, depth: int, skip: Collection[Element], lines
                 if part:
                     lines.append(part)
 
+    previous_pill = False
     for child in node:
         tag = child.tag
+        pill = False
         if isinstance(tag, str) and tag not in _DROP and child not in skip:
+            pill = bool(_PILL_CLASS.search(child.get("class") or ""))
             if tag == "ul" or tag == "ol":
                 flush()
                 _render_list(child, depth, skip, lines)
@@ -204,7 +217,10 @@ def _render_children(node: Element, depth: int, skip: Collection[Element], lines
                     buffer.append(CELL_SEPARATOR)  # cells side by side, never glued into one word
                 buffer.append(cell)
             else:
+                if pill and previous_pill:
+                    buffer.append(" ")  # two tags side by side, never glued into one word
                 buffer.append(_inline(child, skip))
+        previous_pill = pill and not (child.tail or "").strip()
         if child.tail:
             buffer.append(child.tail)
     flush()
