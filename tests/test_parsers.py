@@ -1914,3 +1914,12 @@ def test_tags_side_by_side_in_a_cell_stay_apart() -> None:
     <td><span class="pill">Platform</span></td></tr></tbody></table></section></main>"""
     found = parse_release_notes(html, URL, today=dt.date(2026, 12, 2)).entries
     assert found[0].body == "Payments Radar"
+
+
+def test_a_read_more_link_closing_a_paragraph_leaves_the_body() -> None:
+    html = b"""<main><h1>Notes</h1><h2>November 10, 2026</h2><h3>Admin sign-in needs a strong factor</h3>
+    <p>Every admin must use a phishing-resistant authenticator. <a href="/docs/a">Read more.</a></p>
+    <h3>Links to more</h3><p><a href="/docs/b">Read more</a> about how links work in the editor.</p></main>"""
+    found = parse_release_notes(html, URL, today=dt.date(2026, 12, 2)).entries
+    assert [e.body for e in found] == ["Every admin must use a phishing-resistant authenticator.",
+                                       "Read more about how links work in the editor."]

@@ -169,6 +169,15 @@ def _inline(node: Element, skip: Collection[Element]) -> str:
     return "".join(out)
 
 
+# "... on another device. <a>Read more.</a>": a link closing a paragraph, not part of the change
+_MORE_LINK = re.compile(r"^(?:read|learn|see|find out)\s+more\W{0,3}$|^more\s+(?:info|details)\W{0,3}$", re.I)
+
+
+def _closing_more_link(child: Element) -> bool:
+    return child.tag == "a" and child.getnext() is None and not (child.tail or "").strip() \
+        and bool(_MORE_LINK.match(text_content(child).strip()))
+
+
 # Styled boxes printed side by side with no space in the markup (tags, pills, chips, badges)
 _PILL_CLASS = re.compile(r"(?:^|[\s_-])(?:pill|tag|chip|badge|lozenge|label)s?(?:$|[\s_-])", re.I)
 
@@ -216,7 +225,7 @@ def _render_children(node: Element, depth: int, skip: Collection[Element], lines
                 if cell.strip() and "".join(buffer).strip():
                     buffer.append(CELL_SEPARATOR)  # cells side by side, never glued into one word
                 buffer.append(cell)
-            else:
+            elif not (len(lines) or "".join(buffer).strip()) or not _closing_more_link(child):
                 if pill and previous_pill:
                     buffer.append(" ")  # two tags side by side, never glued into one word
                 buffer.append(_inline(child, skip))
