@@ -1923,3 +1923,13 @@ def test_a_read_more_link_closing_a_paragraph_leaves_the_body() -> None:
     found = parse_release_notes(html, URL, today=dt.date(2026, 12, 2)).entries
     assert [e.body for e in found] == ["Every admin must use a phishing-resistant authenticator.",
                                        "Read more about how links work in the editor."]
+
+
+def test_a_badge_closing_a_paragraph_is_a_label() -> None:
+    html = b"""<main><h1>Notes</h1><h2>November 10, 2026</h2><h3>Threat signals for service apps</h3>
+    <p>Risk signals now cover machine-to-machine apps too. <span class="badge ea">Early Access</span></p>
+    <h3>Badges in the editor</h3><p>You can add a <span class="badge">badge</span> to any page.</p></main>"""
+    found = parse_release_notes(html, URL, today=dt.date(2026, 12, 2)).entries
+    assert [(e.labels, e.body) for e in found] == [
+        (["Early Access"], "Risk signals now cover machine-to-machine apps too."),
+        ([], "You can add a badge to any page.")]

@@ -766,9 +766,26 @@ def _walk(
             current.lead = not items or items[-1].date != ctx.date
         if current.blocks is not None:
             current.blocks.append(el)
+        if (badge := _closing_badge(el)) is not None:
+            # "Risk signals now cover service apps. <span class=badge>Early Access</span>": a label
+            current.labels.append(spaced_text(badge))
+            lines = element_lines(el, frozenset((badge,)))
         current.parts.append("\n".join(lines))
     close()
     return items
+
+
+def _closing_badge(el: Element) -> Element | None:
+    """A short badge that ends a paragraph of text, with nothing after it."""
+    if el.tag != "p" or not len(el):
+        return None
+    last = el[-1]
+    if not is_tag(last) or last.tag not in ("span", "em", "small", "mark") or (last.tail or "").strip() \
+            or not badge_class(last) or len(last):
+        return None
+    text = spaced_text(last)
+    before = spaced_text(el, frozenset((last,)))
+    return last if text and len(text) <= 30 and before and before[-1:] in ".!?:)" else None
 
 
 def _date_intro(item: _Item, level: int, ctx: _Context) -> bool:
