@@ -621,3 +621,16 @@ def test_developer_tooling_for_agents_is_not_relevant_but_agents_for_people_are(
 ])
 def test_sessions_credentials_and_guest_access_are_identity(title: str, body: str) -> None:
     assert "identity_access" in _signals(title, body).cues
+
+
+def test_opt_in_after_unless_and_a_setter_far_before_the_range_are_not_on() -> None:
+    opt_in = classify("AI answers for guests", "Guests can now use AI search over the spaces shared with them. "
+                      "Guest access to AI stays off unless an org admin switches it on in the admin console.")
+    assert opt_in.severity != "high", opt_in.reasons
+    opt_out = classify("AI answers for guests", "Guests can now use AI search over the spaces shared with them, "
+                       "unless an org admin switches the feature off.")
+    assert opt_out.severity == "high", opt_out.reasons
+    setter = classify("Retention setting for meeting assets", "Account admins can now set how long the assistant "
+                      "keeps meeting summaries, recordings and chat assets, from 7 days to indefinitely. "
+                      "Assets older than the period are deleted automatically.")
+    assert setter.severity != "high", setter.reasons

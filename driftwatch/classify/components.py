@@ -57,7 +57,9 @@ OPT_OUT_PATTERNS = [
                r"(?:changed|customi[sz]ed|configured|modified|set|touched|chosen|picked|selected|opted\s+out)\b"),
     # "for every member unless a workspace owner disables the integration"
     re.compile(r"\bunless\s+(?:an?\s+|the\s+|your\s+)?(?:workspace\s+|org(?:anization)?\s+|tenant\s+)?(?:admins?|"
-               r"administrators?|owners?)\s+(?:disables?|turns?|switches?|opts?|blocks?|removes?|changes?)\b"),
+               r"administrators?|owners?)\s+(?:disables?|turns?|switches?|opts?|blocks?|removes?|changes?)\b"
+               # "stays off unless an admin switches it on" is opt-in
+               r"(?!(?:\s+(?:it|them|this|that|the\s+[\w-]+\b(?:\s+[\w-]+\b)?))?\s+on\b)(?!\s+in\b)"),
     # "owners who would rather not share it should change the setting before the 28th"
     re.compile(r"\b(?:who|that)\s+(?:would\s+rather|prefer(?:s)?\s+(?:not\s+)?to|want\s+to\s+opt\s+out)\b"),
     # "to limit it, set the policy ...", "to turn this off, go to ..."
@@ -95,7 +97,7 @@ _SET_TO_NEEDS = ("set to", "change to", "changes to", "switch to", "switches to"
                  "weeks to", "months to", "day to", "week to", "month to")
 _SETTER = re.compile(r"\b(?:can|may|must|should|need\s+to|needs\s+to|able\s+to|to|you|admins?|owners?)\s+"
                      r"(?:[\w'-]+\s+){0,3}$"
-                     r"|\bcan\s+(?:now\s+)?(?:set|choose|pick|configure|decide)\b[^.]{0,80}$")
+                     r"|\bcan\s+(?:now\s+)?(?:set|choose|pick|configure|decide)\b[^.]{0,150}$")
 # "Fixed an issue where shared links could expose ...": a fix for a hole, whatever the vendor calls it.
 SECURITY_FIX_PATTERN = re.compile(
     r"\bfix(?:ed|es)?\s+(?:an?\s+|the\s+)?(?:issue|bug|problem)\s+(?:where|that|in\s+which|causing)\b[^.]{0,140}?"
@@ -337,7 +339,7 @@ class SignalMatcher:
                     on_at(found)
         if any(word in lowered_text for word in _SET_TO_NEEDS):
             for found in SET_TO_ON.finditer(lowered_text):
-                if not _SETTER.search(lowered_text[max(0, found.start() - 100) : found.start()]):
+                if not _SETTER.search(lowered_text[max(0, found.start() - 160) : found.start()]):
                     on_at(found)
         title_model = False
         for found in MODEL_NAME.finditer(lowered_text):
