@@ -265,7 +265,7 @@ def test_each_opt_out_pattern_runs_on_the_texts_it_matches() -> None:
               "it can be turned off", "owners who don't want it", "kept for 90 days, up from 30 days",
               "links default to anyone", "new installs start with web access enabled", "if you don't want it",
               "tenants that have not customized", "unless an owner disables the link", "owners who would rather keep",
-              "it is on. to limit it, choose", "files used to expire", "to keep it off, deactivate",
+              "it is on. to limit it, choose", "files used to expire", "recordings are now kept until someone deletes them", "admins who want to limit it", "to keep it off, deactivate",
               "start in auto-apply mode", "retention increases from 7 days to 30"]
     assert len(OPT_OUT_PATTERNS) == len(OPT_OUT_NEEDS)
     for pattern, needs in zip(OPT_OUT_PATTERNS, OPT_OUT_NEEDS, strict=True):
@@ -634,3 +634,22 @@ def test_opt_in_after_unless_and_a_setter_far_before_the_range_are_not_on() -> N
                       "keeps meeting summaries, recordings and chat assets, from 7 days to indefinitely. "
                       "Assets older than the period are deleted automatically.")
     assert setter.severity != "high", setter.reasons
+
+
+@pytest.mark.parametrize("title, body, expected", [
+    ("Recordings kept longer", "Call recordings are now kept until someone deletes them, rather than being deleted "
+     "after 90 days.", "high"),
+    ("Assistant for everyone", "The writing assistant can now read connected drives and is available to every user "
+     "starting today. Admins who want to limit access can do so in settings.", "high"),
+    ("Zero-retention mode", "Zero-retention mode is enabled by default for new organizations, so prompts are "
+     "never stored.", "low"),
+])
+def test_more_real_default_wordings(title: str, body: str, expected: str) -> None:
+    verdict = classify(title, body)
+    assert verdict.severity == expected, verdict.reasons
+
+
+def test_no_new_scopes_or_roles_is_no_change() -> None:
+    assert _signals("Release 4.2", "Faster sync. No new scopes or roles were added in this release.").nothing_changes
+    assert "data_handling" in _signals("Regions", "Requests may now be processed in any region, including outside "
+                                        "your home geography.").cues

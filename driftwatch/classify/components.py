@@ -61,12 +61,19 @@ OPT_OUT_PATTERNS = [
                # "stays off unless an admin switches it on" is opt-in
                r"(?!(?:\s+(?:it|them|this|that|the\s+[\w-]+\b(?:\s+[\w-]+\b)?))?\s+on\b)(?!\s+in\b)"),
     # "owners who would rather not share it should change the setting before the 28th"
-    re.compile(r"\b(?:who|that)\s+(?:would\s+rather|prefer(?:s)?\s+(?:not\s+)?to|want\s+to\s+opt\s+out)\b"),
+    re.compile(r"\b(?:who|that)\s+(?:would\s+rather|prefer(?:s)?\s+(?:not\s+)?to|want\s+to\s+opt\s+out|"
+               r"wants?\s+to\s+(?:limit|restrict|block|disable|turn\s+(?:it\s+|this\s+)?off))\b"),
     # "to limit it, set the policy ...", "to turn this off, go to ..."
     re.compile(r"(?:^|[.;:]\s+|\n)to\s+(?:limit|restrict|block|disable|turn\s+off|switch\s+off|opt\s+out\s+of)\s+"
                r"(?:it|this|them|access|the\s+[\w-]+)\s*,"),
     # retention that grows to no end: "used to expire after 30 days; now stored until you delete them"
     re.compile(r"\b(?:used\s+to|no\s+longer)\s+expire\b"),
+    # retention that grows to no end: "now kept until someone deletes them", "stored indefinitely"
+    # (a change from a limit, not a description: "now kept ...", "... rather than after 90 days")
+    re.compile(r"(?<=\bnow\s)(?:be\s+)?(?:kept|retained|stored|saved)\s+(?:indefinitely|forever|until\s+(?:someone|you|a\s+user|"
+               r"the\s+user|users|an?\s+admin|the\s+owner|they\s+are)\s+(?:deletes?|deleted|removes?|removed)\b)"
+               r"|\b(?:kept|retained|stored|saved)\s+(?:indefinitely|forever|until\s+[\w\s]{2,20}?(?:deletes?|deleted|"
+               r"removes?|removed)\b)[^.]{0,40}?\b(?:rather\s+than|instead\s+of)\b"),
     # "to keep it off, deactivate the feature before the release"
     re.compile(r"\bto\s+keep\s+(?:it|this|them|the\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:off|disabled|turned\s+off)\b"),
     # "new installations now start in accept-edits mode"
@@ -78,8 +85,9 @@ OPT_OUT_PATTERNS = [
 # Words each pattern above cannot match without one of (checked before the pattern runs).
 OPT_OUT_NEEDS = (("off",), ("if",), ("can", "may"), ("off",), ("want",), ("from",), ("default",), ("start",),
                  ("want",), ("have not", "has not", "haven't", "hasn't", "have never", "has never", "n\u2019t"), ("unless",),
-                 ("rather", "prefer", "opt out"), ("to limit", "to restrict", "to block", "to disable", "to turn off",
-                                                   "to switch off", "to opt out"), ("expire",), ("keep",),
+                 ("rather", "prefer", "opt out", "want"), ("to limit", "to restrict", "to block", "to disable", "to turn off",
+                                                   "to switch off", "to opt out"), ("expire",),
+                 ("indefinitely", "forever", "until"), ("keep",),
                  ("start",), ("from",))
 # Each pattern's needed words as a set, and every needed word once: the text is searched for each
 # word once per text instead of once per pattern.

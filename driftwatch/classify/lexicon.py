@@ -88,6 +88,8 @@ CUES: dict[str, tuple[str, ...]] = {
         "file upload", "uploaded files", "file storage", "sharing", "shared links", "share links",
         "public links", "public link", "shareable", "data controls", "data sharing", "export data",
         "encryption", "encrypted", "encryption keys", "ekm", "byok", "delete conversations",
+        "kept indefinitely", "stored indefinitely", "retained indefinitely", "kept until", "deleted after",
+        "geography", "processed outside", "in any region", "outside your region",
         "deletion", "data handling", "personal data", "pii", "sensitive data", "conversation history",
         "temporary chat", "zero data retention", "data processing", "dlp", "share", "shares",
         "shared projects", "shared with", "share with", "anyone with the link", "external viewers",
@@ -204,6 +206,8 @@ WEAK_ON = (
     "enabled for all", "rolling out to all users", "rolling out to all", "available to all users",
     "on for all", "enabled for everyone", "will be enabled", "are now enabled", "is now enabled",
     "available to every member", "rolls out to everyone", "available to everyone", "available to anyone",
+    "available to every user", "available to all members", "available to all employees",
+    "rolling out to every user", "rolling out to all members",
 )
 OFF_BY_DEFAULT = (
     "off by default", "disabled by default", "not enabled by default", "remain disabled",
@@ -233,6 +237,7 @@ PROTECTIVE_WORDS = (
     "protection", "protect", "protects", "enforced", "enforce", "enforcement", "blocked",
     "restricted", "read-only", "view-only", "mfa", "sso", "encryption", "updater", "hardening",
     "secret", "secrets", "tightened", "restriction", "restrictions", "stricter", "tightening",
+    "privacy", "zero-retention", "zero",
 )
 # "Nothing changes" wording: the hard negatives of the labelling rules.
 NO_CHANGE = (
@@ -268,7 +273,8 @@ NOTHING_CHANGES = (
     "labeling change only", "labelling change only", "permissions are unchanged", "settings are unchanged",
     "controls are unchanged", "works as before", "work as before", "only the name changes", "only the name is changing",
     "keep their existing values", "carry over as they are", "carry over unchanged", "visual change only",
-    "display issue only", "themselves are unchanged",
+    "display issue only", "themselves are unchanged", "carries over unchanged", "no new permissions",
+    "no new scopes", "no new roles",
 )
 # A service window: the product is down or slow for a while and nothing about it changes.
 MAINTENANCE = (
