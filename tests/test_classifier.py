@@ -653,3 +653,20 @@ def test_no_new_scopes_or_roles_is_no_change() -> None:
     assert _signals("Release 4.2", "Faster sync. No new scopes or roles were added in this release.").nothing_changes
     assert "data_handling" in _signals("Regions", "Requests may now be processed in any region, including outside "
                                         "your home geography.").cues
+
+
+@pytest.mark.parametrize("title, body", [
+    ("Faster sign-in logs in the admin center", "The sign-in logs page now loads twice as fast for large tenants."),
+    ("SSO settings have a new home", "SSO settings moved to the Security page; your configuration carries over."),
+    ("Better search in build logs", "Search in build logs now matches partial words."),
+])
+def test_a_title_that_announces_polish_is_not_relevant(title: str, body: str) -> None:
+    verdict = classify(title, body)
+    assert verdict.severity == "info" and any("polish" in r or r.startswith("info:") for r in verdict.reasons), \
+        verdict.reasons
+
+
+def test_polish_in_the_title_does_not_hide_a_default_that_widens() -> None:
+    verdict = classify("Faster sharing", "Links to files are now public by default and anyone with the link can "
+                       "view them; admins can turn this off.")
+    assert verdict.severity == "high", verdict.reasons

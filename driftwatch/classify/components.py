@@ -141,6 +141,11 @@ LIFECYCLE = re.compile(r"\b(?:launch(?:es|ed|ing)?|releas(?:e|es|ed|ing)|introdu
                        r"shut(?:s|ting)?\s+down|end\s+of\s+life|replac(?:e|es|ed|ing)|upgrad(?:e|es|ed|ing)|"
                        r"new\s+models?|default\s+model|roll(?:s|ed|ing)?\s+out|preview|snapshot)\b")
 TITLE_MODEL_WORD = re.compile(r"\bmodels?\b")
+# A title that announces polish: "Faster sign-in logs", "New look for push notifications", "SSO settings have a
+# new home", "Better search in build logs", "API reference refreshed"
+TITLE_POLISH = re.compile(r"\b(?:faster|quicker|new\s+look|new\s+home|redesign(?:ed)?|refresh(?:ed)?|better\s+search|"
+                          r"improved\s+search|cleaner|visible\s+in|loads?\s+faster|dark\s+mode|more\s+reactions|"
+                          r"time\s+zone\s+handling)\b")
 WINDOW = 8
 KEEP = 3  # matched phrases kept per signal (for the reasons)
 CONNECTOR_CONTEXT = frozenset({"connector", "write_action", "oauth_scope", "data_handling"})
@@ -167,6 +172,7 @@ class Signals:
     nothing_changes: list[str] = field(default_factory=list)
     maintenance: list[str] = field(default_factory=list)
     title_model: bool = False
+    title_polish: bool = False
     strong: list[str] = field(default_factory=list)
     title_cues: list[str] = field(default_factory=list)
     title_words: list[str] = field(default_factory=list)
@@ -219,6 +225,9 @@ class Signals:
             return f'"{self.maintenance[0]}" (a service window, no change to data, access or defaults)'
         if not self.security_cues and not self.polarity and not self.network:
             return "no data, access, action, default, network or logging cue"
+        if self.title_polish and not self.polarity and not set(self.strong) - {"identity_access", "audit_logging"} \
+                and not self.network:  # "SSO settings have a new home": where a setting lives is no change to it
+            return "the title announces polish (speed, look, layout), no default or unambiguous security cue"
         if self.developer_context and self.security_cues == ["agent_autonomy"] and not self.network:
             # "Webhooks for Managed Agents", "the Agents SDK in TypeScript": what a developer builds with
             return "developer wording about agents, no data, access, default or admin change"
@@ -356,6 +365,7 @@ class SignalMatcher:
             if name not in signals.model_names:
                 signals.model_names.append(name)
         signals.title_model = title_model or bool(TITLE_MODEL_WORD.search(lowered_text, 0, title_chars))
+        signals.title_polish = bool(TITLE_POLISH.search(lowered_text, 0, title_chars))
         found = WRITE_PATTERN.search(lowered_text)
         if found:
             cues.setdefault("write_action", []).append(raw[found.start() : found.end()])
