@@ -1854,6 +1854,9 @@ def test_month_names_tracker_ids_release_lines_and_table_notes() -> None:
     months = parsed("shape-month-name-timeline.html")
     assert {e.date_precision for e in months.values()} == {"month"}
     assert months["Masking rules for form fields"].labels == ["Replays", "New feature"]
+    # a month of one card: that card's tags are its labels too, not a line of its body
+    assert months["Warehouse hosting in the EU"].labels == ["Warehouse", "New feature"]
+    assert "New feature" not in months["Warehouse hosting in the EU"].body
     fixes = parsed("shape-tracker-ids-and-notes.html")
     assert fixes["Users who enrolled a security key were asked for a second factor again."].labels == [
         "Fixes", "IDP-204411"]

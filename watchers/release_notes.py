@@ -1464,11 +1464,14 @@ def _standalone(el: Element, text: str, stop: Element) -> bool:
         parent = node.getparent()
         if parent is None:
             return True
-        if node.tag in ("p", "li", "td", "dd", "dt", "blockquote") or node.tag in _HEADINGS:
+        # a list item or cell holding blocks (a card: "<li><div class=card>...") is a container, no sentence
+        if (node.tag in ("p", "li", "td", "dd", "dt", "blockquote") or node.tag in _HEADINGS) \
+                and not (node.tag in ("li", "td", "dd") and _has_block_children(node)):
             return spaced_text(node) == text
         if parent is stop:
             return True
-        if parent.tag in ("p", "li", "td", "dd", "blockquote") or parent.tag in _HEADINGS:
+        if (parent.tag in ("p", "li", "td", "dd", "blockquote") or parent.tag in _HEADINGS) \
+                and not (parent.tag in ("li", "td", "dd") and _has_block_children(parent)):
             return spaced_text(parent) == text
         node = parent
     return True
