@@ -113,6 +113,11 @@ class _Context:
         self.date, self.precision, self.anchor = date, "day", anchor
         self.dates_found += 1
 
+    def inner(self, *, posted: bool | None = None) -> "_Context":
+        """A fresh walk's context inside a container: the date, month and year in force, no count yet."""
+        return _Context(self.date, self.precision, self.anchor, self.month,
+                        posted=self.posted if posted is None else posted, year=self.year)
+
     def set_year(self, year: int) -> None:
         self.year, self.month, self.date, self.precision, self.anchor = year, None, None, "day", None
 
@@ -468,8 +473,7 @@ def _category_heading(item: _Item, posted: bool = False) -> bool:
 
 def _bold_line(el: Element) -> bool:
     """A paragraph that is one bold phrase and nothing else ("<p><strong>Features</strong></p>")."""
-    return el.tag in ("p", "div") and len(el) == 1 and not (el.text or "").strip() and el[0].tag in ("strong", "b") \
-        and not (el[0].tail or "").strip() and not len(el[0])
+    return el.tag in ("p", "div") and (bold := _sole_bold(el)) is not None and not len(bold)
 
 
 def _bold_title(el: Element, text: str) -> str | None:
@@ -695,10 +699,11 @@ def _walk(
         if not in_containers and (dated := _dated_title_line(el, text)) is not None:
             # "Release v11.1" over bold "v11.1.1, released 2026-11-25" lines: the heading holds releases, and
             # the sections below them ("Improvements") go with the last one
-            heading = current is not None and current.title and not current.own_date and not current.parts \
-                and current.level <= 6 and _sole_bold(el) is not None
-            sibling = current is not None and current.from_bold and current.own_date and current.level <= 6 \
-                and _sole_bold(el) is not None  # the next release under the same heading
+            bold_line = _sole_bold(el) is not None
+            heading = bold_line and current is not None and current.title and not current.own_date \
+                and not current.parts and current.level <= 6
+            sibling = bold_line and current is not None and current.from_bold and current.own_date \
+                and current.level <= 6  # the next release under the same heading
             section = current.level if (heading or sibling) and current is not None else 7
             if heading:
                 current = None  # "Release 7.4" names the releases below it; it is none of them
@@ -886,12 +891,8 @@ def _dated_title_line(el: Element, text: str) -> tuple[str, Date] | None:
             return None
     elif el.tag in ("p", "div"):
         lead = _lead_in(el)
-        if lead is None and _sole_bold(el) is not None and len(text) <= MAX_TITLE:
-            # "<p><strong>v11.1.1, released 2026-11-25</strong></p>": a release's bold title line
-            split = split_heading_date(text)
-            if split is None or not split[0].strip(_LEAD_IN_TRIM):
-                return None
-            return split[0].strip(_LEAD_IN_TRIM), split[1]
+        if lead is None and _sole_bold(el) is not None:
+            return _release_line(text)  # "<p><strong>v11.1.1, released 2026-11-25</strong></p>"
         if lead is None or (day := parse_full_date(spaced_text(lead))) is None:
             return None
         rest = text[len(spaced_text(lead)):].lstrip(_LEAD_IN_TRIM + " ").rstrip()
@@ -917,25 +918,19 @@ def _dated_list(el: Element) -> list[tuple[str, dt.date, str | None, list[str]]]
         lead = _sole_bold(head) if head is not li else _lead_in(li)
         if lead is None:
             return None
-        lead_text = spaced_text(lead)
-        split = split_heading_date(lead_text) if len(lead_text) <= MAX_TITLE else None
-        if split is None or not split[0].strip(_LEAD_IN_TRIM):
+        release = _release_line(spaced_text(lead))
+        if release is None:
             return None
         lines = [line.strip() for line in element_lines(li, frozenset((head if head is not li else lead,)),
                                                          as_block=True)]
-        releases.append((split[0].strip(_LEAD_IN_TRIM), split[1], _anchor(li),
+        releases.append((*release, _anchor(li),
                          [line.lstrip(_LEAD_IN_TRIM) for line in lines if line.lstrip(_LEAD_IN_TRIM)]))
     return releases or None
 
 
 def _dated_bold_lines(member: Element) -> int:
     """How many paragraphs of a container are nothing but a bold title with its date."""
-    count = 0
-    for p in member.iter("p"):
-        if _sole_bold(p) is not None and (text := spaced_text(p)) and len(text) <= MAX_TITLE \
-                and (split := split_heading_date(text)) is not None and split[0].strip(_LEAD_IN_TRIM):
-            count += 1
-    return count
+    return sum(1 for p in member.iter("p") if _sole_bold(p) is not None and _release_line(spaced_text(p)))
 
 
 def _releases_with_sections(found: list[_Item]) -> list[_Item]:
@@ -948,6 +943,14 @@ def _releases_with_sections(found: list[_Item]) -> list[_Item]:
             continue
         out.append(item)
     return out
+
+
+def _release_line(text: str) -> tuple[str, dt.date] | None:
+    """A release's title and its day on one bold line: "v11.1.1, released 2026-11-25" -> ("v11.1.1", day)."""
+    split = split_heading_date(text) if len(text) <= MAX_TITLE else None
+    if split is None or not split[0].strip(_LEAD_IN_TRIM):
+        return None
+    return split[0].strip(_LEAD_IN_TRIM), split[1]
 
 
 def _sole_bold(el: Element) -> Element | None:
@@ -1001,12 +1004,12 @@ def _piece(section: _Item, head: Element, extra: list[Element]) -> _Item | None:
     lines = element_lines(head, frozenset((lead,)) if lead is not None else NO_SKIP, as_block=True)
     title = None
     labels = list(section.labels)
-    if lead is not None and (is_label_text(spaced_text(lead).strip(_LEAD_IN_TRIM))
-                             or _ISSUE_ID.match(spaced_text(lead).strip(_LEAD_IN_TRIM))):
+    lead_text = spaced_text(lead).strip(_LEAD_IN_TRIM) if lead is not None else ""
+    if lead_text and (is_label_text(lead_text) or _ISSUE_ID.match(lead_text)):
         # "**New**: The server now ...": a type, no title; "**OKTA-1012345** Users who ...": a tracker's id
-        labels.append(spaced_text(lead).strip(_LEAD_IN_TRIM))
+        labels.append(lead_text)
     elif lead is not None:
-        title = spaced_text(lead).strip(_LEAD_IN_TRIM) or None
+        title = lead_text or None
     if lead is not None and lines:
         lines[0] = lines[0].lstrip(_LEAD_IN_TRIM)
         if not lines[0]:
@@ -1097,7 +1100,7 @@ def _container_items(member: Element, ctx: _Context) -> list[_Item]:
     headings = [(h, spaced_text(h)) for h in member.iter(*HEADINGS)]
     titles = [h for h, text in headings if not _is_date_text(text)]
     dated_first = bool(headings) and _is_date_text(headings[0][1])
-    inner_ctx = _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month, posted=ctx.posted, year=ctx.year)
+    inner_ctx = ctx.inner()
     found: list[_Item] = []
     inner = find_entry_group(member)
     if inner is not None:
@@ -1129,7 +1132,7 @@ def _container_items(member: Element, ctx: _Context) -> list[_Item]:
     if not found and _dated_bold_lines(member) >= 1:
         # "Release v11.1" over bold "v11.1.1, released 2026-11-25" lines, then "Improvements", "Bug fixes":
         # one entry per release; the sections below the releases belong to the last of them
-        inner_ctx = _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month, posted=ctx.posted, year=ctx.year)
+        inner_ctx = ctx.inner()
         found = _releases_with_sections(_walk(_blocks(member, frozenset(), frozenset()), inner_ctx, root=member))
         if len(found) == 1:
             ctx.dates_found += inner_ctx.dates_found
@@ -1139,8 +1142,7 @@ def _container_items(member: Element, ctx: _Context) -> list[_Item]:
         return found
     if ctx.posted and len(titles) >= 2 and all(int(t.tag[1]) > int(titles[0].tag[1]) for t in titles[1:]):
         # a release post's section ("Deprecations") over its own features: the heading walk cuts it
-        walked = _walk(_blocks(member, frozenset(), frozenset()),
-                       _Context(ctx.date, ctx.precision, ctx.anchor, ctx.month, posted=True, year=ctx.year))
+        walked = _walk(_blocks(member, frozenset(), frozenset()), ctx.inner(posted=True))
         if walked:
             return walked
     item = _single_entry(member, titles, ctx)

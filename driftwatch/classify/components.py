@@ -395,7 +395,7 @@ class SignalMatcher:
             bucket = cues.setdefault(name, []) if kind == "cue" else buckets[name]
             if len(bucket) >= KEEP:
                 continue  # enough examples for the reasons; the rest would only cost time
-            text = raw[idxs[start] : idxs[end - 1] + lengths[end - 1]]
+            text = span_text(start, end)
             if name == "connector":
                 text = connector_names.get(text.lower(), text)
             if text not in bucket:
@@ -472,13 +472,9 @@ class SignalMatcher:
         hi = end
         while hi < len(orths) and hi - end < WINDOW and orths[hi] not in stops:
             hi += 1
-        strings = self.vocab.strings
         for orth in orths[lo:hi]:
-            lower = self._lower.get(orth)
-            if lower is None:
-                lower = self._lower[orth] = self.vocab[orth].lower_
-            if lower in self.protective_words:
-                return strings[orth]
+            if self._lower_of(orth) in self.protective_words:
+                return self.vocab.strings[orth]
         return None
 
 
